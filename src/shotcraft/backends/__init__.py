@@ -1,0 +1,1 @@
+"""Generation backends: one small protocol, discovered through the ``shotcraft.backends`` entry points."""

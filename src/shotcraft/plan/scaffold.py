@@ -1,0 +1,28 @@
+"""`shotcraft init`: a new film folder from the commented template."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from shotcraft.errors import InputError
+from shotcraft.fsutil import write_text
+
+
+def template_text() -> str:
+    return resources.files("shotcraft.plan").joinpath("template.yaml").read_text(encoding="utf-8")
+
+
+def scaffold(folder: str | Path, *, force: bool = False) -> Path:
+    """Write ``folder/film.yaml`` from the template; refuse to overwrite unless ``force``."""
+    folder = Path(folder)
+    target = folder / "film.yaml"
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: exists and is not a folder")
+    if target.exists() and not force:
+        raise InputError(f"{target}: already exists (use --force to overwrite)")
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in folder.resolve().name.lower()).strip("-") or "my-film"
+    text = template_text().replace("id: my-film ", f"id: {slug[:40]} ", 1)
+    write_text(target, text)
+    return target
