@@ -1,0 +1,1 @@
+"""The edit: timeline from the picks, OpenTimelineIO interchange, conform, rendering the cut."""

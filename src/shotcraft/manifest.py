@@ -1,0 +1,65 @@
+"""manifest.json: every deliverable `shotcraft make` wrote, with its measured facts.
+
+Stages add entries as they run; the file is rewritten atomically after each
+stage, so an interrupted make never leaves a manifest listing a missing file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shotcraft import __version__
+from shotcraft.fsutil import write_json
+
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class ManifestEntry:
+    kind: str  # "rough-cut", "otio", "master", "distribution", "mobile", "poster", "mix", "stem", "qa-report", ...
+    path: str  # relative to the output folder
+    duration: float | None = None  # seconds
+    frames: int | None = None
+    codec: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "path": self.path}
+        for key in ("duration", "frames", "codec"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = round(value, 6) if isinstance(value, float) else value
+        data.update(self.extra)
+        return data
+
+
+@dataclass
+class Manifest:
+    out_dir: Path
+    title: str
+    plan: str
+    entries: list[ManifestEntry] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, entry: ManifestEntry) -> ManifestEntry:
+        self.entries = [e for e in self.entries if not (e.kind == entry.kind and e.path == entry.path)]
+        self.entries.append(entry)
+        return entry
+
+    def relative(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.out_dir.resolve()).as_posix()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "shotcraft": __version__,
+            "title": self.title,
+            "plan": self.plan,
+            "deliverables": [entry.to_dict() for entry in self.entries],
+            "checks": self.checks,
+        }
+
+    def write(self) -> Path:
+        return write_json(self.out_dir / "manifest.json", self.to_dict())
