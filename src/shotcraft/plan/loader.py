@@ -103,7 +103,7 @@ class LoadedPlan:
 
 def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIssue], file: str) -> Any:
     tag = getattr(getattr(node, "tag", None), "value", None)
-    if tag is not None and tag not in _STANDARD_TAGS and not tag.startswith("tag:yaml.org,2002:"):
+    if tag is not None and tag not in _STANDARD_TAGS:
         line, col = positions.locate(path)
         issues.append(PlanIssue(file, line, col, path, f"YAML tag {tag!r} is not allowed (plain data only)"))
         return None
@@ -111,22 +111,24 @@ def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIss
         out: dict[Any, Any] = {}
         for key in node:
             if not isinstance(key, str):
-                line, col = node.lc.key(key)
-                issues.append(PlanIssue(file, line + 1, col + 1, path, f"keys must be text, found {key!r}"))
+                line, col = positions.locate(path)
+                issues.append(PlanIssue(file, line, col, path, f"keys must be text, found {key!r}"))
                 continue
-            key_line, key_col = node.lc.key(key)
-            value_line, value_col = node.lc.value(key)
             child = path + (key,)
-            positions.keys[child] = (key_line + 1, key_col + 1)
-            positions.values[child] = (value_line + 1, value_col + 1)
+            key_at, value_at = node.lc.key(key), node.lc.value(key)
+            if key_at is not None:
+                positions.keys[child] = (key_at[0] + 1, key_at[1] + 1)
+            if value_at is not None:
+                positions.values[child] = (value_at[0] + 1, value_at[1] + 1)
             out[key] = _to_plain(node[key], child, positions, issues, file)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for index, item in enumerate(node):
-            line, col = node.lc.item(index)
             child = path + (index,)
-            positions.values[child] = (line + 1, col + 1)
+            where = node.lc.item(index)
+            if where is not None:
+                positions.values[child] = (where[0] + 1, where[1] + 1)
             items.append(_to_plain(item, child, positions, issues, file))
         return items
     if hasattr(node, "value") and type(node).__name__ == "TaggedScalar":
@@ -210,7 +212,7 @@ def _validation_issues(exc: ValidationError, positions: Positions, file: str, da
             line, col = positions.locate(loc, prefer_key=True)
         elif kind == "missing":
             message = "required field is missing"
-            line, col = positions.locate(loc[:-1], prefer_key=True)
+            line, col = positions.locate(loc[:-1])
         else:
             if "input" in error and kind not in ("model_type", "dict_type"):
                 message = f"{message}; found {_describe_found(error['input'])}"

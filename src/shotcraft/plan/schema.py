@@ -535,4 +535,16 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://shotcraft.dev/schema/film-2.json"
     schema["title"] = "shotcraft film plan"
+    # Shorthands accepted by the loader (camera: push-in, takes: 2, transition: dissolve).
+    shot = schema["$defs"]["Shot"]["properties"]
+    shot["camera"] = {"anyOf": [{"$ref": "#/$defs/Camera"}, {"$ref": "#/$defs/CameraMove"}], "description": "camera move, or {move, justification}"}
+    shot["takes"] = {
+        "anyOf": [{"$ref": "#/$defs/TakesSpec"}, {"type": "integer", "minimum": 1, "maximum": 26}, {"type": "null"}],
+        "default": None,
+        "description": "number of takes, or {count, vary, values, keep}",
+    }
+    shot["transition"] = {
+        "anyOf": [{"$ref": "#/$defs/Transition"}, {"enum": ["cut", "dissolve", "dip-to-black"]}],
+        "description": "transition into this shot",
+    }
     return schema

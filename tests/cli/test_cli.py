@@ -1,0 +1,74 @@
+"""The CLI skeleton: version, help with examples, init, show, schema."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from shotcraft import __version__
+from shotcraft.cli import app
+from shotcraft.cli.common import COMMANDS
+from tests.conftest import EXAMPLE
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"shotcraft {__version__}"
+
+
+def test_help_lists_every_command_with_summary_and_example() -> None:
+    result = runner.invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    names = {doc.name for doc in COMMANDS}
+    assert {"check", "show", "init", "schema"} <= names
+    for doc in COMMANDS:
+        assert doc.summary and doc.example.startswith("shotcraft "), doc
+        assert doc.example in result.output, doc.name
+
+
+def test_every_command_help_ends_with_its_example() -> None:
+    for doc in COMMANDS:
+        args = doc.name.split() + ["--help"]
+        result = runner.invoke(app, args, terminal_width=200)
+        assert result.exit_code == 0, (doc.name, result.output)
+        assert "Example" in result.output and doc.example.split()[1] in result.output
+
+
+def test_init_then_check_and_refuse_overwrite(tmp_path) -> None:
+    target = tmp_path / "my-film"
+    result = runner.invoke(app, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (target / "film.yaml").is_file()
+    assert runner.invoke(app, ["check", str(target / "film.yaml")]).exit_code in (0, 1)
+    again = runner.invoke(app, ["init", str(target)])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_show_summary_json() -> None:
+    result = runner.invoke(app, ["show", str(EXAMPLE), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["total_frames"] == 1104 and len(data["shots"]) == 12
+
+
+def test_show_text_has_arc_and_running_time() -> None:
+    result = runner.invoke(app, ["show", str(EXAMPLE)], terminal_width=200)
+    assert result.exit_code == 0
+    assert "consequence" in result.output and "46.00 s" in result.output
+
+
+def test_schema_command_prints_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert json.loads(result.output)["title"] == "shotcraft film plan"
+
+
+def test_invalid_plan_exits_2_with_located_lines(tmp_path) -> None:
+    bad = tmp_path / "film.yaml"
+    bad.write_text("production: {id: x, title: T}\nshots:\n  - {id: a, type: bogus}\n")
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:3:" in result.output and "Traceback" not in result.output

@@ -1,0 +1,53 @@
+"""The JSON Schema is valid, checked in, and the example and template validate against it."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from shotcraft.plan import json_schema, load_plan, load_plan_text
+from shotcraft.plan.scaffold import template_text
+from tests.conftest import EXAMPLE, REPO
+
+
+def test_schema_is_valid_against_the_meta_schema() -> None:
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_checked_in_schema_is_current() -> None:
+    on_disk = json.loads((REPO / "schema" / "film.schema.json").read_text())
+    assert on_disk == json.loads(json.dumps(json_schema())), "run `make schema` and commit schema/film.schema.json"
+
+
+@pytest.mark.parametrize("text", [EXAMPLE.read_text(), template_text()], ids=["example", "template"])
+def test_plans_validate_against_json_schema(text: str) -> None:
+    data = YAML(typ="safe").load(text)
+    jsonschema.validate(data, json_schema())
+
+
+def test_example_loads_with_expected_shape() -> None:
+    plan = load_plan(EXAMPLE)
+    film = plan.film
+    assert 10 <= len(film.shots) <= 14
+    assert film.production.format.resolution == (1280, 720)
+    assert film.production.format.fps == Fraction(24)
+    total = sum(shot.duration for shot in film.shots)
+    assert 45 <= total <= 60
+    assert film.shots[0].type.value == "establishing"
+
+
+def test_template_loads() -> None:
+    plan = load_plan_text(template_text())
+    assert len(plan.film.shots) == 4
+
+
+def test_ntsc_rate_is_exact() -> None:
+    text = EXAMPLE.read_text().replace("fps: 24\n", "fps: 24000/1001\n    fps_override: broadcast delivery\n", 1)
+    film = load_plan_text(text).film
+    assert film.production.format.fps == Fraction(24000, 1001)
+    assert film.model_dump(mode="json")["production"]["format"]["fps"] == "24000/1001"
