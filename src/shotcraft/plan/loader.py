@@ -160,6 +160,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         if "duplicate key" in str(exc) or "found duplicate key" in problem:
             problem = "duplicate key " + problem.split("duplicate key", 1)[-1].strip()
         raise PlanError([PlanIssue(file, line, col, (), f"not valid YAML: {problem}")]) from None
+    except TypeError:
+        # ruamel raises TypeError for complex keys such as `? [a, b]: c`
+        raise PlanError([PlanIssue(file, 1, 1, (), "not valid plan YAML: mapping keys must be plain text")]) from None
     except (YAMLError, ValueError, RecursionError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PlanError([PlanIssue(file, 1, 1, (), f"not valid YAML: {first_line}")]) from None
