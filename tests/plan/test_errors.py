@@ -137,3 +137,12 @@ def test_not_utf8(tmp_path) -> None:
     path.write_bytes(b"production:\n  title: \xff\xfe\n")
     with pytest.raises(PlanError, match="not UTF-8"):
         load_plan(path)
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    levels = ["a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    for n in range(1, 7):
+        levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    text = "\n".join(levels) + "\nshots: [*a6]\n"
+    [message] = issues_of(text)
+    assert "expands to more than" in message

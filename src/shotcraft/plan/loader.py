@@ -101,7 +101,19 @@ class LoadedPlan:
         return self.positions.locate(path, prefer_key=prefer_key)
 
 
-def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIssue], file: str) -> Any:
+#: A real plan has a few thousand nodes; aliases (&a / *a) nested a few levels deep
+#: expand exponentially ("billion laughs"), so conversion stops past this budget.
+MAX_NODES = 200_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIssue], file: str, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     tag = getattr(getattr(node, "tag", None), "value", None)
     if tag is not None and tag not in _STANDARD_TAGS:
         line, col = positions.locate(path)
@@ -120,7 +132,7 @@ def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIss
                 positions.keys[child] = (key_at[0] + 1, key_at[1] + 1)
             if value_at is not None:
                 positions.values[child] = (value_at[0] + 1, value_at[1] + 1)
-            out[key] = _to_plain(node[key], child, positions, issues, file)
+            out[key] = _to_plain(node[key], child, positions, issues, file, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -129,7 +141,7 @@ def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIss
             where = node.lc.item(index)
             if where is not None:
                 positions.values[child] = (where[0] + 1, where[1] + 1)
-            items.append(_to_plain(item, child, positions, issues, file))
+            items.append(_to_plain(item, child, positions, issues, file, budget))
         return items
     if hasattr(node, "value") and type(node).__name__ == "TaggedScalar":
         line, col = positions.locate(path)
@@ -168,7 +180,11 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         raise PlanError([PlanIssue(file, 1, 1, (), f"not valid YAML: {first_line}")]) from None
     positions = Positions()
     issues: list[PlanIssue] = []
-    data = _to_plain(node, (), positions, issues, file)
+    try:
+        data = _to_plain(node, (), positions, issues, file, [MAX_NODES])
+    except _TooLarge:
+        message = f"plan expands to more than {MAX_NODES} values (YAML aliases nested too deep?)"
+        raise PlanError([PlanIssue(file, 1, 1, (), message)]) from None
     if issues:
         raise PlanError(issues)
     return data, positions
