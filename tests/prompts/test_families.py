@@ -108,6 +108,7 @@ def test_adding_a_family_is_one_table_entry(film: Film, monkeypatch: pytest.Monk
 
 
 def test_negations_in_tag_prompts_are_warned(film: Film) -> None:
+    film.charters.texture.skin = "natural skin texture, visible pores, no retouching"
     warnings = compile_take(film, "s04", "A", clip_family="sd").warnings
     negations = [warning for warning in warnings if "'no retouching'" in warning]
     assert len(negations) == 1  # said once for the take, though both prompts carry the tag
