@@ -125,7 +125,7 @@ def test_time_and_weather_fall_back_to_the_location(film: Film) -> None:
     film.shot("s06").brief.time = None
     film.shot("s06").brief.weather = None
     prompt = compile_take(film, "s06", "A").clip_prompt
-    assert "Time and weather: night, 2 a.m.; dry after the rain, damp cobblestones, still air." in prompt
+    assert "Time and weather: night, 2 a.m.; dry cold night, damp cobblestones, still air." in prompt
 
 
 def test_plan_text_is_one_line_whatever_the_yaml_folding(film: Film) -> None:

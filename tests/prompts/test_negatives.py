@@ -53,7 +53,8 @@ def test_associations_follow_the_words_the_prompt_actually_contains(film: Film) 
 
 
 def test_positive_prompt_saying_a_prohibited_word_is_warned(film: Film) -> None:
-    take = compile_take(film, "s01", "A")  # weather: "dry after the rain"
+    film.shot("s01").brief.weather = "dry after the rain"
+    take = compile_take(film, "s01", "A")
     assert any("says 'rain'" in warning for warning in take.warnings)
     assert not any("says 'rain'" in warning for warning in compile_take(film, "s05", "A").warnings)
 
