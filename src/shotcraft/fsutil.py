@@ -30,6 +30,7 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files 0600; deliverables are shared
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     finally:
@@ -50,6 +51,12 @@ def write_text(target: str | Path, text: str) -> Path:
 
 def write_json(target: str | Path, data: Any) -> Path:
     return write_text(target, json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _fsync_dir(folder: Path) -> None:

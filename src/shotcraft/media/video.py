@@ -123,6 +123,7 @@ class VideoWriter:
         self._stream.height = height
         self._stream.pix_fmt = pix_fmt
         self._stream.options = {**preset_options, **(options or {})}
+        self._bt709 = bt709
         if bt709:
             self._stream.codec_context.color_primaries = 1
             self._stream.codec_context.color_trc = 1
@@ -134,6 +135,14 @@ class VideoWriter:
         if frame.shape[0] != self.height or frame.shape[1] != self.width:
             raise ValueError(f"frame is {frame.shape[1]}x{frame.shape[0]}, writer expects {self.width}x{self.height}")
         video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
+        if self._bt709:
+            # Convert with the BT.709 matrix the stream is tagged with (swscale's default is BT.601,
+            # which would shift every saturated colour on decode).
+            video_frame = video_frame.reformat(
+                format=self._stream.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG", interpolation="BICUBIC"
+            )
+            video_frame.colorspace = 1
+            video_frame.color_range = 1
         for packet in self._stream.encode(video_frame):
             self._container.mux(packet)
         self.frames_written += 1

@@ -1,0 +1,308 @@
+"""Camera moves over a still: the shared motion engine of the animatic and stills backends.
+
+A move is a path of a *view window* over the source image: centre offset
+(``ox``, ``oy``, in fractions of the cover-fitted source), zoom (>= 1 keeps the
+window inside the image) and roll (degrees). Every frame is one
+``cv2.warpAffine`` from the source straight to the output size (sub-pixel,
+bilinear, reflected border), so a 1536x864 keyframe becomes a 1280x720 frame
+in a single resample. Paths are eased (smootherstep) and their amplitude
+follows the shot's motion strength; the seed only shifts small phases, so
+takes A and B differ slightly and the same seed gives identical frames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import cv2
+import numpy as np
+
+from shotcraft.backends.protocol import ClipRequest
+from shotcraft.errors import InputError
+
+MOVES = (
+    "static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up", "tilt-down",
+    "dolly-left", "dolly-right", "crane-up", "crane-down", "orbit", "handheld-drift",
+    "whip-pan", "fast-orbit", "crash-zoom",
+)  # fmt: skip
+
+# Amplitudes at motion = 1 (they scale linearly with motion strength).
+PUSH_ZOOM = 0.35  # push-in / pull-out: zoom change
+PAN_TRAVEL = 0.12  # pans and tilts: half the window travel, fraction of the frame
+DOLLY_TRAVEL = 0.16  # dollies travel further than pans (no parallax on one layer)
+CRANE_TRAVEL = 0.12
+ORBIT_TRAVEL = 0.10
+ORBIT_ROLL = 2.5  # degrees
+DRIFT = (0.012, 0.009, 0.45)  # handheld: x, y (fractions), roll (degrees)
+TRIGGER_PUNCH = 0.035  # the small push a timing trigger adds (the camera "reacts")
+TRIGGER_RAMP_S = 0.35
+
+
+@dataclass(frozen=True)
+class View:
+    """Where the camera looks in one frame."""
+
+    ox: float = 0.0
+    oy: float = 0.0
+    zoom: float = 1.0
+    roll: float = 0.0
+    blur_px: float = 0.0  # horizontal motion blur length (whip pans), in output pixels
+
+
+def smootherstep(t: np.ndarray | float) -> np.ndarray | float:
+    """Ken Perlin's C2 ease: zero velocity and acceleration at both ends."""
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * t * (t * (t * 6 - 15) + 10)
+
+
+def _window(t: np.ndarray, start: float, end: float) -> np.ndarray:
+    """Eased 0..1 progress that only moves between ``start`` and ``end`` (fractions of the clip)."""
+    return smootherstep((t - start) / max(end - start, 1e-9))
+
+
+def _phases(seed: int, count: int) -> np.ndarray:
+    """Small deterministic per-take phases in [0, 2*pi) (the seed's only effect on a move)."""
+    return np.random.default_rng(np.uint64(seed & 0xFFFFFFFFFFFFFFFF)).uniform(0.0, 2 * math.pi, count)
+
+
+def _drift(times_s: np.ndarray, seed: int, amplitude: float, salt: int) -> np.ndarray:
+    """Smooth pseudo-random drift: three incommensurate sines with seeded phases, in [-amplitude, amplitude]."""
+    phases = _phases(seed + 7919 * salt, 3)
+    freqs = (0.17, 0.31, 0.53)  # Hz: slower than a breath, never periodic within a shot
+    weights = (0.6, 0.3, 0.1)
+    total = sum(w * np.sin(2 * math.pi * f * times_s + p) for w, f, p in zip(weights, freqs, phases, strict=True))
+    return amplitude * total
+
+
+def plan_views(
+    move: str,
+    frames: int,
+    fps: Fraction | float,
+    motion: float,
+    seed: int,
+    triggers: Sequence[float] = (),
+) -> list[View]:
+    """The camera path of a clip: one :class:`View` per frame.
+
+    ``triggers`` are beat times in seconds from the start of the shot; each
+    adds a small eased push so the reaction lands on the beat.
+    """
+    if move not in MOVES:
+        raise ValueError(f"unknown camera move {move!r}; expected one of {', '.join(MOVES)}")
+    if frames < 1:
+        raise ValueError(f"frames must be >= 1, found {frames}")
+    m = float(np.clip(motion, 0.0, 1.0))
+    n = np.arange(frames, dtype=np.float64)
+    t = n / (frames - 1) if frames > 1 else np.zeros(1)
+    times_s = n / float(fps)
+    # The seed nudges the target of a move by a hair (take B frames differently from take A).
+    jitter_x, jitter_y = (np.sin(_phases(seed, 2)) * 0.006 * (0.3 + m)).tolist()
+    ease = smootherstep(t)
+    ox = np.full(frames, jitter_x)
+    oy = np.full(frames, jitter_y)
+    zoom = np.ones(frames)
+    roll = np.zeros(frames)
+    blur = np.zeros(frames)
+
+    if move == "push-in":
+        zoom = 1.0 + PUSH_ZOOM * m * ease
+    elif move == "pull-out":
+        zoom = 1.0 + PUSH_ZOOM * m * (1.0 - ease)
+    elif move in ("pan-left", "pan-right", "dolly-left", "dolly-right"):
+        travel = (PAN_TRAVEL if move.startswith("pan") else DOLLY_TRAVEL) * m
+        sign = 1.0 if move.endswith("right") else -1.0
+        ox = ox + sign * travel * (2 * ease - 1)
+        if move.startswith("dolly"):
+            zoom = 1.0 + 0.03 * m * ease  # a dolly also closes in a little on what it travels past
+    elif move in ("tilt-up", "tilt-down"):
+        sign = -1.0 if move == "tilt-up" else 1.0
+        oy = oy + sign * PAN_TRAVEL * m * (2 * ease - 1)
+    elif move in ("crane-up", "crane-down"):
+        sign = -1.0 if move == "crane-up" else 1.0
+        oy = oy + sign * CRANE_TRAVEL * m * (2 * ease - 1)
+        # rising reveals more of the scene (zoom out), descending closes in
+        zoom = 1.0 + 0.12 * m * ((1.0 - ease) if move == "crane-up" else ease)
+    elif move in ("orbit", "fast-orbit"):
+        fast = move == "fast-orbit"
+        progress = t if fast else ease  # a fast orbit keeps its speed; a slow one eases
+        travel = ORBIT_TRAVEL * m * (2.0 if fast else 1.0)
+        ox = ox + travel * (2 * progress - 1)
+        roll = ORBIT_ROLL * m * (2.0 if fast else 1.0) * (2 * progress - 1)
+        zoom = 1.0 + 0.02 * m * np.sin(math.pi * progress)
+    elif move == "handheld-drift":
+        ox = ox + _drift(times_s, seed, DRIFT[0] * (0.25 + m), 1)
+        oy = oy + _drift(times_s, seed, DRIFT[1] * (0.25 + m), 2)
+        roll = _drift(times_s, seed, DRIFT[2] * (0.25 + m), 3)
+    elif move == "whip-pan":
+        # hold, whip across in ~0.3 s around the middle, hold: the blur hides the reflected border
+        whip = max(0.3 * float(fps) / max(frames - 1, 1), 0.04)
+        progress = _window(t, 0.5 - whip / 2, 0.5 + whip / 2)
+        travel = 0.22 * (0.5 + m)
+        ox = ox + travel * (2 * progress - 1)
+        velocity = np.abs(np.gradient(ox)) if frames > 1 else np.zeros(1)
+        blur = velocity  # fraction of the frame per frame; scaled to pixels at warp time
+    elif move == "crash-zoom":
+        span = max(0.25 * float(fps) / max(frames - 1, 1), 0.04)
+        zoom = 1.0 + (0.5 + 1.2 * m) * _window(t, 0.35, 0.35 + span)
+
+    for at in triggers:
+        if 0 < at < frames / float(fps):
+            zoom = zoom * (1.0 + TRIGGER_PUNCH * (0.5 + m) * smootherstep((times_s - at) / TRIGGER_RAMP_S))
+
+    # Overscan: a window that travels by |o| needs zoom >= 1 / (1 - 2|o|) to stay inside the image.
+    reach_x = float(np.max(np.abs(ox))) if move != "whip-pan" else 0.0
+    reach_y = float(np.max(np.abs(oy)))
+    roll_margin = math.radians(float(np.max(np.abs(roll))))  # rolling by a opens corners by about a * size
+    base = max(1.0, 1.0 / max(1.0 - 2.0 * max(reach_x, reach_y) - roll_margin, 0.2))
+    return [
+        View(float(ox[i]), float(oy[i]), float(zoom[i] * base), float(roll[i]), float(blur[i]))
+        for i in range(frames)
+    ]
+
+
+def view_matrix(view: View, source_size: tuple[int, int], output_size: tuple[int, int]) -> np.ndarray:
+    """2x3 affine matrix mapping source pixels to output pixels for one view.
+
+    The source is cover-fitted to the output's aspect (centre crop), then the
+    window is zoomed, rolled about its centre and offset.
+    """
+    src_w, src_h = source_size
+    out_w, out_h = output_size
+    cover = max(out_w / src_w, out_h / src_h)
+    # usable source region (output aspect) in source pixels
+    region_w, region_h = out_w / cover, out_h / cover
+    centre_x = src_w / 2 + view.ox * region_w
+    centre_y = src_h / 2 + view.oy * region_h
+    scale = cover * view.zoom
+    angle = math.radians(view.roll)
+    cos_a, sin_a = math.cos(angle) * scale, math.sin(angle) * scale
+    # dest = R*S*(src - centre) + out_centre; pixel centres sit at +0.5
+    cx_out, cy_out = out_w / 2, out_h / 2
+    matrix = np.array(
+        [
+            [cos_a, -sin_a, cx_out - (cos_a * centre_x - sin_a * centre_y)],
+            [sin_a, cos_a, cy_out - (sin_a * centre_x + cos_a * centre_y)],
+        ],
+        dtype=np.float64,
+    )
+    # OpenCV maps pixel centres at integer coordinates: shift by half a pixel each way.
+    matrix[:, 2] += matrix[:, 0] * 0.5 + matrix[:, 1] * 0.5 - 0.5
+    return matrix
+
+
+def render_view(
+    source: np.ndarray,
+    view: View,
+    output_size: tuple[int, int],
+    *,
+    interpolation: int = cv2.INTER_LINEAR,
+) -> np.ndarray:
+    """One output frame of ``source`` seen through ``view`` (HxWx3 uint8)."""
+    out_w, out_h = output_size
+    matrix = view_matrix(view, (source.shape[1], source.shape[0]), output_size)
+    frame = cv2.warpAffine(source, matrix, (out_w, out_h), flags=interpolation, borderMode=cv2.BORDER_REFLECT)
+    blur_px = int(round(view.blur_px * out_w))
+    if blur_px >= 3:
+        frame = cv2.blur(frame, (min(blur_px, out_w // 4) | 1, 1))
+    return frame
+
+
+def animate(
+    source: np.ndarray,
+    *,
+    move: str,
+    frames: int,
+    fps: Fraction | float,
+    motion: float,
+    seed: int,
+    output_size: tuple[int, int],
+    triggers: Sequence[float] = (),
+    overlays: Sequence[tuple[int, tuple[np.ndarray, np.ndarray]]] = (),
+) -> Iterator[np.ndarray]:
+    """Yield ``frames`` frames of ``source`` animated by ``move``.
+
+    ``overlays`` are (first frame, (rgb, alpha)) layers at the output size,
+    composited on top and not moved by the camera (captions); each replaces the
+    previous one from its first frame on.
+    """
+    if source.ndim != 3 or source.shape[2] != 3 or source.dtype != np.uint8:
+        raise ValueError(f"source must be HxWx3 uint8, found {source.shape} {source.dtype}")
+    views = plan_views(move, frames, fps, motion, seed, triggers)
+    source = np.ascontiguousarray(source)
+    layers = sorted(((start, _Overlay(*layer)) for start, layer in overlays), key=lambda item: item[0])
+    starts = {start for start, _ in layers}
+    held: np.ndarray | None = None  # private copy while nothing changes (consumers may edit frames)
+    for index, view in enumerate(views):
+        if held is not None and views[index - 1] == view and index not in starts:
+            frame = held.copy()
+        else:
+            frame = render_view(source, view, output_size)
+            layer = next((overlay for start, overlay in reversed(layers) if start <= index), None)
+            if layer is not None:
+                layer.apply(frame)
+            following = views[index + 1] if index + 1 < len(views) else None
+            held = frame.copy() if following == view and index + 1 not in starts else None
+        yield frame
+
+
+class _Overlay:
+    """Alpha-composite a fixed layer onto frames, touching only the rows it covers."""
+
+    def __init__(self, rgb: np.ndarray, alpha: np.ndarray) -> None:
+        rows = np.flatnonzero(alpha.reshape(alpha.shape[0], -1).max(axis=1) > 0)
+        self.top = int(rows[0]) if rows.size else alpha.shape[0]
+        self.bottom = int(rows[-1]) + 1 if rows.size else alpha.shape[0]
+        a = alpha[self.top : self.bottom].astype(np.float32)
+        if a.ndim == 2:
+            a = a[..., None]
+        self.alpha = a / 255.0
+        self.premultiplied = rgb[self.top : self.bottom].astype(np.float32) * self.alpha
+        self.keep = 1.0 - self.alpha
+
+    def apply(self, frame: np.ndarray) -> None:
+        if self.bottom <= self.top:
+            return
+        band = frame[self.top : self.bottom].astype(np.float32)
+        np.multiply(band, self.keep, out=band)
+        band += self.premultiplied
+        frame[self.top : self.bottom] = np.clip(band + 0.5, 0, 255).astype(np.uint8)
+
+
+def cover_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Scale and centre-crop ``image`` to fill ``size`` = (width, height) exactly (no bars)."""
+    width, height = size
+    src_h, src_w = image.shape[:2]
+    scale = max(width / src_w, height / src_h)
+    new_w, new_h = max(width, round(src_w * scale)), max(height, round(src_h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
+    left, top = (new_w - width) // 2, (new_h - height) // 2
+    return np.ascontiguousarray(resized[top : top + height, left : left + width])
+
+
+# --- request checks shared by the animatic and stills backends ---------------------------------
+
+
+def check_size(shot_id: str, width: int, height: int) -> None:
+    if width < 16 or height < 16 or width % 2 or height % 2:
+        raise InputError(f"shot {shot_id}: size {width}x{height} must be even and at least 16x16")
+
+
+def check_clip(request: ClipRequest) -> None:
+    """Input checks shared by the animatic and stills clips (one line naming the shot and field)."""
+    check_size(request.shot_id, request.width, request.height)
+    key = request.keyframe
+    if not isinstance(key, np.ndarray) or key.ndim != 3 or key.shape[2] != 3 or key.dtype != np.uint8:
+        found = getattr(key, "shape", type(key).__name__)
+        raise InputError(f"shot {request.shot_id}: keyframe must be an HxWx3 uint8 RGB image, found {found}")
+    if request.frames < 1:
+        raise InputError(f"shot {request.shot_id}: frames must be at least 1, found {request.frames}")
+    if Fraction(request.fps) <= 0:
+        raise InputError(f"shot {request.shot_id}: fps must be positive, found {request.fps}")
+    if request.camera_move not in MOVES:
+        raise InputError(f"shot {request.shot_id}: unknown camera move {request.camera_move!r} (expected one of {', '.join(MOVES)})")
+    if not 0.0 <= float(request.motion) <= 1.0:
+        raise InputError(f"shot {request.shot_id}: motion must be between 0 and 1, found {request.motion}")
