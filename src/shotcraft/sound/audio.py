@@ -1,0 +1,111 @@
+"""Audio files in and out: read with soundfile, conform to 48 kHz stereo, write 24-bit WAV atomically.
+
+Sample-rate policy (decided here, once): a file at another rate is resampled
+to 48 kHz with a polyphase filter (``scipy.signal.resample_poly``), because a
+sound editor expects a 44.1 kHz library effect to just work; the conversion is
+reported so it is never silent. With ``strict_rate=True`` a mismatch is
+refused instead (for deliveries where every source must already be 48 kHz).
+Rates below 8 kHz are refused: nothing usable for a film mix lives there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from shotcraft.errors import InputError
+from shotcraft.fsutil import atomic_path
+from shotcraft.sound.loudness import SAMPLE_RATE
+
+MIN_RATE = 8_000
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    samples: np.ndarray  # float64 (n, channels) in [-1, 1]
+    rate: int
+    path: Path | None = None
+    original_rate: int | None = None  # set when the clip was resampled
+
+    @property
+    def seconds(self) -> float:
+        return self.samples.shape[0] / self.rate
+
+
+def read_audio(path: Path, *, what: str) -> AudioClip:
+    """Read an audio file as float64 (n, channels). ``what`` names it in errors (plan field or file)."""
+    import soundfile
+
+    if not path.exists():
+        raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
+    if path.is_dir():
+        raise InputError(f"{what}: expected an audio file, found a folder: {path}", code="audio-missing")
+    try:
+        data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
+    if data.shape[0] == 0:
+        raise InputError(f"{what}: audio file {path} holds no samples", code="audio-empty")
+    if not np.all(np.isfinite(data)):
+        raise InputError(f"{what}: audio file {path} holds NaN or infinite samples", code="audio-corrupt")
+    return AudioClip(samples=data, rate=int(rate), path=path)
+
+
+def conform(clip: AudioClip, *, what: str, strict_rate: bool = False) -> AudioClip:
+    """To 48 kHz stereo float64. Mono is spread to both sides; more than two channels is refused."""
+    data = clip.samples
+    channels = data.shape[1]
+    if channels == 1:
+        data = np.repeat(data, 2, axis=1)
+    elif channels != 2:
+        raise InputError(
+            f"{what}: {clip.path or 'audio'} has {channels} channels; shotcraft mixes stereo — give a mono or stereo file",
+            code="audio-channels",
+        )
+    rate = clip.rate
+    original = None
+    if rate != SAMPLE_RATE:
+        if rate < MIN_RATE:
+            raise InputError(f"{what}: {clip.path or 'audio'} is at {rate} Hz, below {MIN_RATE} Hz: too low for a film mix", code="audio-rate")
+        if strict_rate:
+            raise InputError(
+                f"{what}: {clip.path or 'audio'} is at {rate} Hz, the mix is at {SAMPLE_RATE} Hz "
+                "(resample it, or allow resampling by leaving strict rate off)",
+                code="audio-rate",
+            )
+        data = resample(data, rate, SAMPLE_RATE)
+        original = rate
+    return AudioClip(samples=np.ascontiguousarray(data), rate=SAMPLE_RATE, path=clip.path, original_rate=original)
+
+
+def resample(data: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
+    """Polyphase resampling by the exact rational ratio (44100 -> 48000 is 160/147)."""
+    from scipy import signal
+
+    ratio = Fraction(target_rate, source_rate)
+    return signal.resample_poly(data, ratio.numerator, ratio.denominator, axis=0)
+
+
+def load_conformed(path: Path, *, what: str, strict_rate: bool = False) -> AudioClip:
+    return conform(read_audio(path, what=what), what=what, strict_rate=strict_rate)
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
+    """48 kHz 24-bit PCM WAV, written atomically. Refuses to write a clipping signal."""
+    import soundfile
+
+    data = np.asarray(samples, dtype=np.float64)
+    peak = float(np.max(np.abs(data))) if data.size else 0.0
+    if peak > 1.0 or not math.isfinite(peak):
+        raise ValueError(f"refusing to write {path.name}: sample peak {peak:.3f} would clip")
+    try:
+        with atomic_path(path) as tmp:
+            soundfile.write(str(tmp), data, rate, subtype="PCM_24", format="WAV")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror or error}", code="write-failed") from None
+    return path
