@@ -301,6 +301,21 @@ class ModelSource(Model):
     family: str | None = Field(None, description="sd15, sdxl, flux, svd, wan, ltx, cogvideox (guessed when absent)")
     allow_pickle: bool = Field(False, description="allow .ckpt/.bin/.pt (runs code from the file: unsafe)")
     options: dict[str, Any] = Field(default_factory=dict)
+    # diffusers runtime settings (docs/models.md); absent means automatic
+    base: str | None = Field(
+        None, description="configs and missing components for a single-file 'path': a local diffusers folder or a repo id"
+    )
+    base_revision: str | None = Field(None, description="pinned commit or tag for a repo id in 'base'")
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field("auto", description="auto: bf16/fp16 on GPU, fp32 on CPU")
+    device: str | None = Field(None, pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto: cuda, then mps, then cpu")
+    offload: Literal["none", "model", "sequential"] = Field("none", description="CPU offload for small cards")
+    vae_tiling: bool = Field(False, description="decode in tiles (large frames on small cards)")
+    vae_slicing: bool = Field(False, description="decode one image of a batch at a time")
+    compile: bool = Field(False, description="torch.compile the denoiser (slow first call, faster after)")
+    ip_adapter: str | None = Field(None, description="IP-Adapter for character references: repo id or local folder")
+    ip_adapter_weight: str | None = Field(None, description="weights file inside 'ip_adapter': 'sdxl_models/ip-adapter_sdxl.safetensors'")
+    ip_adapter_revision: str | None = Field(None, description="pinned commit or tag for a repo id in 'ip_adapter'")
+    ip_adapter_scale: float = Field(0.6, ge=0, le=2, description="how strongly the reference images steer the image")
 
     @model_validator(mode="after")
     def _one_source(self) -> ModelSource:
