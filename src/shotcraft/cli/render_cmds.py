@@ -1,6 +1,205 @@
-"""CLI commands for this stage (registered on the shared app)."""
+"""Render commands: render, takes, log, take add, pick, make. Each a thin shell over the library."""
 
 from __future__ import annotations
 
-from shotcraft.cli import app  # noqa: F401
-from shotcraft.cli.common import command  # noqa: F401
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from shotcraft.cli import app
+from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.errors import InputError, RenderError
+from shotcraft.plan import load_plan
+
+take_app = typer.Typer(name="take", help="Manage takes: add a clip made elsewhere.", no_args_is_help=True)
+app.add_typer(take_app, name="take")
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """`--shots s01,s02 --shots s05` -> ['s01', 's02', 's05']."""
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _check_format(output_format: str) -> None:
+    if output_format not in ("text", "json"):
+        raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
+
+
+@command(app, "render", summary="Render the takes whose inputs changed (incremental, resumable).", example="shotcraft render examples/neo-noir/film.yaml -j 2")
+def render_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN", help="The film.yaml to render."),
+    shots: list[str] = typer.Option(None, "--shots", help="Only these shots (comma-separated or repeated)."),
+    takes: list[str] = typer.Option(None, "--takes", help="Only these take labels, e.g. A or A,B."),
+    force: bool = typer.Option(False, "--force", help="Re-render the selection even when done."),
+    jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Worker processes (default: one per core, at most 4)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the jobs that would run; change nothing."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Render every keyframe and clip job of PLAN whose key is not done; exit 1 if any take failed."""
+    from shotcraft.render.engine import render_plan
+    from shotcraft.render.executor import default_jobs
+
+    _check_format(output_format)
+    plan = load_plan(plan_path)
+    report = render_plan(
+        plan, shots=_split(shots), takes=_split(takes), force=force, jobs=jobs or default_jobs(),
+        progress=not no_progress, dry_run=dry_run,
+    )  # fmt: skip
+    if dry_run and output_format == "text":
+        for job in report.planned:
+            console.print(f"would render: shot {job.shot_id} take {job.take} {job.kind}")
+        console.print(f"{len(report.planned)} jobs to render, {len(report.cached)} done")
+        return
+    if output_format == "json":
+        echo_json(report.to_dict())
+    else:
+        console.print(report.summary())
+        for failure in report.failed:
+            err_console.print(f"failed: shot {failure.shot_id} take {failure.take} {failure.kind}: {failure.error}", markup=False)
+    if not report.ok:
+        raise RenderError(f"{len(report.failed)} job(s) failed; the other takes are in the store (see `shotcraft takes {plan_path}`)")
+
+
+@command(app, "takes", summary="List the takes in the store with state, seed, QA and pick.", example="shotcraft takes examples/neo-noir/film.yaml --format json")
+def takes_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    shot: str = typer.Option(None, "--shot", help="Only this shot."),
+    check: bool = typer.Option(False, "--check", help="Also mark takes the plan has changed since they were rendered."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """List every take of PLAN's shots in plan order: state, source, seed, frames, QA verdict, pick."""
+    from shotcraft.render.engine import stale_takes
+    from shotcraft.render.store import open_project
+
+    _check_format(output_format)
+    plan = load_plan(plan_path)
+    project = open_project(plan)
+    records = project.takes(shot)
+    stale = stale_takes(plan) if check else set()
+    if output_format == "json":
+        echo_json([{**_take_dict(r), **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "key"):
+        table.add_column(column)
+    for r in records:
+        qa = f"{r.qa['verdict']} {r.qa['score']:.2f}" if r.qa else "-"
+        pick = f"* {r.pick_reason}" if r.picked else ""
+        state = f"{r.state} (stale)" if (r.shot_id, r.label) in stale else r.state
+        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, r.key[:12])
+    console.print(table)
+    if not records:
+        console.print(f"no takes yet: run [bold]shotcraft render {plan_path}[/]")
+    elif stale:
+        console.print(f"{len(stale)} take(s) changed in the plan since rendered: run [bold]shotcraft render {plan_path}[/]")
+
+
+def _take_dict(r) -> dict:
+    return {
+        "shot": r.shot_id,
+        "take": r.label,
+        "state": r.state,
+        "source": r.source,
+        "key": r.key,
+        "seed": r.seed,
+        "frames": r.frames,
+        "rate": str(r.rate) if r.rate is not None else None,
+        "width": r.width,
+        "height": r.height,
+        "clip": str(r.clip_path) if r.clip_path else None,
+        "keyframe": str(r.keyframe_path) if r.keyframe_path else None,
+        "qa": r.qa,
+        "picked": r.picked,
+        "pick_reason": r.pick_reason,
+        "error": r.error,
+    }
+
+
+@command(app, "log", summary="Print one take's full settings log (prompts, seed, backend, versions).", example="shotcraft log examples/neo-noir/film.yaml s04 A")
+def log_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    shot: str = typer.Argument(..., metavar="SHOT"),
+    take: str = typer.Argument(..., metavar="TAKE"),
+) -> None:
+    """Print everything recorded to reproduce SHOT's TAKE: compiled prompts, settings, seed, model identity, library versions, timings."""
+    from shotcraft.render.store import open_project
+
+    project = open_project(load_plan(plan_path))
+    typer.echo(json.dumps(project.settings_log(shot, take), indent=2, ensure_ascii=False))
+
+
+@command(take_app, "add", summary="Import a clip made elsewhere (MP4/MOV/WebM/PNG sequence) as a take.", example="shotcraft take add examples/neo-noir/film.yaml s05 veo.mp4 --source 'Veo 3' --label C")
+def take_add_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    shot: str = typer.Argument(..., metavar="SHOT"),
+    file: str = typer.Argument(..., metavar="FILE", help="A video file, a folder of PNG frames, or a quoted glob ('frames/*.png')."),
+    label: str = typer.Option(None, "--label", help="Take label (default: the next free letter)."),
+    source: str = typer.Option(None, "--source", help="Where it came from: 'Runway Gen-4', 'ComfyUI graph v3'..."),
+    seed: int = typer.Option(None, "--seed", help="The seed the other tool used, if known."),
+    note: str = typer.Option(None, "--note"),
+) -> None:
+    """Decode FILE, conform it to the film's resolution and the shot's fps, and store it as a take with its provenance."""
+    from shotcraft.render.imports import add_take
+
+    record = add_take(load_plan(plan_path), shot, file, label=label, source=source, seed=seed, note=note)
+    console.print(f"shot {record.shot_id}: take {record.label} added ({record.frames} frames at {record.rate} fps, {record.width}x{record.height})")
+
+
+@command(app, "pick", summary="Choose the take the cut uses for a shot.", example="shotcraft pick examples/neo-noir/film.yaml s04 B")
+def pick_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    shot: str = typer.Argument(..., metavar="SHOT"),
+    take: str = typer.Argument(None, metavar="TAKE", help="Take label; omit with --clear."),
+    clear: bool = typer.Option(False, "--clear", help="Forget the pick (back to the QA proposal, else take A)."),
+) -> None:
+    """Pick TAKE for SHOT (a done take). Without a pick the cut uses the QA proposal, else take A."""
+    from shotcraft.render.store import open_project
+
+    project = open_project(load_plan(plan_path))
+    if clear:
+        project.clear_pick(shot)
+    elif take is None:
+        raise InputError("pick: give a TAKE label, or --clear")
+    else:
+        project.set_pick(shot, take)
+    current = project.picked_take(shot)
+    console.print(f"shot {shot}: {'take ' + current.label + f' ({current.pick_reason})' if current else 'no done take yet'}")
+
+
+@command(app, "gc", summary="Delete stored objects no current take uses (old renders).", example="shotcraft gc examples/neo-noir/film.yaml --dry-run")
+def gc_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be deleted."),
+) -> None:
+    """Free disk space: remove objects of earlier renders that no take of the current plan uses (they re-render if needed)."""
+    from shotcraft.render.store import open_project
+
+    files, size = open_project(load_plan(plan_path)).collect_garbage(dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    console.print(f"{verb} {files} object(s), {size / 1e6:.1f} MB")
+
+
+@command(app, "make", summary="Run every stage end to end and write DIR/manifest.json.", example="shotcraft make examples/neo-noir/film.yaml --out out/neo-noir")
+def make_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    out: Path = typer.Option(..., "--out", help="Output folder for the deliverables."),
+    jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Render worker processes (default: one per core, at most 4)."),
+    no_progress: bool = typer.Option(False, "--no-progress"),
+) -> None:
+    """Render what changed, cut, and every later stage present; list each deliverable in DIR/manifest.json."""
+    from shotcraft.pipeline import make
+
+    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress)
+    render = manifest.checks.get("render", {})
+    console.print(f"render: {render.get('rendered', 0)} jobs rendered, {render.get('cached', 0)} cached")
+    for entry in manifest.entries:
+        console.print(f"  {entry.kind:<12} {out / entry.path}")
+    skipped = [name for name, state in manifest.checks.get("stages", {}).items() if state != "done"]
+    if skipped:
+        console.print(f"  (not in this build: {', '.join(skipped)})")
+    console.print(f"manifest: {out / 'manifest.json'}")

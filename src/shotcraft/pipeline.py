@@ -1,0 +1,160 @@
+"""`shotcraft make`: every stage that exists, in order, writing DIR/manifest.json after each.
+
+The stage list below is the whole chain in one place (only this module and
+the CLI know it). A stage whose module has not landed in this checkout is
+skipped and said so in the manifest's ``checks``; a stage that exists and
+fails stops the make with its own one-line error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shotcraft import __version__
+from shotcraft.errors import InputError, RenderError
+from shotcraft.fsutil import write_json
+from shotcraft.manifest import Manifest, ManifestEntry
+from shotcraft.plan.loader import LoadedPlan
+from shotcraft.render.keys import file_sha256, job_key
+
+
+@dataclass
+class MakeContext:
+    plan: LoadedPlan
+    out_dir: Path
+    manifest: Manifest
+    jobs: int | None
+    progress: bool
+    state: dict[str, Any]  # what a stage hands to the next (the timeline, the render report)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[MakeContext], None]
+    requires: tuple[str, ...] = ()  # modules that must exist for the step to run
+
+
+def _render(ctx: MakeContext) -> None:
+    from shotcraft.render.engine import render_plan
+    from shotcraft.render.executor import default_jobs
+
+    report = render_plan(ctx.plan, jobs=ctx.jobs or default_jobs(), progress=ctx.progress)
+    ctx.state["render"] = report
+    ctx.manifest.checks["render"] = report.to_dict()
+    if not report.ok:
+        first = report.failed[0]
+        raise RenderError(
+            f"{len(report.failed)} render job(s) failed, first: shot {first.shot_id} take {first.take}: {first.error}"
+        )
+
+
+def _cut(ctx: MakeContext) -> None:
+    from shotcraft.edit.build import build_timeline
+    from shotcraft.edit.export import export_cut
+    from shotcraft.media.video import probe
+    from shotcraft.render.store import open_project
+
+    project = open_project(ctx.plan)
+    missing = [s.id for s in ctx.plan.film.shots if project.picked_take(s.id) is None]
+    if missing:
+        raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
+    timeline = build_timeline(ctx.plan, project)
+    ctx.state["timeline"] = timeline
+    # the takes are content-addressed, so the timeline's data names every input pixel
+    key = job_key({"step": "cut", "timeline": timeline, "shotcraft": __version__})
+    entries = _reuse(ctx, "cut", key)
+    if entries is None:
+        cut = export_cut(ctx.plan, project, ctx.out_dir)
+        info = probe(cut.rough_cut)
+        entries = [ManifestEntry("rough-cut", ctx.manifest.relative(cut.rough_cut), duration=info.duration, frames=info.frames, codec=info.codec)]
+        for kind, path in cut.interchange.items():
+            entries.append(ManifestEntry(kind, ctx.manifest.relative(path), duration=timeline.seconds, frames=timeline.duration))
+        _remember(ctx, "cut", key, entries)
+    for entry in entries:
+        ctx.manifest.add(entry)
+
+
+# --- step reuse: a step whose inputs are unchanged and whose outputs are intact is not redone ---
+
+STATE_FILE = ".shotcraft-make.json"
+
+
+def _load_state(out_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
+    """The entries a previous make wrote for this step, if its key matches and every file hashes as recorded."""
+    record = _load_state(ctx.out_dir).get(step)
+    if not record or record.get("key") != key:
+        return None
+    for relative, digest in record.get("files", {}).items():
+        path = ctx.out_dir / relative
+        if not path.is_file() or file_sha256(path) != digest:
+            return None
+    return [ManifestEntry(kind=e["kind"], path=e["path"], duration=e.get("duration"), frames=e.get("frames"),
+                          codec=e.get("codec"), extra=e.get("extra", {})) for e in record["entries"]]  # fmt: skip
+
+
+def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry]) -> None:
+    state = _load_state(ctx.out_dir)
+    state[step] = {
+        "key": key,
+        "files": {e.path: file_sha256(ctx.out_dir / e.path) for e in entries},
+        "entries": [{"kind": e.kind, "path": e.path, "duration": e.duration, "frames": e.frames, "codec": e.codec, "extra": e.extra} for e in entries],
+    }
+    write_json(ctx.out_dir / STATE_FILE, state)
+
+
+#: the chain, in order; the lead adds QA, grade, sound and delivery steps here
+STEPS: list[Step] = [
+    Step("render", _render, ("shotcraft.render.engine",)),
+    Step("cut", _cut, ("shotcraft.edit.export",)),
+]
+
+
+def _available(step: Step) -> bool:
+    return all(importlib.util.find_spec(module) is not None for module in step.requires)
+
+
+def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True) -> Manifest:
+    """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
+    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {})
+    stages: dict[str, str] = {}
+    timings: dict[str, float] = {}  # seconds per stage (wall clock)
+    manifest.checks["stages"] = stages
+    manifest.checks["stage_seconds"] = timings
+    for step in STEPS:
+        if not _available(step):
+            stages[step.name] = "not available in this build"
+            continue
+        stages[step.name] = "running"
+        started = time.perf_counter()
+        try:
+            step.run(ctx)
+        except BaseException:
+            stages[step.name] = "failed"
+            manifest.write()
+            raise
+        finally:
+            timings[step.name] = round(time.perf_counter() - started, 3)
+        stages[step.name] = "done"
+        manifest.write()
+    manifest.write()
+    return manifest

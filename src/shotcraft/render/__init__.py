@@ -1,0 +1,1 @@
+"""The render engine: jobs and keys, the takes store and ledger, executors, progress."""

@@ -1,0 +1,237 @@
+"""Executors run a job graph and report to a handler; the engine never knows where a job ran.
+
+:class:`Executor` is the seam a cluster executor (Ray) would implement: take
+the jobs, respect ``depends_on``, call the handler from the calling thread.
+:class:`LocalExecutor` runs in this process (``jobs=1``) or in ``N`` worker
+processes; backends that declare ``one_process_per_device`` get one
+long-lived worker of their own so their model stays loaded between jobs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import signal
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from shotcraft.render.jobs import JobSpec
+from shotcraft.render.work import JobFailed, JobResult, TransientJobError, run_job
+
+#: attempts per job for transient failures (the first try included)
+MAX_ATTEMPTS = 3
+RETRY_BACKOFF_S = 0.5
+
+
+def default_jobs() -> int:
+    """Worker processes by default: one per core, at most 4 (encoders are threaded too)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class JobHandler(Protocol):
+    """What an executor calls back (always from the thread that called ``run``)."""
+
+    def input_path(self, spec: JobSpec) -> Path | None: ...
+    def started(self, spec: JobSpec, attempt: int) -> None: ...
+    def progress(self, spec: JobSpec, done: int) -> None: ...
+    def finished(self, spec: JobSpec, result: JobResult) -> None: ...
+    def failed(self, spec: JobSpec, error: str, *, attempts: int) -> None: ...
+
+
+class Executor(ABC):
+    @abstractmethod
+    def run(self, jobs: list[JobSpec], handler: JobHandler, objects_folder: Path) -> None:
+        """Run every job (dependencies first). Store errors (disk full) propagate and stop the run."""
+
+
+@dataclass
+class _Graph:
+    """Ready/waiting bookkeeping shared by both execution modes."""
+
+    jobs: list[JobSpec]
+    done: set[str] = field(default_factory=set)
+    dead: set[str] = field(default_factory=set)  # failed for good
+
+    def __post_init__(self) -> None:
+        self.pending = list(self.jobs)
+        self.keys = {job.key for job in self.jobs}
+
+    def ready(self) -> list[JobSpec]:
+        out = [j for j in self.pending if j.depends_on is None or j.depends_on not in self.keys or j.depends_on in self.done]
+        for job in out:
+            self.pending.remove(job)
+        return out
+
+    def orphans(self) -> list[JobSpec]:
+        """Jobs whose input failed for good: they fail too, without running."""
+        out = [j for j in self.pending if j.depends_on in self.dead]
+        for job in out:
+            self.pending.remove(job)
+        return out
+
+
+class LocalExecutor(Executor):
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = default_jobs() if jobs is None else max(1, int(jobs))
+
+    def run(self, jobs: list[JobSpec], handler: JobHandler, objects_folder: Path) -> None:
+        graph = _Graph(list(jobs))
+        if self.jobs == 1:
+            self._run_here(graph, handler, objects_folder)
+        else:
+            self._run_pooled(graph, handler, objects_folder)
+
+    # --- in this process -------------------------------------------------------------
+
+    def _run_here(self, graph: _Graph, handler: JobHandler, objects_folder: Path) -> None:
+        while True:
+            for orphan in graph.orphans():
+                handler.failed(orphan, f"its keyframe failed ({orphan.depends_on[:12]})", attempts=0)
+                graph.dead.add(orphan.key)
+            ready = graph.ready()
+            if not ready:
+                return
+            for spec in ready:
+                for attempt in range(1, MAX_ATTEMPTS + 1):
+                    handler.started(spec, attempt)
+                    try:
+                        result = run_job(spec, objects_folder, handler.input_path(spec), lambda n, s=spec: handler.progress(s, n))
+                    except TransientJobError as exc:
+                        if attempt < MAX_ATTEMPTS:
+                            time.sleep(RETRY_BACKOFF_S * attempt)
+                            continue
+                        handler.failed(spec, f"{exc} (after {attempt} attempts)", attempts=attempt)
+                        graph.dead.add(spec.key)
+                    except JobFailed as exc:
+                        handler.failed(spec, str(exc), attempts=attempt)
+                        graph.dead.add(spec.key)
+                    else:
+                        handler.finished(spec, result)
+                        graph.done.add(spec.key)
+                    break
+
+    # --- worker processes ----------------------------------------------------------------
+
+    def _run_pooled(self, graph: _Graph, handler: JobHandler, objects_folder: Path) -> None:
+        from shotcraft.backends.registry import registered_specs
+
+        context = multiprocessing.get_context("spawn")  # no fork: backends may hold threads or CUDA state
+        progress_queue = context.Queue()
+        init = (_init_worker, (progress_queue, registered_specs(), os.getpid()))
+        pools: dict[bool, ProcessPoolExecutor] = {}
+        capacity = {False: self.jobs, True: 1}
+
+        def pool(device: bool) -> ProcessPoolExecutor:
+            if device not in pools:
+                pools[device] = ProcessPoolExecutor(capacity[device], mp_context=context, initializer=init[0], initargs=init[1])
+            return pools[device]
+
+        running: dict[Future, tuple[JobSpec, int]] = {}
+        attempts: dict[str, int] = {}
+        waiting: list[JobSpec] = []
+        by_key = {job.key: job for job in graph.jobs}
+
+        def submit(spec: JobSpec) -> None:
+            attempts[spec.key] = attempts.get(spec.key, 0) + 1
+            handler.started(spec, attempts[spec.key])
+            future = pool(spec.one_process_per_device).submit(_worker_run, spec, str(objects_folder), handler.input_path(spec))
+            running[future] = (spec, attempts[spec.key])
+
+        try:
+            while True:
+                for orphan in graph.orphans():
+                    handler.failed(orphan, f"its keyframe failed ({orphan.depends_on[:12]})", attempts=0)
+                    graph.dead.add(orphan.key)
+                waiting.extend(graph.ready())
+                for device in (False, True):
+                    busy = sum(1 for spec, _ in running.values() if spec.one_process_per_device == device)
+                    for spec in [w for w in waiting if w.one_process_per_device == device][: max(0, capacity[device] - busy)]:
+                        waiting.remove(spec)
+                        submit(spec)
+                if not running:
+                    return
+                finished, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+                _drain(progress_queue, handler, by_key)
+                for future in finished:
+                    spec, attempt = running.pop(future)
+                    try:
+                        result = future.result()
+                    except (TransientJobError, BrokenProcessPool) as exc:
+                        if isinstance(exc, BrokenProcessPool):
+                            broken = pools.pop(spec.one_process_per_device, None)
+                            if broken is not None:
+                                broken.shutdown(wait=False, cancel_futures=True)
+                            exc = TransientJobError("a worker process died")
+                        if attempt < MAX_ATTEMPTS:
+                            waiting.append(spec)
+                        else:
+                            handler.failed(spec, f"{exc} (after {attempt} attempts)", attempts=attempt)
+                            graph.dead.add(spec.key)
+                    except JobFailed as exc:
+                        handler.failed(spec, str(exc), attempts=attempt)
+                        graph.dead.add(spec.key)
+                    else:
+                        handler.finished(spec, result)
+                        graph.done.add(spec.key)
+        except BaseException:
+            # Ctrl-C or a store error: stop the workers now rather than let them finish long jobs
+            for executor in pools.values():
+                for process in list(getattr(executor, "_processes", {}).values()):
+                    process.terminate()
+                executor.shutdown(wait=False, cancel_futures=True)
+            pools.clear()
+            raise
+        finally:
+            for executor in pools.values():
+                executor.shutdown(wait=True, cancel_futures=True)
+            progress_queue.close()
+
+
+def _drain(progress_queue: multiprocessing.Queue, handler: JobHandler, by_key: dict[str, JobSpec]) -> None:
+    with contextlib.suppress(queue.Empty, OSError, EOFError):
+        while True:
+            key, done = progress_queue.get_nowait()
+            if key in by_key:
+                handler.progress(by_key[key], done)
+
+
+_progress_queue: multiprocessing.Queue | None = None
+
+
+def _init_worker(progress_queue: multiprocessing.Queue, backend_specs: dict[str, str], parent_pid: int) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+    _die_with_parent()
+    if os.getppid() != parent_pid:  # the render died while this worker was starting: nobody will send work
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from shotcraft.backends.registry import register_backend
+
+    for name, spec in backend_specs.items():
+        register_backend(name, spec)
+
+
+def _worker_run(spec: JobSpec, objects_folder: str, keyframe_path: Path | None) -> JobResult:
+    def report(done: int) -> None:
+        if _progress_queue is not None:
+            with contextlib.suppress(Exception):
+                _progress_queue.put_nowait((spec.key, done))
+
+    return run_job(spec, Path(objects_folder), keyframe_path, report)
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker is killed when the render process dies (SIGKILL included)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

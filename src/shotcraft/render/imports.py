@@ -1,0 +1,247 @@
+"""`add_take`: a clip made elsewhere (Veo, Runway, Kling, a ComfyUI graph) becomes a take.
+
+The file is decoded in full and conformed to the film's resolution (cover
+fit) and the shot's frame rate (nearest-frame resampling in time) before
+anything is committed; an undecodable file raises InputError and the store
+stays exactly as it was. Provenance (source, original file facts, note) goes
+to the ledger with the take.
+
+(The module is ``imports`` because ``import`` is a Python keyword.)
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import hashlib
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from shotcraft.errors import InputError
+from shotcraft.media.video import probe, read_frames
+from shotcraft.plan.loader import LoadedPlan
+from shotcraft.plan.presets import TAKE_LABELS
+from shotcraft.plan.resolve import resolve_shot
+from shotcraft.render.encode import TakeEncoder
+from shotcraft.render.jobs import CLIP_ENCODING, KEYFRAME_FORMAT
+from shotcraft.render.keys import file_sha256, job_key
+from shotcraft.render.store import TakeRecord, open_project
+from shotcraft.render.work import conform_image, environment
+from shotcraft.timebase import format_rate
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".m4v", ".mkv"}
+LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+
+
+def add_take(
+    plan: LoadedPlan,
+    shot_id: str,
+    file: str | Path,
+    *,
+    label: str | None = None,
+    source: str | None = None,
+    seed: int | None = None,
+    note: str | None = None,
+) -> TakeRecord:
+    """Import ``file`` (MP4/MOV/WebM, or a PNG sequence as a folder or glob) as a take of ``shot_id``."""
+    # 1. Check inputs: shot, label, file.
+    film = plan.film
+    try:
+        shot = film.shot(shot_id)
+    except KeyError:
+        raise InputError(f"{plan.file}: no shot {shot_id!r} (shots: {', '.join(s.id for s in film.shots)})") from None
+    resolved = resolve_shot(film, shot)
+    project = open_project(plan)
+    rendered_labels = [t.label for t in resolved.takes]
+    existing = {row.label for row in project.ledger.take_rows(shot_id)}
+    if label is None:
+        label = next(x for x in TAKE_LABELS if x not in rendered_labels and x not in existing)
+    elif not LABEL_PATTERN.match(label):
+        raise InputError(f"shot {shot_id}: take label {label!r} must be letters, digits, '-' or '_' (up to 16)")
+    elif label in rendered_labels:
+        raise InputError(f"shot {shot_id}: take {label} is rendered from the plan; give the import another --label")
+    elif label in existing:
+        raise InputError(f"shot {shot_id}: take {label} already exists; give the import another --label")
+    source_frames, original = _open_source(Path(file), resolved.fps)
+
+    # 2. Decode, conform and encode into the store's temp folder; commit only a complete clip.
+    width, height, rate = resolved.width, resolved.height, resolved.fps
+    with project.lock():
+        with project.objects.temp_path("mp4") as temp:
+            first: np.ndarray | None = None
+            count = 0
+            decoded = {"frames": 0}
+            with TakeEncoder(temp, width, height, rate) as writer:
+                for frame in _resample(_counted(source_frames, decoded), original["rate_fraction"], rate, original["frames"]):
+                    conformed = conform_image(frame, width, height)
+                    if first is None:
+                        first = conformed
+                    writer.write(conformed)
+                    count += 1
+            if count == 0 or first is None:
+                raise InputError(f"{file}: no decodable frames")
+            if decoded["frames"] < original["frames"]:
+                raise InputError(f"{file}: only {decoded['frames']} of {original['frames']} frames decode (truncated or corrupt)")
+            info = probe(temp)
+            if info.frames != count:
+                raise InputError(f"{file}: conformed clip holds {info.frames} frames, expected {count}")
+            clip_sha, _, clip_size = project.objects.commit(temp, "mp4")
+        ok, png = cv2.imencode(".png", cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
+        keyframe_sha, _, keyframe_size = project.objects.put_bytes(png.tobytes(), KEYFRAME_FORMAT)
+
+        # 3. Record jobs, take and provenance.
+        output = {**CLIP_ENCODING, "width": width, "height": height, "rate": format_rate(rate)}
+        clip_key = job_key({"kind": "import", "source_sha256": original["sha256"], "output": output})
+        keyframe_key = job_key({"kind": "import-keyframe", "clip": clip_key})
+        provenance = {
+            "file": str(Path(file).resolve()) if "*" not in str(file) else str(file),
+            "source": source,
+            "note": note,
+            "seed": seed,
+            "original": {k: v for k, v in original.items() if k != "rate_fraction"},
+            "conformed": {**output, "frames": count, "method": "cover-fit scale, nearest-frame time resampling"},
+        }
+        settings = {"inputs": {"kind": "import", "output": output}, "provenance": provenance}
+        ledger = project.ledger
+        run_id = ledger.start_run("take add")
+        env = environment()
+        for key, kind, sha, ext, size, frames, rate_text in (
+            (keyframe_key, "keyframe", keyframe_sha, KEYFRAME_FORMAT, keyframe_size, None, None),
+            (clip_key, "clip", clip_sha, "mp4", clip_size, count, format_rate(rate)),
+        ):
+            ledger.ensure_job(key=key, kind=kind, shot_id=shot_id, take=label, backend="import", backend_version="1", settings=settings)
+            ledger.mark_running(key, run_id)
+            ledger.mark_done(key, run_id, sha256=sha, ext=ext, size=size, frames=frames, rate=rate_text,
+                             width=width, height=height, seconds=0.0, environment=env)  # fmt: skip
+        ledger.upsert_take(shot_id=shot_id, label=label, source="import", keyframe_key=keyframe_key, clip_key=clip_key,
+                           seed=seed, provenance=provenance)  # fmt: skip
+        ledger.finish_run(run_id, status="done", planned=2, rendered=2, cached=0, failed=0)
+    record = project.take(shot_id, label)
+    assert record is not None
+    return record
+
+
+def import_plan_clips(plan: LoadedPlan, shot_ids: list[str] | None = None) -> list[TakeRecord]:
+    """Make takes of the clips a plan lists under ``shots[].clips`` (each imported once, by content)."""
+    from shotcraft.render.store import PROJECT_FOLDER
+
+    wanted = [s for s in plan.film.shots if s.clips and (not shot_ids or s.id in shot_ids)]
+    for shot in wanted:  # input checks first: every listed file must exist
+        for clip in shot.clips:
+            path = plan.resolve_path(clip)
+            if not path.exists() and not any(ch in str(clip) for ch in "*?["):
+                raise InputError(f"shot {shot.id}: clip {path} not found")
+    if not wanted and not (plan.root / PROJECT_FOLDER).exists():
+        return []
+    added: list[TakeRecord] = []
+    for shot in wanted:
+        project = open_project(plan)
+        known = {
+            (row.provenance or {}).get("original", {}).get("sha256")
+            for row in project.ledger.take_rows(shot.id)
+            if row.source == "import"
+        }
+        for clip in shot.clips:
+            path = plan.resolve_path(clip)
+            _, facts = _open_source(path, resolve_shot(plan.film, shot).fps)
+            if facts["sha256"] in known:
+                continue
+            added.append(add_take(plan, shot.id, path, source=f"{plan.file}: shots.{shot.id}.clips"))
+            known.add(facts["sha256"])
+    return added
+
+
+def _open_source(path: Path, shot_rate: Fraction) -> tuple[Iterator[np.ndarray], dict[str, Any]]:
+    """Frames and facts of a video file or a PNG sequence; InputError when it is neither."""
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        files = sorted(Path(p) for p in globbing.glob(text))
+        if not files:
+            raise InputError(f"{text}: no file matches")
+        return _png_sequence(files, text, shot_rate)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".png")
+        if not files:
+            raise InputError(f"{path}: folder holds no .png frames")
+        return _png_sequence(files, text, shot_rate)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() not in VIDEO_SUFFIXES and path.suffix.lower() != ".png":
+        raise InputError(f"{path}: expected an MP4, MOV or WebM file or a PNG sequence, found {path.suffix or 'no extension'}")
+    info = probe(path)  # InputError when it does not decode as video
+    if info.frames <= 0:
+        raise InputError(f"{path}: video holds no frames")
+    facts = {
+        "sha256": file_sha256(path),
+        "codec": info.codec,
+        "width": info.width,
+        "height": info.height,
+        "rate": format_rate(info.rate),
+        "rate_fraction": info.rate,
+        "frames": info.frames,
+        "has_audio": info.has_audio,
+    }
+    return read_frames(path), facts
+
+
+def _png_sequence(files: list[Path], text: str, rate: Fraction) -> tuple[Iterator[np.ndarray], dict[str, Any]]:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode("utf-8") + b"\0" + file_sha256(file).encode("ascii"))
+    first = cv2.imread(str(files[0]), cv2.IMREAD_COLOR)
+    if first is None:
+        raise InputError(f"{files[0]}: not a readable PNG")
+
+    def frames() -> Iterator[np.ndarray]:
+        for file in files:
+            image = cv2.imread(str(file), cv2.IMREAD_COLOR)
+            if image is None:
+                raise InputError(f"{file}: not a readable PNG")
+            yield cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    facts = {
+        "sha256": digest.hexdigest(),
+        "codec": "png-sequence",
+        "width": first.shape[1],
+        "height": first.shape[0],
+        "rate": format_rate(rate),
+        "rate_fraction": rate,
+        "frames": len(files),
+        "has_audio": False,
+        "pattern": text,
+    }
+    return frames(), facts
+
+
+def _counted(frames: Iterator[np.ndarray], counter: dict[str, int]) -> Iterator[np.ndarray]:
+    for frame in frames:
+        counter["frames"] += 1
+        yield frame
+
+
+def _resample(frames: Iterator[np.ndarray], source_rate: Fraction, target_rate: Fraction, source_count: int) -> Iterator[np.ndarray]:
+    """Nearest-frame resampling in time, streaming: output frame i shows the source frame at i / target_rate."""
+    if source_rate == target_rate:
+        yield from frames
+        return
+    total = max(1, round(Fraction(source_count) / source_rate * target_rate))
+    wanted = [min(source_count - 1, int(Fraction(i) * source_rate / target_rate + Fraction(1, 2))) for i in range(total)]
+    position = 0
+    iterator = iter(frames)
+    current = next(iterator, None)
+    for index in wanted:
+        while position < index and current is not None:
+            following = next(iterator, None)
+            if following is None:
+                break
+            current, position = following, position + 1
+        if current is None:
+            return
+        yield current
+    for _ in iterator:  # decode the rest too: a file that breaks after the last used frame is still refused
+        pass

@@ -1,0 +1,80 @@
+"""Job keys: a sha256 over a canonical JSON serialisation of everything that sets a job's output.
+
+ComfyUI's cache silently stops working when an input cannot be hashed; ours
+raises :class:`UnhashableInputError` naming the field instead, so a key is
+either exact or absent, never quietly wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import math
+from fractions import Fraction
+from pathlib import PurePath
+from typing import Any
+
+from shotcraft.errors import ShotcraftError
+
+KEY_VERSION = 1  # bump when the canonical form changes: every key changes with it
+
+
+class UnhashableInputError(ShotcraftError):
+    """A job input has no canonical form (an array, an open file, an arbitrary object)."""
+
+    code = "unhashable-input"
+
+
+def canonical(value: Any, *, where: str = "key") -> Any:
+    """Plain JSON data with one spelling per value: sorted keys, exact rates, finite floats."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return canonical(value.value, where=where)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise UnhashableInputError(f"job key input {where!r} is {value!r}, which has no canonical form")
+        # integral floats and ints must not give two keys for one setting (4 vs 4.0)
+        return int(value) if value.is_integer() else value
+    if isinstance(value, Fraction):
+        return {"fraction": f"{value.numerator}/{value.denominator}"}
+    if isinstance(value, PurePath):
+        return {"path": value.as_posix()}
+    if isinstance(value, dict):
+        out = {}
+        for key in value:
+            if not isinstance(key, str):
+                raise UnhashableInputError(f"job key input {where!r} has a non-text key {key!r}")
+            out[key] = canonical(value[key], where=f"{where}.{key}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [canonical(item, where=f"{where}[{index}]") for index, item in enumerate(value)]
+    if hasattr(value, "model_dump") and callable(value.model_dump):  # pydantic models
+        return canonical(value.model_dump(mode="json", by_alias=True), where=where)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return canonical({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, where=where)
+    raise UnhashableInputError(
+        f"job key input {where!r} of type {type(value).__name__} cannot be hashed (give plain data or a file hash)"
+    )
+
+
+def canonical_json(value: Any, *, where: str = "key") -> str:
+    return json.dumps(canonical(value, where=where), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def job_key(inputs: dict[str, Any]) -> str:
+    """sha256 (hex) of the canonical form of a job's inputs."""
+    text = canonical_json({"key_version": KEY_VERSION, "inputs": inputs}, where="inputs")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str | PurePath, *, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
