@@ -116,6 +116,26 @@ def _backend_block(backend: Backend, model: Any, shot_id: str) -> dict[str, Any]
     return {"name": backend.name, "version": str(backend.version), "model": canonical(identity, where=f"{shot_id}.model")}
 
 
+def _capabilities(backend: Backend, model: Any) -> Any:
+    """A backend's capabilities once its model is known (FLUX reads prose; Wan 2.1 has no last frame)."""
+    refine = getattr(backend, "capabilities_for", None)
+    return refine(model) if (refine is not None and model is not None) else backend.capabilities
+
+
+def anchored_model(plan: LoadedPlan, model: Any) -> Any:
+    """The model source with local paths resolved against the plan's folder, not the working directory."""
+    if model is None:
+        return None
+    update: dict[str, Any] = {}
+    if model.path is not None and not model.path.is_absolute():
+        update["path"] = plan.resolve_path(model.path)
+    for field in ("base", "ip_adapter"):
+        value = getattr(model, field, None)
+        if isinstance(value, str) and value.startswith("."):  # "./models/x" is a folder, "org/repo" a hub id
+            update[field] = str(plan.resolve_path(Path(value)))
+    return model.model_copy(update=update) if update else model
+
+
 def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context: dict[str, Any]) -> TakeJobs:
     """The keyframe and clip jobs of one take."""
     from shotcraft.prompts import compile_take  # the prompts stage sits beside render, not below plan
@@ -123,13 +143,11 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
     shot = resolved.shot
     keyframe_backend = get_backend(resolved.keyframe_backend, shot_id=shot.id)
     clip_backend = get_backend(resolved.clip_backend, shot_id=shot.id)
-    compiled = compile_take(
-        plan.film,
-        shot.id,
-        spec.label,
-        keyframe_family=keyframe_backend.capabilities.prompt_family,
-        clip_family=clip_backend.capabilities.prompt_family,
-    )
+    keyframe_model = anchored_model(plan, resolved.keyframe_model)
+    clip_model = anchored_model(plan, resolved.clip_model)
+    keyframe_family = _capabilities(keyframe_backend, keyframe_model).prompt_family
+    clip_family = _capabilities(clip_backend, clip_model).prompt_family
+    compiled = compile_take(plan.film, shot.id, spec.label, keyframe_family=keyframe_family, clip_family=clip_family)
     prompts_log = compiled.to_dict()
     key_context = _context_for_key(context)
 
@@ -157,14 +175,14 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         "cfg": spec.cfg,
         "sampler": resolved.sampler,
         "denoise": resolved.denoise,
-        "model": resolved.keyframe_model,
+        "model": keyframe_model,
     }
     keyframe_inputs = {
         "kind": "keyframe",
-        "backend": _backend_block(keyframe_backend, resolved.keyframe_model, shot.id),
+        "backend": _backend_block(keyframe_backend, keyframe_model, shot.id),
         # shot and take ids are request fields a backend may draw (the animatic's caption does): keyed too
         "request": {k: v for k, v in keyframe_request.items() if k != "model"},
-        "prompt_family": keyframe_backend.capabilities.prompt_family,
+        "prompt_family": keyframe_family,
         "references": references,
         "init_image_sha256": init_sha,
         "context": key_context,
@@ -204,13 +222,13 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         "seed": spec.seed,
         "camera_move": shot.camera.move.value,
         "cfg": None,
-        "model": resolved.clip_model,
+        "model": clip_model,
     }
     clip_inputs = {
         "kind": "clip",
-        "backend": _backend_block(clip_backend, resolved.clip_model, shot.id),
+        "backend": _backend_block(clip_backend, clip_model, shot.id),
         "request": {k: v for k, v in clip_request.items() if k != "model"},
-        "prompt_family": clip_backend.capabilities.prompt_family,
+        "prompt_family": clip_family,
         "keyframe": keyframe_key,
         "last_frame_sha256": last_sha,
         "context": key_context,

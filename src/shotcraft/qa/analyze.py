@@ -1,0 +1,142 @@
+"""analyze_clip: one decode pass over a reduced-resolution proxy feeding every per-take check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shotcraft.qa import faces, image, motion, temporal
+from shotcraft.qa.context import CheckInput
+from shotcraft.qa.decode import DETAIL_STRIDE, PROXY_WIDTH, decode_proxy, prefetch
+from shotcraft.qa.features import FrameMeasurer
+from shotcraft.qa.model import ClipReport, Expected, Flag
+from shotcraft.qa.series import finite
+from shotcraft.qa.thresholds import resolve_thresholds
+from shotcraft.qa.verdict import score_of, verdict_of
+
+CHECKS = (*temporal.CHECKS, *motion.CHECKS, *image.CHECKS, *faces.CHECKS)
+
+#: For previz takes (animatic, stills: drawn storyboard panels, captions burned in, stillness by design) these
+#: picture-quality findings are noted (severity info), not judged; flicker, blank, corrupt frames, shake, too much
+#: motion and the duration/rate against the plan still count.
+PREVIZ_NOTED = frozenset({"QA102", "QA104", "QA106", "QA107", "QA108", "QA109", "QA110", "QA112"})
+
+
+def analyze_clip(
+    path: str | Path,
+    *,
+    expected: Expected | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> ClipReport:
+    """Run every per-take check on one clip.
+
+    ``thresholds`` may be a partial mapping of overrides (see
+    :mod:`shotcraft.qa.thresholds`). Raises :class:`InputError` when the file
+    is not a readable video at all; damaged frames inside a readable file are
+    a QA113 flag instead.
+    """
+    # 1. check inputs
+    values = resolve_thresholds(thresholds)
+    path = Path(path)
+    # 2. open (unreadable input raises here, naming the file)
+    log, frames = decode_proxy(path)
+    # 3. one streaming pass: every frame measured once, faces tracked on a stride
+    measurer: FrameMeasurer | None = None
+    tracker = faces.FaceTracker()
+    for frame in prefetch(frames):
+        if measurer is None:
+            measurer = FrameMeasurer(frame.proxy.shape[1], frame.proxy.shape[0])
+        measurer.update(frame)
+        tracker.update(frame)
+    series = {name: np.asarray(v, dtype=np.float64) for name, v in (measurer.series if measurer else {}).items()}
+    count = log.decoded
+    if count == 0:
+        series = {}
+    # 4. checks
+    cuts = find_cuts(series, values) if count else []
+    ci = CheckInput(series=series, frames=count, rate=log.rate, width=log.width, height=log.height, cuts=cuts,
+                    thresholds=values, log=log, expected=expected, face_tracker=tracker)
+    flags: list[Flag] = []
+    if count == 0:
+        flags.append(Flag("QA113", "major", 0, max(0, log.declared_frames - 1), float(log.declared_frames), values["QA113"],
+                          "no frame could be decoded" + (f" ({log.errors[0][1]})" if log.errors else "")))
+        flags.extend(temporal.check_duration(ci))
+    else:
+        for check in CHECKS:
+            flags.extend(check(ci))
+    if expected is not None and expected.previz:
+        flags = [_noted(f) if f.code in PREVIZ_NOTED and not (f.code == "QA104" and f.value > 1) else f for f in flags]
+    flags.sort(key=lambda f: (f.start_frame, f.code))
+    # 5. verdict
+    verdict = verdict_of(flags)
+    score = score_of(flags, max(1, count))
+    report = ClipReport(path=path, verdict=verdict, score=score, flags=flags, metrics=_metrics(ci, tracker),
+                        series={k: v.tolist() for k, v in series.items()}, frames=count, rate=log.rate,
+                        width=log.width, height=log.height, cuts=cuts, expected=expected)
+    return report
+
+
+def _noted(flag: Flag) -> Flag:
+    return replace(flag, severity="info", message=flag.message + " (previz: noted, not judged)")
+
+
+def find_cuts(series: Mapping[str, np.ndarray], thresholds: Mapping[str, float]) -> list[int]:
+    """Frames whose picture has no structural relation to the previous one (a hard cut)."""
+    structure = series.get("structure")
+    if structure is None:
+        return []
+    low = np.nan_to_num(structure, nan=1.0) < thresholds["cut"]
+    return [int(i) for i in np.flatnonzero(low) if i > 0]
+
+
+def _metrics(ci: CheckInput, tracker: faces.FaceTracker) -> dict[str, Any]:
+    def median(name: str) -> float | None:
+        values = finite(ci.series.get(name, np.array([])))
+        return float(np.median(values)) if values.size else None
+
+    speed = motion.measured_speed(ci) if ci.frames > 1 else 0.0
+    jitter = finite(motion.jitter_series(ci)) if ci.frames > 1 else np.array([])
+    out: dict[str, Any] = {
+        "frames": ci.frames,
+        "declared_frames": ci.log.declared_frames,
+        "rate": _rate(ci.rate),
+        "duration_s": round(ci.seconds(ci.frames), 4),
+        "width": ci.width,
+        "height": ci.height,
+        "codec": ci.log.codec,
+        "proxy_width": min(PROXY_WIDTH, ci.width),
+        "detail_stride": DETAIL_STRIDE,
+        "cuts": ci.cuts,
+        "motion_speed": speed,  # frame widths per second
+        "jitter_max": float(jitter.max()) if jitter.size else 0.0,
+        "lightness": median("L"),
+        "contrast": median("L_std"),
+        "cast_a": median("a"),
+        "cast_b": median("b"),
+        "acuity": median("acuity"),
+        "halo": median("halo"),
+        "grain": median("grain"),
+        "clipped_highlights": _max(ci, "clip_high"),
+        "crushed_blacks": _max(ci, "clip_low"),
+        "decode_errors": len(ci.log.errors),
+        "corrupt_frames": len(ci.log.corrupt_frames),
+        "faces": tracker.summary(),
+    }
+    if ci.expected is not None and ci.expected.motion is not None:
+        out["motion_expected"] = motion.expected_speed(ci.expected.motion, ci.thresholds)
+        out["motion_ratio"] = speed / out["motion_expected"]
+    return out
+
+
+def _max(ci: CheckInput, name: str) -> float | None:
+    values = finite(ci.series.get(name, np.array([])))
+    return float(values.max()) if values.size else None
+
+
+def _rate(rate: Fraction) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"

@@ -1,0 +1,154 @@
+"""QA data: flags, what a clip is expected to be, and the per-clip report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+from shotcraft.qa.thresholds import Severity
+
+Verdict = Literal["pass", "warn", "reject"]
+
+#: human names of the check codes (for messages and the report)
+CHECK_NAMES: dict[str, str] = {
+    "QA101": "flicker",
+    "QA102": "frozen-frames",
+    "QA103": "blank-frames",
+    "QA104": "motion-vs-plan",
+    "QA105": "camera-shake",
+    "QA106": "over-sharpened",
+    "QA107": "soft-image",
+    "QA108": "border-artifacts",
+    "QA109": "clipped-highlights",
+    "QA110": "crushed-blacks",
+    "QA111": "colour-cast-drift",
+    "QA112": "face-instability",
+    "QA113": "corrupt-frames",
+    "QA114": "duration-or-rate",
+    "QA201": "exposure-jump",
+    "QA202": "white-balance-jump",
+    "QA203": "contrast-jump",
+    "QA204": "grain-jump",
+    "QA205": "speed-jump",
+    "QA206": "stacked-jumps",
+}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding: a check code on a frame range [start_frame, end_frame] (inclusive)."""
+
+    code: str
+    severity: Severity
+    start_frame: int
+    end_frame: int
+    value: float
+    threshold: float
+    message: str
+    # where in the frame, as fractions (x, y, w, h) of the frame; for the report's 200% crops
+    region: tuple[float, float, float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "start_frame": self.start_frame,
+            "end_frame": self.end_frame,
+            "value": _finite(self.value),
+            "threshold": _finite(self.threshold),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the plan asks of a clip; every field optional (file mode knows none of them)."""
+
+    frames: int | None = None
+    rate: Fraction | None = None
+    motion: float | None = None  # planned motion strength 0..1
+    shot_id: str | None = None
+    take: str | None = None
+    # made by a storyboard/previz backend (animatic, stills): a still panel is by design, so stillness is noted, not judged
+    previz: bool = False
+
+
+@dataclass
+class ClipReport:
+    path: Path
+    verdict: Verdict
+    score: float
+    flags: list[Flag]
+    metrics: dict[str, Any]
+    # per-frame measurement curves, for plots and continuity; all the same length (frames decoded)
+    series: dict[str, list[float]] = field(default_factory=dict)
+    frames: int = 0
+    rate: Fraction = Fraction(24)
+    width: int = 0
+    height: int = 0
+    # frames where the structure changes completely (cuts inside the clip)
+    cuts: list[int] = field(default_factory=list)
+    expected: Expected | None = None
+
+    @property
+    def codes(self) -> set[str]:
+        return {flag.code for flag in self.flags}
+
+    def flags_with(self, code: str) -> list[Flag]:
+        return [flag for flag in self.flags if flag.code == code]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file-mode JSON object (see schema.json)."""
+        return {
+            "file": str(self.path),
+            "verdict": self.verdict,
+            "score": round(self.score, 1),
+            "flags": [flag.to_dict() for flag in self.flags],
+            "metrics": _plain(self.metrics),
+        }
+
+
+    def to_cache(self) -> dict[str, Any]:
+        """Everything, for the plan-mode cache (flags with their regions, the per-frame series)."""
+        e = self.expected
+        return {
+            "path": str(self.path), "verdict": self.verdict, "score": self.score,
+            "flags": [{**f.to_dict(), "value": f.value, "threshold": f.threshold, "region": list(f.region) if f.region else None} for f in self.flags],
+            "metrics": _plain(self.metrics), "series": self.series, "frames": self.frames, "rate": f"{self.rate.numerator}/{self.rate.denominator}",
+            "width": self.width, "height": self.height, "cuts": self.cuts,
+            "expected": None if e is None else {"frames": e.frames, "rate": None if e.rate is None else f"{e.rate.numerator}/{e.rate.denominator}",
+                                                 "motion": e.motion, "shot_id": e.shot_id, "take": e.take, "previz": e.previz},
+        }
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> ClipReport:
+        e = data["expected"]
+        expected = None if e is None else Expected(e["frames"], Fraction(e["rate"]) if e["rate"] else None, e["motion"], e["shot_id"], e["take"], e["previz"])
+        flags = [Flag(f["code"], f["severity"], f["start_frame"], f["end_frame"], f["value"], f["threshold"], f["message"],
+                      tuple(f["region"]) if f["region"] else None) for f in data["flags"]]
+        return cls(Path(data["path"]), data["verdict"], data["score"], flags, data["metrics"],
+                   {k: [float("nan") if v is None else v for v in values] for k, values in data["series"].items()},
+                   data["frames"], Fraction(data["rate"]), data["width"], data["height"], data["cuts"], expected)
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return round(value, 4)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Fraction):
+        return float(value)
+    if isinstance(value, float):
+        return _finite(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return value

@@ -1,0 +1,247 @@
+"""The QA report: one self-contained HTML file (inline PNGs) plus the same data as JSON.
+
+Plan mode shows a contact sheet, then per shot its takes side by side with
+verdicts, metric curves over time and the flagged frames as 200% crops, the
+cut's continuity strip with its jumps, and the seeds' publication checklist.
+File mode shows the same per-clip view for any clips.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from shotcraft.errors import InputError, ShotcraftError
+from shotcraft.fsutil import write_json, write_text
+from shotcraft.media.video import read_frames
+from shotcraft.qa.model import CHECK_NAMES, ClipReport, Flag
+from shotcraft.qa.thresholds import TABLE
+
+THUMB_WIDTH = 320
+CROP_SOURCE = (160, 120)  # pixels of the original cut out around a flag, shown at 200%
+MAX_CROPS_PER_TAKE = 4
+
+
+def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.json`` for a plan-mode :class:`QAResult`."""
+    out_dir = _folder(out_dir)
+    shots_view = []
+    strip_frames: dict[tuple[str, str], int] = {}
+    for shot in result.shots:
+        shots_view.append({
+            "id": shot.shot_id,
+            "role": shot.role,
+            "type": shot.shot_type,
+            "proposal": shot.proposal,
+            "not_done": shot.not_done,
+            "takes": [_clip_view(t.report, label=t.label, picked=t.picked_by_user, proposed=t.label == shot.proposal.take) for t in shot.takes],
+        })
+        if shot.chosen is not None:
+            strip_frames[(shot.shot_id, shot.chosen.label)] = max(0, shot.chosen.report.frames // 2)
+    strip = []
+    for shot in result.shots:
+        chosen = shot.chosen
+        cut_in = next((c for c in result.cuts if c.incoming == shot.shot_id), None)
+        image = None
+        if chosen is not None:
+            frames = _grab(chosen.report.path, [strip_frames[(shot.shot_id, chosen.label)]])
+            image = _data_uri(_thumb(frames[0])) if frames else None
+        strip.append({"shot": shot.shot_id, "take": chosen.label if chosen else None, "image": image, "cut_in": cut_in})
+    data = result.to_dict()
+    html = _env().get_template("report.html.j2").render(
+        title=result.title, plan=result.plan, summary=data["summary"], shots=shots_view, contact=_contact(shots_view),
+        strip=strip, cuts=result.cuts, cut_note=result.cut_note, checklist=result.checklist, thresholds=TABLE,
+        names=CHECK_NAMES, mode="plan",
+    )
+    html_path = write_text(out_dir / "report.html", html)
+    json_path = write_json(out_dir / "report.json", data)
+    result.report_path, result.json_path = html_path, json_path
+    return html_path, json_path
+
+
+def write_files_report(reports: Sequence[ClipReport], out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.json`` for clips analysed in file mode."""
+    out_dir = _folder(out_dir)
+    views = [_clip_view(r, label=r.path.name, picked=False, proposed=False) for r in reports]
+    shots = [{"id": r.path.name, "role": None, "type": None, "proposal": None, "not_done": [], "takes": [v]} for r, v in zip(reports, views)]
+    html = _env().get_template("report.html.j2").render(
+        title="QA of " + ", ".join(r.path.name for r in reports[:4]) + (" ..." if len(reports) > 4 else ""),
+        plan=None, summary=None, shots=shots, contact=_contact(shots), strip=[], cuts=[], cut_note=None,
+        checklist=[], thresholds=TABLE, names=CHECK_NAMES, mode="files",
+    )
+    html_path = write_text(out_dir / "report.html", html)
+    json_path = write_json(out_dir / "report.json", [r.to_dict() for r in reports])
+    return html_path, json_path
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool) -> dict[str, Any]:
+    middle = max(0, report.frames // 2)
+    crops_for = _crop_flags(report.flags)
+    wanted = sorted({middle, *(_flag_frame(f) for f in crops_for)})
+    frames = dict(zip(wanted, _grab(report.path, wanted))) if report.frames else {}
+    crops = []
+    for flag in crops_for:
+        frame = frames.get(_flag_frame(flag))
+        if frame is not None:
+            crops.append({"flag": flag, "frame": _flag_frame(flag), "image": _data_uri(crop_200(frame, flag.region))})
+    return {
+        "label": label,
+        "file": str(report.path),
+        "verdict": report.verdict,
+        "score": report.score,
+        "flags": report.flags,
+        "metrics": report.metrics,
+        "picked": picked,
+        "proposed": proposed,
+        "thumb": _data_uri(_thumb(frames[middle])) if middle in frames else None,
+        "curves": curves_png(report) if report.frames > 1 else None,
+        "crops": crops,
+    }
+
+
+def _contact(shots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"shot": s["id"], "label": t["label"], "verdict": t["verdict"], "score": t["score"], "thumb": t["thumb"], "proposed": t["proposed"]}
+            for s in shots for t in s["takes"]]
+
+
+def _crop_flags(flags: Iterable[Flag]) -> list[Flag]:
+    """The flags worth a close look: major first, one per code."""
+    seen, out = set(), []
+    for flag in sorted(flags, key=lambda f: (f.severity != "major", f.start_frame)):
+        if flag.code in seen or flag.code in ("QA114", "QA113"):
+            continue
+        seen.add(flag.code)
+        out.append(flag)
+    return out[:MAX_CROPS_PER_TAKE]
+
+
+def _flag_frame(flag: Flag) -> int:
+    return (flag.start_frame + flag.end_frame) // 2
+
+
+def crop_200(frame: np.ndarray, region: tuple[float, float, float, float] | None) -> np.ndarray:
+    """Cut CROP_SOURCE pixels of the original around the region's centre and show them at 200%."""
+    height, width = frame.shape[:2]
+    x, y, w, h = region or (0.25, 0.25, 0.5, 0.5)
+    cw, ch = min(CROP_SOURCE[0], width), min(CROP_SOURCE[1], height)
+    cx = int(np.clip((x + w / 2) * width - cw / 2, 0, width - cw))
+    cy = int(np.clip((y + h / 2) * height - ch / 2, 0, height - ch))
+    if x <= 0.0 and w < 1.0:
+        cx = 0  # border flags: keep the edge itself in the crop
+    if x + w >= 1.0 and x > 0.0:
+        cx = width - cw
+    crop = frame[cy : cy + ch, cx : cx + cw]
+    return cv2.resize(crop, (cw * 2, ch * 2), interpolation=cv2.INTER_NEAREST)
+
+
+def curves_png(report: ClipReport) -> str:
+    """Metric curves over time, flagged ranges shaded, as a data URI."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = {k: np.asarray(v, dtype=np.float64) for k, v in report.series.items()}
+    t = np.arange(report.frames)
+    rate = float(report.rate)
+    figure, axes = plt.subplots(4, 1, figsize=(6.4, 4.6), dpi=80, sharex=True)
+    try:
+        panels = [
+            (axes[0], [("L", "lightness L*", None), ("L_std", "contrast", None)]),
+            (axes[1], [("speed", "motion %w/s", 100 * rate)]),
+            (axes[2], [("unexplained", "unexplained luma", None), ("border_ratio", "border/interior", None)]),
+            (axes[3], [("acuity", "acuity x100", 100.0), ("halo", "halo x100", 100.0), ("grain", "grain", None)]),
+        ]
+        for axis, lines in panels:
+            for name, label, scale in lines:
+                values = s.get(name)
+                if values is None:
+                    continue
+                values = values * scale if scale else values
+                finite = np.isfinite(values)
+                style = "o-" if finite.sum() < report.frames / 2 else "-"
+                axis.plot(t[finite], values[finite], style, label=label, linewidth=1, markersize=2)
+            axis.legend(loc="upper right", fontsize=6, frameon=False)
+            axis.tick_params(labelsize=6)
+            for flag in report.flags:
+                colour = "#d33" if flag.severity == "major" else "#e90" if flag.severity == "minor" else "#999"
+                axis.axvspan(flag.start_frame - 0.5, flag.end_frame + 0.5, color=colour, alpha=0.15, linewidth=0)
+        for cut in report.cuts:
+            for axis in axes:
+                axis.axvline(cut, color="#333", linewidth=0.8, linestyle="--")
+        axes[-1].set_xlabel("frame", fontsize=7)
+        figure.tight_layout(pad=0.4)
+        import io
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+    finally:
+        plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --- images -------------------------------------------------------------------------------------------
+
+
+def _grab(path: Path, indices: Sequence[int]) -> list[np.ndarray]:
+    """Full-resolution RGB frames at ``indices`` (sorted), in one forward pass; fewer if the file is damaged."""
+    wanted = sorted(set(int(i) for i in indices))
+    if not wanted:
+        return []
+    found: dict[int, np.ndarray] = {}
+    last: tuple[int, np.ndarray] | None = None
+    try:
+        for index, frame in enumerate(read_frames(path, count=wanted[-1] + 1)):
+            last = (index, frame)
+            if index in wanted:
+                found[index] = frame
+    except ShotcraftError:
+        if last is not None:
+            found.setdefault(*last)  # the decoder stopped: the last good frame stands in
+    out = []
+    for index in wanted:
+        if index in found:
+            out.append(found[index])
+        elif found:  # damaged file: show the nearest frame that decoded
+            out.append(found[min(found, key=lambda k: abs(k - index))])
+    return out
+
+
+def _thumb(frame: np.ndarray) -> np.ndarray:
+    height, width = frame.shape[:2]
+    if width <= THUMB_WIDTH:
+        return frame
+    return cv2.resize(frame, (THUMB_WIDTH, max(2, round(height * THUMB_WIDTH / width))), interpolation=cv2.INTER_AREA)
+
+
+def _data_uri(rgb: np.ndarray) -> str:
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise InputError("could not encode a report image as PNG")
+    return "data:image/png;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+def _folder(out_dir: str | Path) -> Path:
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the report folder ({exc.strerror})") from None
+    return out_dir
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("shotcraft.qa", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda v: "-" if v is None else f"{100 * float(v):.1f} %"
+    env.filters["num"] = lambda v, d=2: "-" if v is None else f"{float(v):.{d}f}"
+    return env

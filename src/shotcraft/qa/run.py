@@ -1,0 +1,251 @@
+"""Plan mode: QA every done take of a film, record scores and proposals in the ledger, check the cut.
+
+``run_qa(plan, project)`` is what ``shotcraft qa PLAN`` and ``shotcraft make``
+call. Order of work:
+
+1. every done take of every shot is analysed against what its shot plans
+   (frames, fps, the take's motion strength) with the plan's thresholds
+   (film ``qa.thresholds``, then the shot's);
+2. scores, flags and metrics go to the ledger (``project.record_qa``), keyed
+   to the take's current rendering;
+3. per shot the best take is proposed (``project.set_qa_proposal``); a pick
+   made by the user always wins; the rejection rule of
+   :mod:`shotcraft.qa.verdict` marks shots to retry or regenerate;
+4. the cut is built from the picks (user pick, else the proposal) and each
+   cut is checked for continuity (:mod:`shotcraft.qa.continuity`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shotcraft.errors import ShotcraftError
+from shotcraft.fsutil import write_json
+from shotcraft.plan.loader import LoadedPlan
+from shotcraft.plan.resolve import resolve_shots, take_count
+from shotcraft.qa.analyze import analyze_clip
+from shotcraft.qa.continuity import CutCheck, check_cut
+from shotcraft.qa.model import ClipReport, Expected
+from shotcraft.qa.thresholds import resolve_thresholds
+from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_key
+
+#: bump when a change to the analysis changes its results: every cached analysis is then redone
+ANALYSIS_VERSION = 3
+
+#: storyboard backends: their takes are timed previz, where a still panel is intended
+PREVIZ_BACKENDS = frozenset({"animatic", "stills"})
+
+
+@dataclass
+class TakeQA:
+    shot_id: str
+    label: str
+    report: ClipReport
+    picked_by_user: bool
+    seed: int | None = None
+    source: str = "render"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.report.to_dict()
+        data.update(shot=self.shot_id, take=self.label, seed=self.seed, source=self.source, picked_by_user=self.picked_by_user)
+        return data
+
+
+@dataclass
+class ShotQA:
+    shot_id: str
+    index: int
+    role: str | None
+    shot_type: str
+    takes: list[TakeQA]
+    proposal: Proposal
+    not_done: list[str] = field(default_factory=list)  # labels of takes with no usable clip
+
+    @property
+    def chosen(self) -> TakeQA | None:
+        return next((t for t in self.takes if t.label == self.proposal.take), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.proposal
+        return {
+            "shot": self.shot_id,
+            "role": self.role,
+            "type": self.shot_type,
+            "proposal": {"take": p.take, "reason": p.reason, "action": p.action, "passes": p.passes, "ranking": list(p.ranking)},
+            "takes": [t.to_dict() for t in self.takes],
+            "not_done": self.not_done,
+        }
+
+
+@dataclass
+class QAResult:
+    title: str
+    plan: str
+    shots: list[ShotQA]
+    cuts: list[CutCheck]
+    cut_note: str | None = None  # why continuity was not checked, when it was not
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    report_path: Path | None = None
+    json_path: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a shot has takes but none usable (every take rejected and nothing picked), else 0."""
+        return 1 if any(s.proposal.take is None and s.proposal.action in ("retry", "regenerate") for s in self.shots) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "qa_version": 1,
+            "title": self.title,
+            "plan": self.plan,
+            "shots": [s.to_dict() for s in self.shots],
+            "cuts": [c.to_dict() for c in self.cuts],
+            "cut_note": self.cut_note,
+            "checklist": self.checklist,
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        takes = [t for s in self.shots for t in s.takes]
+        return {
+            "shots": len(self.shots),
+            "takes": len(takes),
+            "pass": sum(t.report.verdict == "pass" for t in takes),
+            "warn": sum(t.report.verdict == "warn" for t in takes),
+            "reject": sum(t.report.verdict == "reject" for t in takes),
+            "retry": [s.shot_id for s in self.shots if s.proposal.action == "retry"],
+            "regenerate": [s.shot_id for s in self.shots if s.proposal.action == "regenerate"],
+            "cuts_warned": sum(c.verdict == "warn" for c in self.cuts),
+        }
+
+
+def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool = True) -> QAResult:
+    """Score every done take, record scores and proposals, check continuity over the cut."""
+    film = plan.film
+    base = film.qa.thresholds
+    resolve_thresholds(base, where=f"{plan.file}: qa.thresholds")  # fail early, naming the field
+    shots: list[ShotQA] = []
+    for resolved in resolve_shots(film):
+        shot = resolved.shot
+        thresholds = resolve_thresholds(base, shot.qa.thresholds, where=f"{plan.file}: shot {shot.id} qa.thresholds")
+        motions = {t.label: t.motion for t in resolved.takes}
+        takes, not_done = [], []
+        for record_ in project.takes(shot.id):
+            if not record_.done:
+                not_done.append(record_.label)
+                continue
+            expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motions.get(record_.label, resolved.motion),
+                                shot_id=shot.id, take=record_.label, previz=_backend(project, record_) in PREVIZ_BACKENDS)
+            report = _cached_analysis(project, record_, expected, thresholds)
+            user_pick = bool(record_.picked and record_.pick_reason == "user")
+            takes.append(TakeQA(shot.id, record_.label, report, user_pick, record_.seed, record_.source))
+            if record:
+                project.record_qa(shot.id, record_.label, verdict=report.verdict, score=report.score,
+                                  flags=[f.to_dict() for f in report.flags], metrics=report.to_dict()["metrics"])
+        user_pick = next((t.label for t in takes if t.picked_by_user), None)
+        scores = [TakeScore(t.label, t.report.verdict, t.report.score, tuple(t.report.flags)) for t in takes]
+        passes = passes_for(max(_renders_in_ledger(project, shot.id), len(takes)), take_count(film, shot))
+        proposal = propose(shot.id, scores, picked=user_pick, passes=passes)
+        if record:
+            project.set_qa_proposal(shot.id, proposal.take if proposal.take in {t.label for t in takes} else None, proposal.reason)
+        takes.sort(key=lambda t: rank_key(t.report.verdict, t.report.score, t.label))
+        shots.append(ShotQA(shot.id, resolved.index, shot.role.value if shot.role else None, shot.type.value, takes, proposal, not_done))
+    result = QAResult(title=film.production.title, plan=str(plan.path), shots=shots, cuts=[])
+    result.cuts, result.cut_note = _continuity(plan, project, timeline, shots)
+    from shotcraft.qa.checklist import publication_checklist
+
+    result.checklist = publication_checklist(plan, result)
+    return result
+
+
+def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None) -> QAResult:
+    """`shotcraft qa PLAN`: open the film's store, run QA, optionally write the report."""
+    from shotcraft.render.store import open_project
+
+    project = open_project(plan)
+    result = run_qa(plan, project)
+    if report_dir is not None:
+        from shotcraft.qa.report import write_plan_report
+
+        write_plan_report(result, report_dir)
+    return result
+
+
+def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None) -> QAResult:
+    """The `shotcraft make` step: run QA, write ``out_dir/qa/report.html`` and ``report.json``.
+
+    Add to the manifest: ("qa-report", "qa/report.html"), ("qa-json", "qa/report.json"), and
+    ``result.summary()`` under ``checks["qa"]``. Run it after the render (proposals then drive the
+    picks the cut uses); passing the cut's ``timeline`` avoids building it twice.
+    """
+    from shotcraft.qa.report import write_plan_report
+    from shotcraft.render.store import open_project
+
+    result = run_qa(plan, open_project(plan), timeline=timeline)
+    write_plan_report(result, Path(out_dir) / "qa")
+    return result
+
+
+def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds: dict[str, float]) -> ClipReport:
+    """analyze_clip, remembered per rendering of the take (its key), thresholds and analysis version.
+
+    A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The
+    cache lives beside the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed.
+    """
+    folder = getattr(project, "folder", None)
+    key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": str(record_.clip_path), "thresholds": thresholds,
+                "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz]}
+    key = hashlib.sha256(json.dumps(key_data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+    cache = Path(folder) / "qa-cache" / f"{key}.json" if folder is not None else None
+    if cache is not None and cache.is_file():
+        try:
+            return ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError):
+            pass  # recompute below
+    try:
+        report = analyze_clip(record_.clip_path, expected=expected, thresholds=thresholds)
+    except ShotcraftError as error:
+        raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
+    if cache is not None:
+        write_json(cache, report.to_cache())
+    return report
+
+
+def _backend(project: Any, record_: Any) -> str | None:
+    ledger = getattr(project, "ledger", None)
+    job = ledger.job(record_.key) if ledger is not None and hasattr(ledger, "job") else None
+    return getattr(job, "backend", None)
+
+
+def _renders_in_ledger(project: Any, shot_id: str) -> int:
+    """Done renderings (and imports) of a shot the ledger remembers, superseded ones included."""
+    ledger = getattr(project, "ledger", None)
+    if ledger is None or not hasattr(ledger, "jobs"):
+        return 0
+    return sum(1 for job in ledger.jobs(shot_id=shot_id) if getattr(job, "kind", "") in ("clip", "import") and job.state == "done")
+
+
+def _continuity(plan: LoadedPlan, project: Any, timeline: Any, shots: list[ShotQA]) -> tuple[list[CutCheck], str | None]:
+    if timeline is None:
+        if importlib.util.find_spec("shotcraft.edit.build") is None:
+            return [], "the edit stage (shotcraft.edit.build) is not in this build: continuity not checked"
+        from shotcraft.edit.build import build_timeline
+
+        try:
+            timeline = build_timeline(plan, project)
+        except ShotcraftError as error:
+            return [], f"no cut to check: {error}"
+    by_take = {(t.shot_id, t.label): t.report for s in shots for t in s.takes}
+    reports = []
+    for event in timeline.events:
+        report = by_take.get((event.shot_id, event.take))
+        if report is None:
+            report = analyze_clip(event.clip_path)
+        reports.append(report)
+    thresholds = resolve_thresholds(plan.film.qa.thresholds)
+    return check_cut(list(timeline.events), reports, thresholds, timeline.rate), None

@@ -1,0 +1,106 @@
+"""Every QA threshold in one documented table, overridable from the plan.
+
+Keys are a check code (``QA101``) for the check's main threshold, or
+``CODE.parameter`` (``QA104.low``) for its secondary ones. The plan overrides
+any of them with ``qa.thresholds`` (whole film) and a shot's ``qa.thresholds``
+(that shot only, applied last)::
+
+    qa:
+      thresholds: {QA101: 5.0, QA104.high: 3.0}
+
+Units are those of the measurement, on the analysis proxy (the clip scaled to
+``PROXY_WIDTH`` pixels wide; luma in 8-bit levels 0..255; Lab in CIE units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from shotcraft.errors import InputError
+
+Severity = Literal["major", "minor", "info"]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    value: float
+    unit: str
+    meaning: str
+    severity: Severity | None = None  # severity of the flag raised when this threshold is crossed
+
+
+# One row per threshold. The severity column says what a crossing costs:
+# major -> the take is rejected, minor -> a warning, info -> noted only.
+TABLE: tuple[Threshold, ...] = (
+    # --- temporal -----------------------------------------------------------------------
+    Threshold("QA101", 4.0, "luma levels", "frame-to-frame brightness change left after motion compensation, above the shot's local trend (flicker)", "major"),
+    Threshold("QA101.chroma", 3.0, "Lab a/b units", "frame-to-frame change of the mean colour above its local trend (colour flicker)"),
+    Threshold("QA102", 6, "frames", "shortest run of repeated (frozen) frames that is flagged; mid-shot stalls and still clips are major, holds at the head or tail minor", "major"),
+    Threshold("QA102.epsilon", 0.001, "fraction of frame", "share of pixels changing by more than 2 luma levels under which a frame repeats the previous one"),
+    Threshold("QA103", 2.5, "luma levels", "luma standard deviation under which a frame is blank / near-uniform (black when also dark)", "major"),
+    Threshold("QA103.black", 12.0, "luma levels", "mean luma under which a uniform frame is called black"),
+    Threshold("QA113", 0, "frames", "undecodable, corrupt or missing frames tolerated", "major"),
+    # --- motion ---------------------------------------------------------------------------
+    Threshold("QA104.speed_per_motion", 0.10, "frame widths / s", "calibration: mean optical-flow speed expected at motion strength 1.0 (linear in motion)"),
+    Threshold("QA104.floor", 0.004, "frame widths / s", "expected speed never goes below this (a 'static' shot still breathes)"),
+    Threshold("QA104.high", 3.0, "ratio", "measured / expected speed above which the shot moves too much", "major"),
+    Threshold("QA104.low", 0.15, "ratio", "measured / expected speed under which the shot barely moves", "minor"),
+    Threshold("QA105", 0.004, "frame widths / frame", "RMS of high-frequency global motion (shake / jitter) over a 1/2 s window", "major"),
+    # --- image ------------------------------------------------------------------------------
+    Threshold("QA106", 0.22, "ratio", "halo index: overshoot beside strong edges / edge contrast (over-sharpening)", "minor"),
+    Threshold("QA107", 0.16, "ratio", "edge acuity: fine detail / coarse detail at strong edges, under which the shot is soft", "minor"),
+    Threshold("QA108", 2.5, "ratio", "temporal instability in a border band / in the interior (edge artifacts)", "major"),
+    Threshold("QA108.floor", 1.5, "luma levels", "border instability under this is never flagged"),
+    Threshold("QA109", 0.02, "fraction of frame", "pixels at or above luma 250 (clipped highlights)", "minor"),
+    Threshold("QA110", 0.12, "fraction of frame", "pixels at or below luma 3 (crushed blacks)", "minor"),
+    Threshold("QA111", 6.0, "Lab a/b units", "drift of the mean colour from the shot's first half second (colour cast drift)", "minor"),
+    Threshold("QA112", 1.0, "face widths", "jump of a face between detections (4 per second) beyond which it is a new place, not motion; vanishing for 2+ detections mid-shot is also flagged", "major"),
+    Threshold("QA112.appearance", 0.45, "ratio", "change of a face's normalised appearance between detections", "major"),
+    Threshold("QA114", 1, "frames", "frames missing against the planned duration; any frame rate mismatch is flagged", "major"),
+    Threshold("QA114.long", 2.0, "seconds", "extra length beyond the plan (handles) before a warning", "minor"),
+    # --- shot boundaries inside a clip ---------------------------------------------------------
+    Threshold("cut", 0.35, "correlation", "structure correlation under which two frames are a cut, not a defect"),
+    # --- continuity across cuts -----------------------------------------------------------------
+    Threshold("QA201", 8.0, "L* units", "exposure jump: mean lightness difference across a cut", "info"),
+    Threshold("QA202", 6.0, "Lab a/b units", "white balance / colour cast jump across a cut", "info"),
+    Threshold("QA203", 0.5, "log2 ratio", "contrast jump: lightness standard deviation ratio across a cut", "info"),
+    Threshold("QA204", 1.0, "log2 ratio", "grain density jump: noise level ratio across a cut", "info"),
+    Threshold("QA205", 1.6, "log2 ratio", "apparent-speed jump: motion speed ratio across a cut", "info"),
+    Threshold("QA205.floor", 0.01, "frame widths / s", "speeds under this count as still when comparing"),
+    Threshold("QA206", 2, "jumps", "more jumps than this at one cut make the cut a warning (the seeds' transition rule)", "minor"),
+)
+
+DEFAULTS: dict[str, float] = {row.key: float(row.value) for row in TABLE}
+ROWS: dict[str, Threshold] = {row.key: row for row in TABLE}
+
+
+def severity_of(code: str) -> Severity:
+    row = ROWS.get(code)
+    return row.severity if row is not None and row.severity is not None else "minor"
+
+
+def resolve_thresholds(*overrides: Mapping[str, float] | None, where: str = "qa.thresholds") -> dict[str, float]:
+    """Defaults, then each override mapping in order; unknown keys are an error naming ``where``."""
+    values = dict(DEFAULTS)
+    for mapping in overrides:
+        for key, value in (mapping or {}).items():
+            if key not in values:
+                close = sorted(k for k in values if k.split(".")[0] == key.split(".")[0])
+                hint = f" (known for {key.split('.')[0]}: {', '.join(close)})" if close else ""
+                raise InputError(f"{where}: unknown QA threshold {key!r}{hint}")
+            try:
+                values[key] = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"{where}.{key}: expected a number, found {value!r}") from None
+    return values
+
+
+def table_markdown() -> str:
+    """The table as Markdown (for docs and the report)."""
+    lines = ["| key | default | unit | severity | meaning |", "|---|---|---|---|---|"]
+    for row in TABLE:
+        lines.append(f"| {row.key} | {row.value:g} | {row.unit} | {row.severity or '-'} | {row.meaning} |")
+    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""Plan mode: takes imported into a real store are scored, recorded in the ledger, proposed, and the cut checked."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from shotcraft.cli import app
+from shotcraft.plan import load_plan
+from shotcraft.qa.report import write_plan_report
+from shotcraft.qa.run import run_qa
+from shotcraft.render.imports import add_take
+from shotcraft.render.store import open_project
+
+PLAN = """\
+schema_version: 2
+production: {id: qatest, title: QA Test, format: {resolution: 320x180, fps: 24}}
+locations:
+  - {id: yard, description: a courtyard}
+sound:
+  ambience: {yard: {description: room tone}}
+defaults: {takes: 2}
+qa:
+  thresholds: {QA101: 4.5}
+shots:
+  - {id: s01, type: wide-ambience, duration: 2, motion: 0.3, location: yard}
+  - {id: s02, type: medium-action, duration: 2, motion: 0.3, location: yard}
+  - {id: s03, type: tight-portrait, duration: 2, motion: 0.3, location: yard, qa: {thresholds: {QA108: 3.0}}}
+"""
+
+
+class Sections(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.shots: list[str] = []
+        self.takes: list[tuple[str, str]] = []
+        self.checklist: list[str] = []
+        self.strip: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        a = dict(attrs)
+        if tag == "section" and "data-shot" in a:
+            self.shots.append(a["data-shot"])
+        if "data-take" in a:
+            self.takes.append((self.shots[-1], a["data-verdict"]))
+        if tag == "li" and "data-status" in a:
+            self.checklist.append(a["data-status"])
+        if "data-strip-shot" in a:
+            self.strip.append(a["data-strip-shot"])
+
+
+@pytest.fixture(scope="module")
+def film(tmp_path_factory, clips):
+    folder = tmp_path_factory.mktemp("film")
+    (folder / "film.yaml").write_text(PLAN)
+    plan = load_plan(folder / "film.yaml")
+    add_take(plan, "s01", clips.get("clean"), label="C")
+    add_take(plan, "s01", clips.get("flicker")[0], label="D")
+    add_take(plan, "s02", clips.get("blank")[0], label="C")
+    add_take(plan, "s02", clips.get("handheld"), label="D")
+    add_take(plan, "s03", clips.get("frozen")[0], label="C")
+    add_take(plan, "s03", clips.get("border_artifacts")[0], label="D")
+    return plan
+
+
+def test_takes_scored_recorded_and_best_proposed(film) -> None:
+    project = open_project(film)
+    result = run_qa(film, project)
+    shots = {s.shot_id: s for s in result.shots}
+    assert shots["s01"].proposal.take == "C" and shots["s02"].proposal.take == "D"
+    assert {t.label: t.report.verdict for t in shots["s01"].takes} == {"C": "pass", "D": "reject"}
+    # the ledger holds the scores and the proposal drives the pick
+    record = project.take("s01", "D")
+    assert record.qa["verdict"] == "reject" and any(f["code"] == "QA101" for f in record.qa["flags"])
+    assert project.picked_take("s02").label == "D"
+    # every take of s03 has a major defect after one pass: a targeted correction pass, no proposal
+    assert shots["s03"].proposal.take is None and shots["s03"].proposal.action == "retry"
+    assert "QA102" in shots["s03"].proposal.reason and "QA108" in shots["s03"].proposal.reason
+    assert result.exit_code == 1
+    # the cut (picks: proposals, default A for s03) is checked at each of its two joins
+    assert [(c.outgoing, c.incoming) for c in result.cuts] == [("s01", "s02"), ("s02", "s03")]
+    assert {item["item"]: item["status"] for item in result.checklist}["no major visible artifact"] == "fail"
+
+
+def test_second_run_reuses_the_analysis_cache(film, monkeypatch) -> None:
+    first = run_qa(film, open_project(film), record=False)
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr("shotcraft.qa.run.analyze_clip", no_analysis)
+    second = run_qa(film, open_project(film), record=False)
+    assert second.to_dict() == first.to_dict()
+
+
+def test_user_pick_wins_and_second_pass_means_regenerate(film, clips, tmp_path) -> None:
+    project = open_project(film)
+    project.set_pick("s02", "C")
+    add_take(film, "s03", clips.get("blank")[0], label="E")
+    add_take(film, "s03", clips.get("shake")[0], label="F")
+    result = run_qa(film, project)
+    shots = {s.shot_id: s for s in result.shots}
+    assert shots["s02"].proposal.take == "C" and "picked by the user" in shots["s02"].proposal.reason
+    assert shots["s03"].proposal.action == "regenerate" and shots["s03"].proposal.passes == 2
+    project.clear_pick("s02")
+
+
+def test_report_renders_every_shot(film, tmp_path) -> None:
+    result = run_qa(film, open_project(film), record=False)
+    html_path, json_path = write_plan_report(result, tmp_path / "report")
+    parser = Sections()
+    parser.feed(html_path.read_text())
+    assert parser.shots == ["s01", "s02", "s03"]
+    assert parser.strip == ["s01", "s02", "s03"]
+    assert len(parser.checklist) == 8
+    data = json.loads(json_path.read_text())
+    assert [s["shot"] for s in data["shots"]] == ["s01", "s02", "s03"]
+    item_schema = json.loads((Path(__file__).parents[2] / "src/shotcraft/qa/schema.json").read_text())["$defs"]["flag"]
+    for shot in data["shots"]:
+        for take in shot["takes"]:
+            for flag in take["flags"]:
+                jsonschema.validate(flag, item_schema)
+
+
+def test_cli_plan_mode_json(film, tmp_path) -> None:
+    result = CliRunner().invoke(app, ["qa", str(film.path), "--format", "json", "--report", str(tmp_path / "r")])
+    assert result.exit_code == 1, result.output  # s03 has no usable take
+    data = json.loads(result.stdout)
+    assert data["summary"]["takes"] >= 6 and (tmp_path / "r" / "report.html").is_file()
+
+
+def test_bad_threshold_in_plan_names_the_shot(film, tmp_path) -> None:
+    text = PLAN.replace("QA108: 3.0", "QA108: 3.0, QA999: 1")
+    (tmp_path / "film.yaml").write_text(text)
+    plan = load_plan(tmp_path / "film.yaml")
+    from shotcraft.errors import InputError
+
+    with pytest.raises(InputError, match="shot s03 qa.thresholds: unknown QA threshold 'QA999'"):
+        run_qa(plan, open_project(plan))
+
+
+def test_nothing_rendered_yet(tmp_path) -> None:
+    (tmp_path / "film.yaml").write_text(PLAN)
+    plan = load_plan(tmp_path / "film.yaml")
+    result = run_qa(plan, open_project(plan))
+    assert [s.proposal.action for s in result.shots] == ["render"] * 3
+    assert result.exit_code == 0 and result.cuts == [] and result.cut_note
+
+
+def test_make_step_writes_the_report_under_qa(film, tmp_path) -> None:
+    from shotcraft.qa.run import qa_for_make
+
+    result = qa_for_make(film, tmp_path)
+    assert (tmp_path / "qa" / "report.html").is_file() and (tmp_path / "qa" / "report.json").is_file()
+    assert result.summary()["shots"] == 3
