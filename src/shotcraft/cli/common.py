@@ -33,8 +33,10 @@ COMMANDS: list[CommandDoc] = []
 def command(app: typer.Typer, name: str, *, summary: str, example: str) -> Callable[[F], F]:
     """Register a command whose help ends with an example, and whose errors print as one line."""
 
+    group = app.info.name if app.info.name not in (None, "shotcraft") else None
+
     def decorate(function: F) -> F:
-        COMMANDS.append(CommandDoc(name, summary, example))
+        COMMANDS.append(CommandDoc(f"{group} {name}" if group else name, summary, example))
         doc = (function.__doc__ or summary).strip()
         help_text = f"{doc}\n\nExample:\n\n    {example}"
         wrapped = handle_errors(function)
