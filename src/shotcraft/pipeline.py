@@ -55,6 +55,18 @@ def _render(ctx: MakeContext) -> None:
         )
 
 
+def _qa(ctx: MakeContext) -> None:
+    """Score every take; the proposals it records drive the picks the cut uses (a user's pick wins)."""
+    from shotcraft.qa.run import qa_for_make
+
+    result = qa_for_make(ctx.plan, ctx.out_dir)
+    ctx.state["qa"] = result
+    ctx.manifest.checks["qa"] = result.summary()
+    for kind, path in (("qa-report", result.report_path), ("qa-json", result.json_path)):
+        if path is not None:
+            ctx.manifest.add(ManifestEntry(kind, ctx.manifest.relative(path)))
+
+
 def _cut(ctx: MakeContext) -> None:
     from shotcraft.edit.build import build_timeline
     from shotcraft.edit.export import export_cut
@@ -77,6 +89,24 @@ def _cut(ctx: MakeContext) -> None:
         for kind, path in cut.interchange.items():
             entries.append(ManifestEntry(kind, ctx.manifest.relative(path), duration=timeline.seconds, frames=timeline.duration))
         _remember(ctx, "cut", key, entries)
+    for entry in entries:
+        ctx.manifest.add(entry)
+
+
+def _sound(ctx: MakeContext) -> None:
+    """Lay and mix the sound on the cut: ambience per location, cues, music, dialogue, to loudness targets."""
+    from shotcraft.sound.mix import mix_film
+
+    timeline = ctx.state["timeline"]
+    key = job_key({"step": "sound", "timeline": timeline, "sound": ctx.plan.film.sound.model_dump(mode="json"),
+                   "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
+    entries = _reuse(ctx, "sound", key)
+    if entries is None:
+        result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
+        entries = result.manifest_entries(ctx.out_dir)
+        _remember(ctx, "sound", key, entries, checks=result.to_dict())
+    ctx.state["mix"] = ctx.out_dir / next(e.path for e in entries if e.kind == "mix")
+    ctx.manifest.checks["sound"] = _load_state(ctx.out_dir)["sound"]["checks"]
     for entry in entries:
         ctx.manifest.add(entry)
 
@@ -106,10 +136,11 @@ def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
                           codec=e.get("codec"), extra=e.get("extra", {})) for e in record["entries"]]  # fmt: skip
 
 
-def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry]) -> None:
+def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry], *, checks: Any = None) -> None:
     state = _load_state(ctx.out_dir)
     state[step] = {
         "key": key,
+        "checks": checks,
         "files": {e.path: file_sha256(ctx.out_dir / e.path) for e in entries},
         "entries": [{"kind": e.kind, "path": e.path, "duration": e.duration, "frames": e.frames, "codec": e.codec, "extra": e.extra} for e in entries],
     }
@@ -119,7 +150,9 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
 #: the chain, in order; the lead adds QA, grade, sound and delivery steps here
 STEPS: list[Step] = [
     Step("render", _render, ("shotcraft.render.engine",)),
+    Step("qa", _qa, ("shotcraft.qa.run",)),
     Step("cut", _cut, ("shotcraft.edit.export",)),
+    Step("sound", _sound, ("shotcraft.sound.mix",)),
 ]
 
 
