@@ -21,7 +21,8 @@ from shotcraft.errors import InputError, RenderError
 from shotcraft.fsutil import write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
-from shotcraft.render.keys import file_sha256, job_key
+from shotcraft.fsutil import file_sha256
+from shotcraft.render.keys import job_key
 
 
 @dataclass

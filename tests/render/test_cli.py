@@ -67,9 +67,9 @@ def test_failed_takes_exit_1(tmp_path, test_backends):
 
 def test_every_render_command_is_documented_with_an_example():
     names = {doc.name for doc in COMMANDS}
-    assert {"render", "takes", "log", "add", "pick", "make", "gc"} <= names
+    assert {"render", "takes", "log", "take add", "pick", "make", "gc"} <= names
     for doc in COMMANDS:
-        if doc.name in {"render", "takes", "log", "add", "pick", "make"}:
+        if doc.name in {"render", "takes", "log", "take add", "pick", "make"}:
             assert doc.example.startswith("shotcraft ") and doc.summary
     help_text = _run("take", "add", "--help").stdout
     assert "Example" in help_text

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from tests.render.helpers import plan_text, write_plan
 from shotcraft.cli import app
 from shotcraft.media.video import probe
-from shotcraft.pipeline import make
+from shotcraft.pipeline import STEPS, make
 from shotcraft.render.store import open_project
 
 
@@ -26,9 +26,10 @@ def test_make_renders_cuts_and_writes_the_manifest_then_warm_make_redoes_nothing
     assert rough["path"] == "enginetest-rough-cut.mp4" and rough["codec"] == "h264"
     assert rough["frames"] == 12 + 18 + 24  # 0.5 s + 0.75 s + 1 s at 24 fps
     assert probe(out / rough["path"]).frames == rough["frames"]
-    assert data["checks"]["stages"] == {"render": "done", "cut": "done"}
+    assert set(data["checks"]["stages"].values()) == {"done"}
+    assert list(data["checks"]["stages"]) == [step.name for step in STEPS]
     assert data["checks"]["render"]["rendered"] == 12
-    assert manifest.entries[0].kind == "rough-cut"
+    assert any(entry.kind == "rough-cut" for entry in manifest.entries)
 
     stamp = (out / rough["path"]).stat().st_mtime_ns
     result = CliRunner().invoke(app, ["make", str(plan.root / "film.yaml"), "--out", str(out), "--no-progress"])

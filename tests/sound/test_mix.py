@@ -40,7 +40,7 @@ def _check(result, code: str, stem: str | None = None) -> dict:  # noqa: ANN001
 
 
 def test_mix_meets_target_and_ceiling_and_writes_24_bit_stems(make_plan, tmp_path: Path) -> None:
-    music = write_tone(tmp_path / "music.wav", 12.0, rate=44_100)  # 44.1 kHz: resampled, and said so
+    write_tone(tmp_path / "music.wav", 12.0, rate=44_100)  # 44.1 kHz: resampled, and said so
     plan = make_plan(CUES + "music:\n  file: music.wav\n  lufs: -22\n  duck_db: 10\n")
     result = mix_film(plan, plan_timeline(plan), tmp_path / "out")
 

@@ -26,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+from shotcraft import fsutil
 from shotcraft.errors import InputError, ShotcraftError
 
 PICKLE_SUFFIXES = frozenset({".ckpt", ".bin", ".pt", ".pth", ".pkl", ".pickle"})
@@ -234,11 +235,7 @@ def file_sha256(path: Path) -> str:
     stat = path.stat()
     memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if memo_key not in _FILE_HASHES:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 22), b""):
-                digest.update(block)
-        _FILE_HASHES[memo_key] = digest.hexdigest()
+        _FILE_HASHES[memo_key] = fsutil.file_sha256(path, chunk=1 << 22)
     return _FILE_HASHES[memo_key]
 
 

@@ -206,7 +206,6 @@ def face(canvas: np.ndarray, cx: float, cy: float, r: float, look: Look, facing:
         return
     fx = cx + facing * r * 0.28  # features slide towards where the face turns
     line = max(1, int(round(r * 0.035)))
-    dark = (40, 30, 28)
     for side in (-1, 1):
         ex = fx + side * r * (0.32 - 0.08 * side * facing)
         ey = cy - r * 0.08

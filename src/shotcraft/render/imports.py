@@ -29,7 +29,8 @@ from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.plan.resolve import resolve_shot
 from shotcraft.render.encode import TakeEncoder
 from shotcraft.render.jobs import CLIP_ENCODING, KEYFRAME_FORMAT
-from shotcraft.render.keys import file_sha256, job_key
+from shotcraft.fsutil import file_sha256
+from shotcraft.render.keys import job_key
 from shotcraft.render.store import TakeRecord, open_project
 from shotcraft.render.work import conform_image, environment
 from shotcraft.timebase import format_rate

@@ -22,7 +22,8 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import ResolvedShot, TakeSpec, resolve_shot
 from shotcraft.plan.schema import Shot
 from shotcraft.render.encode import TAKE_SETTINGS
-from shotcraft.render.keys import canonical, file_sha256, job_key
+from shotcraft.fsutil import file_sha256
+from shotcraft.render.keys import canonical, job_key
 from shotcraft.timebase import format_rate
 
 #: shot fields that only matter after generation; left out of the drawing context and the keys
@@ -129,10 +130,10 @@ def anchored_model(plan: LoadedPlan, model: Any) -> Any:
     update: dict[str, Any] = {}
     if model.path is not None and not model.path.is_absolute():
         update["path"] = plan.resolve_path(model.path)
-    for field in ("base", "ip_adapter"):
-        value = getattr(model, field, None)
+    for name in ("base", "ip_adapter"):
+        value = getattr(model, name, None)
         if isinstance(value, str) and value.startswith("."):  # "./models/x" is a folder, "org/repo" a hub id
-            update[field] = str(plan.resolve_path(Path(value)))
+            update[name] = str(plan.resolve_path(Path(value)))
     return model.model_copy(update=update) if update else model
 
 

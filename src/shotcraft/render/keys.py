@@ -70,11 +70,3 @@ def job_key(inputs: dict[str, Any]) -> str:
     """sha256 (hex) of the canonical form of a job's inputs."""
     text = canonical_json({"key_version": KEY_VERSION, "inputs": inputs}, where="inputs")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def file_sha256(path: str | PurePath, *, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()

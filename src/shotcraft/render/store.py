@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.errors import InputError, ShotcraftError
+from shotcraft.fsutil import file_sha256, fsync_dir
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import take_count
 from shotcraft.plan.presets import TAKE_LABELS
@@ -122,7 +122,7 @@ class ObjectStore:
         """fsync, hash and rename a finished temp file into place; returns (sha256, path, size)."""
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        sha256 = _hash_file(temp)
+        sha256 = file_sha256(temp)
         target = self.path_for(sha256, ext)
         target.parent.mkdir(parents=True, exist_ok=True)
         size = temp.stat().st_size
@@ -130,7 +130,7 @@ class ObjectStore:
             temp.unlink()
         else:
             os.replace(temp, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         self._remember(target)
         return sha256, target, size
 
@@ -178,30 +178,13 @@ class ObjectStore:
 
     def _matches(self, path: Path, sha256: str) -> bool:
         try:
-            return _hash_file(path) == sha256
+            return file_sha256(path) == sha256
         except OSError:
             return False
 
     def _remember(self, path: Path) -> None:
         stat = path.stat()
         self._verified[path] = (stat.st_size, stat.st_mtime_ns)
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _disk_error(exc: OSError, where: Path) -> ShotcraftError:

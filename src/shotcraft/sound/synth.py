@@ -317,7 +317,6 @@ def _birds(rng: np.random.Generator, n: int, distant: bool) -> np.ndarray:
         position = rng.uniform(-0.9, 0.9)
         for k in range(int(rng.integers(2, 6))):
             length = int(rng.uniform(0.04, 0.12) * RATE)
-            t = np.arange(length) / RATE
             f0, f1 = rng.uniform(2500.0, 6000.0, 2)
             phase = 2 * np.pi * np.cumsum(np.linspace(f0, f1, length)) / RATE
             chirp = np.sin(phase) * np.hanning(length) * rng.uniform(0.4, 1.0)

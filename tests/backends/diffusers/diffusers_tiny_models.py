@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from shotcraft.plan.schema import ModelSource
 from shotcraft.backends.protocol import ClipRequest, KeyframeRequest
 
 TEXT_DIM = 32
