@@ -112,6 +112,33 @@ def _sound(ctx: MakeContext) -> None:
         ctx.manifest.add(entry)
 
 
+def _finish(ctx: MakeContext) -> None:
+    """Grade across shots (baked LUTs + grain), then master, distribution, mobile, stills, each conformance-checked."""
+    from shotcraft.deliver.deliver import deliver
+    from shotcraft.grade.plan import plan_grade
+
+    film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
+    key = job_key({"step": "finish", "timeline": timeline, "grade": film.grade.model_dump(mode="json"),
+                   "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
+                   "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
+                   "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
+                   "look": file_sha256(ctx.plan.resolve_path(film.grade.look)) if film.grade.look else None,
+                   "mix": file_sha256(mix) if mix else None, "shotcraft": __version__})  # fmt: skip
+    entries = _reuse(ctx, "finish", key)
+    if entries is None:
+        grade_plan = plan_grade(ctx.plan, timeline)
+        entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
+        _remember(ctx, "finish", key, entries, checks=grade_plan.report())
+    ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
+    conformance = {e.path: e.extra["conformance"].get("ok") for e in entries if "conformance" in e.extra}
+    ctx.manifest.checks["conformance"] = conformance
+    for entry in entries:
+        ctx.manifest.add(entry)
+    failed = [path for path, ok in conformance.items() if not ok]
+    if failed:
+        raise RenderError(f"conformance failed for {', '.join(failed)} (see manifest.json checks)")
+
+
 # --- step reuse: a step whose inputs are unchanged and whose outputs are intact is not redone ---
 
 STATE_FILE = ".shotcraft-make.json"
@@ -154,6 +181,7 @@ STEPS: list[Step] = [
     Step("qa", _qa, ("shotcraft.qa.run",)),
     Step("cut", _cut, ("shotcraft.edit.export",)),
     Step("sound", _sound, ("shotcraft.sound.mix",)),
+    Step("finish", _finish, ("shotcraft.deliver.deliver",)),
 ]
 
 

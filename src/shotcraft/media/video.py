@@ -103,6 +103,23 @@ ENCODERS: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
+AUDIO_RATE = 48000
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """The sound muxed beside the video: a file (resampled to 48 kHz stereo) or silence.
+
+    The track is padded with silence or cut so it lasts exactly ``duration``
+    seconds (the picture's length), so audio and video end together.
+    """
+
+    path: Path | None
+    codec: str  # "aac", "pcm_s24le"
+    duration: Fraction
+    bit_rate: int | None = None
+
+
 class VideoWriter:
     """Encode RGB frames by piping them to the ffmpeg binary. Use as a context manager; call ``write(frame)``.
 
@@ -124,24 +141,33 @@ class VideoWriter:
         options: dict[str, str] | None = None,
         bt709: bool = True,
         faststart: bool = False,
+        audio: AudioTrack | None = None,
     ) -> None:
         codec, pix_fmt, preset_options = ENCODERS[encoder]
         self.path = Path(path)
         self.width, self.height = width, height
         self.frames_written = 0
         matrix = ":out_color_matrix=bt709:out_range=tv" if bt709 else ""
+        # setparams: the filter's frames carry the tags, else primaries/transfer stay "unspecified"
+        tags = ",setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv" if bt709 else ""
         command = [
             ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", _rate_text(rate),
             "-i", "pipe:0",
-            "-vf", f"scale=flags=bicubic+accurate_rnd+full_chroma_int{matrix},format={pix_fmt}",
+        ]  # fmt: skip
+        if audio is not None:
+            command += _audio_inputs(audio)
+        command += [
+            "-vf", f"scale=flags=bicubic+accurate_rnd+full_chroma_int{matrix},format={pix_fmt}{tags}",
             "-c:v", codec,
         ]  # fmt: skip
         for key, value in {**preset_options, **(options or {})}.items():
             command += [f"-{key}", str(value)]
         if bt709:
             command += ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
-        command += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]
+        if audio is not None:
+            command += _audio_outputs(audio)
+        command += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
         if faststart:
             command += ["-movflags", "+faststart"]
         command += [str(self.path)]
@@ -185,6 +211,34 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def _audio_inputs(audio: AudioTrack) -> list[str]:
+    if audio.path is None:
+        return ["-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo"]
+    if not Path(audio.path).is_file():
+        raise InputError(f"{audio.path}: audio file not found")
+    return ["-i", str(audio.path)]
+
+
+def _audio_outputs(audio: AudioTrack) -> list[str]:
+    # a mono file plays on both sides at full level (ffmpeg's default upmix would drop it 3 dB)
+    upmix = "pan=stereo|c0=c0|c1=c0," if audio.path is not None and _channels(audio.path) == 1 else ""
+    seconds = f"{float(audio.duration):.6f}"
+    args = ["-map", "0:v:0", "-map", "1:a:0", "-c:a", audio.codec, "-ar", str(AUDIO_RATE), "-ac", "2",
+            "-af", f"{upmix}apad,atrim=end={seconds}", "-t", seconds]  # fmt: skip
+    if audio.bit_rate:
+        args += ["-b:a", str(audio.bit_rate)]
+    return args
+
+
+def _channels(path: Path) -> int:
+    import soundfile
+
+    try:
+        return soundfile.info(str(path)).channels
+    except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
+        raise InputError(f"{path}: not a readable audio file ({exc})") from None
 
 
 def _rate_text(rate: Fraction) -> str:
