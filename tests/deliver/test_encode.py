@@ -8,11 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile
 
 from shotcraft.deliver.deliver import reframe_at
 from shotcraft.edit.timeline import CutEvent, Timeline
-from shotcraft.errors import InputError
 
 
 def test_reframe_eases_across_a_dissolve() -> None:
