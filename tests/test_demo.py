@@ -1,0 +1,116 @@
+"""The bundled example, made end to end as `make demo` does: every stage's promise checked on real files.
+
+One make of examples/neo-noir at its real size (1280x720, 12 shots, 2 takes each) is shared by the
+tests below; it is the slowest fixture of the suite (a couple of minutes on two cores).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from fractions import Fraction
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from shotcraft.deliver.conformance import check_deliverable
+from shotcraft.media.video import probe
+from shotcraft.pipeline import STEPS, make
+from shotcraft.plan import load_plan
+from shotcraft.render.store import open_project
+from shotcraft.sound.loudness import measure_file
+from tests.conftest import EXAMPLE
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("neo-noir")
+    shutil.copy(EXAMPLE, folder / "film.yaml")
+    out = folder / "out"
+    make(load_plan(folder / "film.yaml"), out, jobs=2, progress=False)
+    return out, json.loads((out / "manifest.json").read_text())
+
+
+def _entries(manifest: dict, kind: str) -> list[dict]:
+    return [entry for entry in manifest["deliverables"] if entry["kind"] == kind]
+
+
+def test_every_stage_ran_and_every_listed_file_exists(demo) -> None:
+    out, manifest = demo
+    assert manifest["checks"]["stages"] == {step.name: "done" for step in STEPS}
+    kinds = {entry["kind"] for entry in manifest["deliverables"]}
+    assert {"qa-report", "qa-json", "rough-cut", "otio", "edl", "fcp-xml", "fcpxml", "mix", "stem",
+            "master", "distribution", "mobile", "poster", "contact-sheet", "lut"} <= kinds  # fmt: skip
+    for entry in manifest["deliverables"]:
+        assert (out / entry["path"]).is_file(), entry
+    assert len(_entries(manifest, "lut")) == 12
+
+
+def test_every_video_deliverable_conforms(demo) -> None:
+    out, manifest = demo
+    expected = {"master": ("prores", 1280, 720), "distribution": ("distribution", 1280, 720), "mobile": ("mobile", 404, 720)}
+    for kind, (profile, width, height) in expected.items():
+        [entry] = _entries(manifest, kind)
+        assert entry["conformance"]["ok"], entry["conformance"]
+        report = check_deliverable(out / entry["path"], profile, rate=Fraction(24), frames=1104, width=width, height=height)
+        assert report.ok, (kind, [check.name for check in report.failures])
+        info = probe(out / entry["path"])
+        assert info.frames == 1104 and info.has_audio
+    [rough] = _entries(manifest, "rough-cut")
+    assert probe(out / rough["path"]).frames == rough["frames"] == 1104
+
+
+def test_the_mix_meets_its_loudness_target_and_true_peak_ceiling(demo) -> None:
+    out, manifest = demo
+    [mix] = _entries(manifest, "mix")
+    assert mix["target_lufs"] == -14.0 and mix["ceiling_dbtp"] == -1.0
+    assert abs(mix["integrated_lufs"] - mix["target_lufs"]) <= 0.5
+    assert mix["true_peak_dbtp"] <= mix["ceiling_dbtp"]
+    measured = measure_file(out / mix["path"])  # the file itself, not only what the manifest says
+    assert abs(measured.integrated_lufs - mix["target_lufs"]) <= 0.5
+    assert measured.true_peak_dbtp <= mix["ceiling_dbtp"] + 0.05
+    [ambience] = [e for e in _entries(manifest, "stem") if e["path"].endswith("ambience.wav")]
+    assert abs(ambience["integrated_lufs"] - (-24.0)) <= 0.5  # the seed's ambience level
+
+
+class _ReportParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.images = 0
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and any(k == "src" and (v or "").startswith("data:image/png;base64,") for k, v in attrs):
+            self.images += 1
+
+
+def test_the_qa_report_covers_every_shot_and_take(demo) -> None:
+    out, manifest = demo
+    [html_entry] = _entries(manifest, "qa-report")
+    parser = _ReportParser()
+    parser.feed((out / html_entry["path"]).read_text(encoding="utf-8"))
+    text = " ".join(parser.text)
+    for number in range(1, 13):
+        assert f"s{number:02d}" in text
+    assert parser.images >= 12  # self-contained: inline plots, crops and strip
+    data = json.loads((out / _entries(manifest, "qa-json")[0]["path"]).read_text())
+    assert [shot["shot"] for shot in data["shots"]] == [f"s{n:02d}" for n in range(1, 13)]
+    assert all(len(shot["takes"]) == 2 for shot in data["shots"])
+    assert data["checklist"] and all("status" in item for item in data["checklist"])
+
+
+def test_a_second_make_renders_nothing_and_rewrites_no_deliverable(demo) -> None:
+    out, manifest = demo
+    plan = load_plan(out.parent / "film.yaml")
+    [master] = _entries(manifest, "master")
+    stamp = (out / master["path"]).stat().st_mtime_ns
+    again = make(plan, out, jobs=2, progress=False)
+    assert again.checks["render"]["rendered"] == 0
+    assert open_project(plan).ledger.runs()[-1]["jobs_rendered"] == 0
+    assert (out / master["path"]).stat().st_mtime_ns == stamp
