@@ -1,14 +1,12 @@
 """`shotcraft make`: every stage that exists, in order, writing DIR/manifest.json after each.
 
-The stage list below is the whole chain in one place (only this module and
-the CLI know it). A stage whose module has not landed in this checkout is
-skipped and said so in the manifest's ``checks``; a stage that exists and
-fails stops the make with its own one-line error.
+The step list below is the whole chain in one place (only this module and
+the CLI know it). A step that fails stops the make with its own one-line
+error; the manifest written so far says which step failed.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from collections.abc import Callable
@@ -39,7 +37,6 @@ class MakeContext:
 class Step:
     name: str
     run: Callable[[MakeContext], None]
-    requires: tuple[str, ...] = ()  # modules that must exist for the step to run
 
 
 def _render(ctx: MakeContext) -> None:
@@ -139,6 +136,18 @@ def _finish(ctx: MakeContext) -> None:
         raise RenderError(f"conformance failed for {', '.join(failed)} (see manifest.json checks)")
 
 
+def _report(ctx: MakeContext) -> None:
+    """Close the QA report with what the later stages measured (loudness, deliverables' conformance)."""
+    from shotcraft.qa.checklist import close_checklist
+    from shotcraft.qa.report import write_plan_report
+
+    result = ctx.state["qa"]
+    result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
+                                       conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
+    write_plan_report(result, ctx.out_dir / "qa")
+    ctx.manifest.checks["checklist"] = {item["item"]: item["status"] for item in result.checklist}
+
+
 # --- step reuse: a step whose inputs are unchanged and whose outputs are intact is not redone ---
 
 STATE_FILE = ".shotcraft-make.json"
@@ -175,18 +184,15 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
     write_json(ctx.out_dir / STATE_FILE, state)
 
 
-#: the chain, in order; the lead adds QA, grade, sound and delivery steps here
+#: the whole chain, in order
 STEPS: list[Step] = [
-    Step("render", _render, ("shotcraft.render.engine",)),
-    Step("qa", _qa, ("shotcraft.qa.run",)),
-    Step("cut", _cut, ("shotcraft.edit.export",)),
-    Step("sound", _sound, ("shotcraft.sound.mix",)),
-    Step("finish", _finish, ("shotcraft.deliver.deliver",)),
+    Step("render", _render),
+    Step("qa", _qa),
+    Step("cut", _cut),
+    Step("sound", _sound),
+    Step("finish", _finish),
+    Step("report", _report),
 ]
-
-
-def _available(step: Step) -> bool:
-    return all(importlib.util.find_spec(module) is not None for module in step.requires)
 
 
 def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True) -> Manifest:
@@ -203,9 +209,6 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     manifest.checks["stages"] = stages
     manifest.checks["stage_seconds"] = timings
     for step in STEPS:
-        if not _available(step):
-            stages[step.name] = "not available in this build"
-            continue
         stages[step.name] = "running"
         started = time.perf_counter()
         try:

@@ -59,3 +59,30 @@ def publication_checklist(plan: LoadedPlan, result: Any) -> list[dict[str, Any]]
     item("archived source file", "ok" if len(archived) == len(chosen) and chosen else "fail",
          f"{len(archived)} of {len(chosen)} chosen takes stored, hash-verified, with their settings log")
     return items
+
+
+def close_checklist(items: list[dict[str, Any]], *, sound: dict[str, Any] | None, conformance: dict[str, bool] | None) -> list[dict[str, Any]]:
+    """Tick the lines later stages measure: the mix against its targets, the mobile export's conformance.
+
+    ``sound`` is the sound stage's result (``MixResult.to_dict()``); ``conformance`` maps each video
+    deliverable's path to whether it passed. A line stays ``check`` where nothing was measured.
+    """
+    closed = []
+    for item in items:
+        item = dict(item)
+        if item["item"] == "contextualized sound" and sound is not None:
+            failed = [c["message"] for c in sound.get("checks", []) if not c.get("ok") and c.get("severity") == "error"]
+            item["status"] = "fail" if failed else "ok"
+            item["evidence"] = "; ".join(failed) if failed else (
+                f"mix {sound['integrated_lufs']} LUFS (target {sound['target_lufs']}), true peak {sound['true_peak_dbtp']} dBTP "
+                f"(ceiling {sound['ceiling_dbtp']}); location ambience and cues laid from the cut (listen to judge the context)"
+            )
+        elif item["item"] == "validated mobile version" and conformance:
+            mobile = {path: ok for path, ok in conformance.items() if "mobile" in path}
+            if mobile:
+                ok = all(mobile.values())
+                item["status"] = "check" if ok else "fail"
+                item["evidence"] = (f"{', '.join(mobile)} conforms (codec, rate, frames, A/V drift); watch it on a small screen"
+                                    if ok else f"{', '.join(p for p, good in mobile.items() if not good)} fails conformance")
+        closed.append(item)
+    return closed
