@@ -44,6 +44,8 @@ def test_init_then_check_and_refuse_overwrite(tmp_path) -> None:
     result = runner.invoke(app, ["init", str(target)])
     assert result.exit_code == 0, result.output
     assert (target / "film.yaml").is_file()
+    assert (target / "film.yaml").read_text().startswith("# yaml-language-server: $schema=./film.schema.json")
+    assert json.loads((target / "film.schema.json").read_text())["title"] == "shotcraft film plan"
     assert runner.invoke(app, ["check", str(target / "film.yaml")]).exit_code in (0, 1)
     again = runner.invoke(app, ["init", str(target)])
     assert again.exit_code == 2 and "already exists" in again.output

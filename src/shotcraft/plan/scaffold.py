@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 
 from shotcraft.errors import InputError
 from shotcraft.fsutil import write_text
+from shotcraft.plan.schema import json_schema
 
 
 def template_text() -> str:
@@ -14,7 +16,10 @@ def template_text() -> str:
 
 
 def scaffold(folder: str | Path, *, force: bool = False) -> Path:
-    """Write ``folder/film.yaml`` from the template; refuse to overwrite unless ``force``."""
+    """Write ``folder/film.yaml`` from the template, and ``film.schema.json`` beside it for editors.
+
+    Refuses to overwrite an existing film.yaml unless ``force``.
+    """
     folder = Path(folder)
     target = folder / "film.yaml"
     if folder.exists() and not folder.is_dir():
@@ -25,4 +30,6 @@ def scaffold(folder: str | Path, *, force: bool = False) -> Path:
     slug = "".join(ch if ch.isalnum() else "-" for ch in folder.resolve().name.lower()).strip("-") or "my-film"
     text = template_text().replace("id: my-film ", f"id: {slug[:40]} ", 1)
     write_text(target, text)
+    # the template's modeline points here, so editors complete and check the plan offline
+    write_text(folder / "film.schema.json", json.dumps(json_schema(), indent=2, sort_keys=True) + "\n")
     return target
