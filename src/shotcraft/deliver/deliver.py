@@ -10,8 +10,6 @@ complete: a failure leaves no deliverable that looks finished.
 from __future__ import annotations
 
 import contextlib
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.edit.render import render_frames
+from shotcraft.media.prefetch import prefetch
 from shotcraft.media.video import VideoWriter
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.schema import Film
@@ -122,7 +121,7 @@ def deliver(
         import cv2
 
         written = 0
-        for index, frame in enumerate(_prefetched(source)):
+        for index, frame in enumerate(prefetch(source, depth=QUEUE_FRAMES, name="shotcraft-deliver")):
             if index >= total:
                 raise InputError(f"deliver: the frame source gave more than the cut's {total} frames")
             if frame.shape[:2] != (height, width):
@@ -211,45 +210,6 @@ def contact_sheet(thumbs: list[tuple[str, int, np.ndarray]], rate, columns: int 
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def _prefetched(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    """Run the frame source (decode + grade) in a thread, a few frames ahead of the encoders."""
-    slots: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for frame in frames:
-                while not stop.is_set():
-                    try:
-                        slots.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            slots.put(exc)
-
-    worker = threading.Thread(target=produce, name="shotcraft-frames", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                slots.get_nowait()
-        worker.join(timeout=5)
 
 
 def _poster_index(film: Film, timeline: Timeline) -> int:

@@ -8,6 +8,7 @@ action), field by field, so a finding can point at the exact line that says
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from shotcraft.lint.registry import Path_
@@ -112,6 +113,14 @@ class LintContext:
     def explicit(self, path: Path_) -> bool:
         """True when the plan file itself sets ``path`` (not a default)."""
         return path in self.plan.positions.values
+
+
+def shot_mentions(ctx: LintContext, find) -> Iterator[tuple[Shot, Text, str]]:  # noqa: ANN001 - as first_match
+    """Each shot whose prompt-bound text ``find`` finds something in: (shot, the text, what was found)."""
+    for index, shot in enumerate(ctx.shots):
+        found = first_match(ctx.prompt_texts(index), find)
+        if found:
+            yield (shot, *found)
 
 
 def first_match(texts: list[Text], find) -> tuple[Text, str] | None:  # noqa: ANN001 - find: str -> str | None

@@ -12,7 +12,8 @@ import numpy as np
 
 from shotcraft.qa import faces, image, motion, temporal
 from shotcraft.qa.context import CheckInput
-from shotcraft.qa.decode import DETAIL_STRIDE, PROXY_WIDTH, decode_proxy, prefetch
+from shotcraft.media.prefetch import prefetch
+from shotcraft.qa.decode import DETAIL_STRIDE, PROXY_WIDTH, decode_proxy
 from shotcraft.qa.features import FrameMeasurer
 from shotcraft.qa.model import ClipReport, Expected, Flag
 from shotcraft.qa.series import finite
@@ -48,7 +49,7 @@ def analyze_clip(
     # 3. one streaming pass: every frame measured once, faces tracked on a stride
     measurer: FrameMeasurer | None = None
     tracker = faces.FaceTracker()
-    for frame in prefetch(frames):
+    for frame in prefetch(frames, depth=8, name="shotcraft-qa-decode"):
         if measurer is None:
             measurer = FrameMeasurer(frame.proxy.shape[1], frame.proxy.shape[0])
         measurer.update(frame)

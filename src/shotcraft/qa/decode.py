@@ -10,8 +10,6 @@ statistics that scaling destroys (sharpness, halos, grain).
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -177,45 +175,6 @@ def _convert(frame, proxy: tuple[int, int], detail: tuple[int, int], *, want_det
 def _plane(plane) -> np.ndarray:
     """A picture plane as a 2-D uint8 view without its line padding."""
     return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
-
-
-def prefetch(frames: Iterator[DecodedFrame], depth: int = 8) -> Iterator[DecodedFrame]:
-    """Decode ahead in a background thread, so decoding (which releases the GIL) overlaps measuring.
-
-    Order is kept; an exception in the decoder is re-raised in the consumer.
-    """
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in frames:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            items.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            items.put(exc)
-
-    worker = threading.Thread(target=produce, name="qa-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = items.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
 
 
 def _pts_step(stream, rate: Fraction) -> float:

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from shotcraft.lint.context import LintContext, first_match
+from shotcraft.lint.context import LintContext, first_match, shot_mentions
 from shotcraft.lint.registry import Hit, Severity, rule
 from shotcraft.lint.vocab import compile_terms, vocabulary
 from shotcraft.plan.presets import ShotType
@@ -315,16 +315,13 @@ def visual_transition_jump(ctx: LintContext) -> Iterator[Hit]:
 )
 def reflective_surface(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("reflective")
-    for index, shot in enumerate(ctx.shots):
-        found = first_match(ctx.prompt_texts(index), words.find)
-        if found:
-            text, term = found
-            yield Hit(
-                text.path,
-                f"shot {shot.id}: {term!r} in frame; reflections betray the AI from one frame to the next",
-                "simplify the angle so the surface does not face the camera, and keep highlights controlled",
-                shot.id,
-            )
+    for shot, text, term in shot_mentions(ctx, words.find):
+        yield Hit(
+            text.path,
+            f"shot {shot.id}: {term!r} in frame; reflections betray the AI from one frame to the next",
+            "simplify the angle so the surface does not face the camera, and keep highlights controlled",
+            shot.id,
+        )
 
 
 @rule(

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from shotcraft.lint.context import LintContext, Text, first_match
+from shotcraft.lint.context import LintContext, Text, first_match, shot_mentions
 from shotcraft.lint.registry import Hit, Severity, rule
 from shotcraft.lint.vocab import compile_terms, style_associations, vocabulary
 from shotcraft.plan import presets
@@ -92,16 +92,13 @@ def over_sharp_texture_request(ctx: LintContext) -> Iterator[Hit]:
         term = words.find(getattr(texture, field) or "")
         if term:
             yield Hit(("charters", "texture", field), f"texture charter asks for {term!r}", "drop it; ask for natural texture and light grain")
-    for index, shot in enumerate(ctx.shots):
-        found = first_match(ctx.prompt_texts(index), words.find)
-        if found:
-            text, term = found
-            yield Hit(
-                text.path,
-                f"shot {shot.id}: {term!r} pushes the model to a plastic, over-sharpened render",
-                "drop it; ask for 'natural skin texture, light film grain'",
-                shot.id,
-            )
+    for shot, text, term in shot_mentions(ctx, words.find):
+        yield Hit(
+            text.path,
+            f"shot {shot.id}: {term!r} pushes the model to a plastic, over-sharpened render",
+            "drop it; ask for 'natural skin texture, light film grain'",
+            shot.id,
+        )
 
 
 @rule(

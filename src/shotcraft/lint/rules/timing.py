@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Iterator
 from fractions import Fraction
 
-from shotcraft.lint.context import LintContext, first_match
+from shotcraft.lint.context import LintContext, first_match, shot_mentions
 from shotcraft.lint.registry import Hit, Severity, rule
 from shotcraft.lint.vocab import vocabulary
 from shotcraft.plan import presets
@@ -74,16 +74,13 @@ def clip_too_short(ctx: LintContext) -> Iterator[Hit]:
 )
 def sequence_shot_request(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("sequence_shot")
-    for index, shot in enumerate(ctx.shots):
-        found = first_match(ctx.prompt_texts(index), words.find)
-        if found:
-            text, term = found
-            yield Hit(
-                text.path,
-                f"shot {shot.id}: asks for a {term!r}; clips hold together for 3-5 s",
-                "break the move into short shots and let the edit make the continuity",
-                shot.id,
-            )
+    for shot, text, term in shot_mentions(ctx, words.find):
+        yield Hit(
+            text.path,
+            f"shot {shot.id}: asks for a {term!r}; clips hold together for 3-5 s",
+            "break the move into short shots and let the edit make the continuity",
+            shot.id,
+        )
 
 
 @rule(
