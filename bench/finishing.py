@@ -64,7 +64,7 @@ def make_grade(cube: Path):
 def worker_encode(source: Path, out: Path, graded: bool, cube: Path) -> None:
     import av
 
-    from shotcraft.deliver.deliver import _prefetched
+    from shotcraft.media.prefetch import prefetch
     from shotcraft.media.video import VideoWriter, read_frames
 
     grade_plan = make_grade(cube) if graded else None
@@ -75,7 +75,7 @@ def worker_encode(source: Path, out: Path, graded: bool, cube: Path) -> None:
     if grade_plan is not None:
         frames = (grade_plan.transform("bench", index, frame) for index, frame in enumerate(frames))
     with VideoWriter(out, width, height, Fraction(24), encoder="h264", options=X264) as writer:
-        for frame in _prefetched(frames):
+        for frame in prefetch(frames):
             writer.write(frame)
 
 

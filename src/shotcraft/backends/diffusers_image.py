@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from shotcraft.backends import diffusers_common as common
+from shotcraft.backends.diffusers_long_prompts import long_prompt_arguments
 from shotcraft.backends.diffusers_sources import ModelSourceError, ResolvedSource, resolve_source
 from shotcraft.backends.protocol import Capabilities, ClipRequest, KeyframeRequest
 
@@ -159,6 +160,11 @@ def generate_keyframes(pipeline: Any, family: str, requests: Sequence[KeyframeRe
     with common.generation_errors(f"shot {first.shot_id} keyframe"):
         import torch
 
+        embeddings = long_prompt_arguments(pipeline, family, first.prompt, first.negative_prompt)
+        if embeddings is not None:  # past 77 tokens diffusers would truncate: encode in chunks instead
+            kwargs.pop("prompt")
+            kwargs.pop("negative_prompt", None)
+            kwargs.update(embeddings)
         with torch.inference_mode():
             images = pipeline(**kwargs).images
     return [common.float_to_uint8(image) for image in images]
