@@ -1,10 +1,8 @@
 """Face instability (QA112): faces that vanish mid-shot, jump, or change appearance between frames.
 
-The detector is OpenCV's Haar frontal-face cascade. OpenCV 5 wheels dropped
-``cv2.CascadeClassifier`` and ``cv2.data.haarcascades``, so shotcraft ships the
-cascade itself (converted to JSON, nothing downloaded) and evaluates it with
-NumPy (:mod:`shotcraft.qa.haar`): the same detections on every install,
-whatever OpenCV version is present.
+The detector is OpenCV's Haar frontal-face cascade, whose model ships inside
+the opencv-python wheel (``cv2.data.haarcascades``; nothing is downloaded).
+OpenCV 5 wheels dropped the cascade classifier, hence the ``<5`` pin.
 
 Detection runs on the RGB proxy every ``FACE_STRIDE`` frames: over the whole
 frame once a second, in between only around faces seen in the last samples
@@ -29,7 +27,6 @@ import numpy as np
 
 from shotcraft.qa.context import CheckInput
 from shotcraft.qa.decode import DecodedFrame
-from shotcraft.qa.haar import HaarCascade
 from shotcraft.qa.model import Flag
 from shotcraft.qa.thresholds import severity_of
 
@@ -41,15 +38,34 @@ MIN_TRACK_SAMPLES = 4  # a face seen on fewer samples is not judged (detector no
 MAX_GAP_SAMPLES = 3  # samples a track may miss and still continue
 FULL_SCAN_EVERY = 4  # samples: a whole-frame search once a second, in between only around known faces
 SIGNATURE_SIZE = 24
-CASCADE_FILE = "haarcascade_frontalface_default.xml"  # the OpenCV file the bundled JSON was converted from
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
 
 
-def detector() -> tuple[HaarCascade | None, str]:
+class FaceCascade:
+    """OpenCV's frontal-face cascade behind the one call the tracker makes."""
+
+    def __init__(self, path: str) -> None:
+        self._classifier = cv2.CascadeClassifier(path)
+        if self._classifier.empty():
+            raise ValueError(f"cannot load {path}")
+
+    def detect(self, gray: np.ndarray, *, scale_factor: float = 1.2, min_neighbors: int = 3,
+               min_size: int = 24, max_size: int | None = None) -> list[tuple[int, int, int, int]]:
+        """Faces in a grey uint8 image as (x, y, w, h)."""
+        limit = max_size or max(gray.shape)
+        found = self._classifier.detectMultiScale(
+            gray, scaleFactor=scale_factor, minNeighbors=min_neighbors, minSize=(min_size, min_size), maxSize=(limit, limit)
+        )
+        return sorted((int(x), int(y), int(w), int(h)) for x, y, w, h in found)
+
+
+def detector() -> tuple[FaceCascade | None, str]:
     """(cascade, description) or (None, why not)."""
     try:
-        return HaarCascade.bundled(), f"Haar frontal face cascade (OpenCV {CASCADE_FILE}, bundled, NumPy evaluator)"
-    except (OSError, ValueError, KeyError) as exc:
-        return None, f"bundled face cascade unreadable ({exc})"
+        path = cv2.data.haarcascades + CASCADE_FILE
+        return FaceCascade(path), f"Haar frontal face cascade (OpenCV {cv2.__version__}, {CASCADE_FILE})"
+    except (AttributeError, ValueError, cv2.error) as exc:
+        return None, f"OpenCV face cascade unavailable ({exc})"
 
 
 @dataclass
