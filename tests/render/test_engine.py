@@ -274,3 +274,19 @@ def test_a_custom_executor_plugs_in_behind_the_interface(solid_plan):
     report = render_plan(solid_plan, executor=executor, progress=False)
     assert report.ok and len(report.rendered) == 12 and len(executor.order) == 12
     assert all(t.state == "done" for t in open_project(solid_plan).takes())
+
+
+def test_clip_only_edits_rerun_clips_and_keep_keyframes(tmp_path, test_backends):
+    plan = write_plan(tmp_path / "film", plan_text())
+    render_plan(plan, progress=False)
+    edited = write_plan(tmp_path / "film", plan_text(extra_shot=", motion: 0.5"))
+    report = render_plan(edited, progress=False)
+    assert _ran(edited, report) == [(f"s0{n}", t, "clip") for n in (1, 2, 3) for t in "AB"]
+
+
+def test_adding_a_take_renders_only_the_new_take(tmp_path, test_backends):
+    plan = write_plan(tmp_path / "film", plan_text())
+    render_plan(plan, progress=False)
+    edited = write_plan(tmp_path / "film", plan_text(extra_shot=", takes: 3"))
+    report = render_plan(edited, progress=False)
+    assert _ran(edited, report) == [(f"s0{n}", "C", k) for n in (1, 2, 3) for k in ("clip", "keyframe")]

@@ -102,9 +102,20 @@ def _input_file_sha(path: Path, shot_id: str, what: str) -> str:
         raise InputError(f"shot {shot_id}: cannot read {what} {path} ({exc.strerror})") from None
 
 
-def _context_for_key(context: dict[str, Any]) -> dict[str, Any]:
+#: shot fields that reach a job through its request (motion, seed, cfg, prompt variant of each take), so the
+#: key's copy of the shot leaves them out: adding take C re-renders neither A nor B
+TAKE_FIELDS = ("takes",)
+#: shot fields that shape the clip, never the keyframe: changing them re-renders clips only
+CLIP_STAGE_FIELDS = ("motion", "clip", "end_frame")
+
+
+def _context_for_key(context: dict[str, Any], *, drop: tuple[str, ...] = TAKE_FIELDS) -> dict[str, Any]:
     # the still's content counts, not where the project folder happens to live
-    return {k: v for k, v in context.items() if k != "still_path"}
+    keyed = {k: v for k, v in context.items() if k != "still_path"}
+    plan = dict(keyed["plan"])
+    plan["shot"] = {k: v for k, v in plan["shot"].items() if k not in drop}
+    keyed["plan"] = plan
+    return keyed
 
 
 def _backend_block(backend: Backend, model: Any, shot_id: str) -> dict[str, Any]:
@@ -186,7 +197,7 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         "prompt_family": keyframe_family,
         "references": references,
         "init_image_sha256": init_sha,
-        "context": key_context,
+        "context": _context_for_key(context, drop=TAKE_FIELDS + CLIP_STAGE_FIELDS),
         "output": {"format": KEYFRAME_FORMAT},
     }
     keyframe_key = job_key(keyframe_inputs)
