@@ -16,6 +16,7 @@ from shotcraft.backends.animatic import AnimaticBackend
 from shotcraft.backends.protocol import Backend, ClipRequest, KeyframeRequest
 from shotcraft.errors import InputError
 from shotcraft.plan import load_plan
+from shotcraft.render.jobs import drawing_context
 from tests.conftest import EXAMPLE
 
 W, H = 384, 216  # small panels keep the suite quick; drawing scales with the height
@@ -27,23 +28,8 @@ def plan():
 
 
 def context_for(plan, shot_id: str) -> dict[str, Any]:
-    """The request context of the engine contract (plan data, finishing fields left out)."""
-    film = plan.film
-    shot = film.shot(shot_id)
-    data = shot.model_dump(mode="json", by_alias=True)
-    for name in ("grade", "trim", "transition", "reframe", "qa", "lint_ignore", "notes"):
-        data.pop(name, None)
-    return {
-        "plan": {
-            "production": {"id": film.production.id, "title": film.production.title},
-            "shot": data,
-            "characters": [film.character(c).model_dump(mode="json") for c in shot.characters],
-            "location": film.location(shot.location).model_dump(mode="json") if shot.location else None,
-            "charters": film.charters.model_dump(mode="json"),
-        },
-        "still_path": None,
-        "still_sha256": None,
-    }
+    """The request context exactly as the render engine builds it (the contract under test)."""
+    return drawing_context(plan, plan.film.shot(shot_id))
 
 
 def keyframe_request(context: dict[str, Any], *, shot_id: str = "s01", seed: int = 7, size=(W, H), take: str = "A") -> KeyframeRequest:

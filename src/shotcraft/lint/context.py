@@ -58,29 +58,18 @@ class LintContext:
 
     def action_texts(self, index: int) -> list[Text]:
         """Where a shot says what happens: the action line, then brief subject and mission."""
-        return self.memo(("action", index), lambda: self._action_texts(index))
+        return self.memo(("action", index), lambda: self._shot_texts(index, ACTION_BRIEF_FIELDS))
 
-    def _action_texts(self, index: int) -> list[Text]:
-        shot = self.shots[index]
-        texts = []
-        if shot.action:
-            texts.append(Text(("shots", index, "action"), shot.action))
-        for name in ACTION_BRIEF_FIELDS:
-            value = getattr(shot.brief, name)
-            if value:
-                texts.append(Text(("shots", index, "brief", name), value))
-        return texts
 
     def prompt_texts(self, index: int) -> list[Text]:
         """Every line of a shot that reaches the positive prompt (not the prohibition)."""
-        return self.memo(("prompt", index), lambda: self._prompt_texts(index))
+        return self.memo(("prompt", index), lambda: self._shot_texts(index, PROMPT_BRIEF_FIELDS))
 
-    def _prompt_texts(self, index: int) -> list[Text]:
+    def _shot_texts(self, index: int, brief_fields: tuple[str, ...]) -> list[Text]:
+        """The action line, then the given brief fields that are filled in."""
         shot = self.shots[index]
-        texts = []
-        if shot.action:
-            texts.append(Text(("shots", index, "action"), shot.action))
-        for name in PROMPT_BRIEF_FIELDS:
+        texts = [Text(("shots", index, "action"), shot.action)] if shot.action else []
+        for name in brief_fields:
             value = getattr(shot.brief, name)
             if value:
                 texts.append(Text(("shots", index, "brief", name), value))

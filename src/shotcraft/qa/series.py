@@ -28,24 +28,22 @@ def runs(mask: np.ndarray, *, min_length: int = 1, max_gap: int = 0) -> list[tup
 
 def running_median(values: np.ndarray, window: int) -> np.ndarray:
     """Centred running median ignoring NaN (edges use the part of the window inside the series)."""
-    half = window // 2
-    out = np.full(values.shape, math.nan)
-    for index in range(values.size):
-        chunk = values[max(0, index - half) : index + half + 1]
-        chunk = chunk[np.isfinite(chunk)]
-        if chunk.size:
-            out[index] = float(np.median(chunk))
-    return out
+    return _running(values, window, np.median)
 
 
 def running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred running mean ignoring NaN, as :func:`running_median`."""
+    return _running(values, window, np.mean)
+
+
+def _running(values: np.ndarray, window: int, reduce) -> np.ndarray:  # noqa: ANN001 - a NumPy reducer
     half = window // 2
     out = np.full(values.shape, math.nan)
     for index in range(values.size):
         chunk = values[max(0, index - half) : index + half + 1]
         chunk = chunk[np.isfinite(chunk)]
         if chunk.size:
-            out[index] = float(chunk.mean())
+            out[index] = float(reduce(chunk))
     return out
 
 

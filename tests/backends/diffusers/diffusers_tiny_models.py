@@ -161,9 +161,8 @@ def svd(seed: int = 0, num_frames: int = 3) -> Any:
                                         feature_extractor=processor)
 
 
-def wan(seed: int = 0) -> Any:
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+def _wan_vae_and_transformer(seed: int, *, image_dim: int | None) -> tuple[Any, Any]:
+    from diffusers import AutoencoderKLWan, WanTransformer3DModel
 
     _seeded(seed)
     vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
@@ -172,7 +171,15 @@ def wan(seed: int = 0) -> Any:
     transformer = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
                                         in_channels=36, out_channels=16, text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32,
                                         num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-                                        rope_max_seq_len=32, image_dim=4).eval()
+                                        rope_max_seq_len=32, image_dim=image_dim).eval()
+    return vae, transformer
+
+
+def wan(seed: int = 0) -> Any:
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    vae, transformer = _wan_vae_and_transformer(seed, image_dim=4)
     _seeded(seed)
     encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(hidden_size=4, projection_dim=4, num_hidden_layers=2,
                                                              num_attention_heads=2, image_size=32,
@@ -186,16 +193,9 @@ def wan(seed: int = 0) -> Any:
 
 def wan22(seed: int = 0) -> Any:
     """Wan 2.2 image-to-video layout: no CLIP image encoder, first (and last) frame through the latents."""
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline
 
-    _seeded(seed)
-    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                           temperal_downsample=[False, True, True]).eval()
-    _seeded(seed)
-    transformer = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
-                                        in_channels=36, out_channels=16, text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32,
-                                        num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-                                        rope_max_seq_len=32, image_dim=None).eval()
+    vae, transformer = _wan_vae_and_transformer(seed, image_dim=None)  # no CLIP image encoder
     tokenizer = t5_tokenizer()
     return WanImageToVideoPipeline(tokenizer=tokenizer, text_encoder=_t5_encoder(len(tokenizer), seed, umt5=True),
                                    vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
