@@ -19,8 +19,8 @@ from shotcraft.errors import InputError, RenderError
 from shotcraft.fsutil import write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
-from shotcraft.fsutil import file_sha256
-from shotcraft.render.keys import job_key
+from shotcraft import files
+from shotcraft.render.keys import canonical, job_key
 
 
 @dataclass
@@ -78,7 +78,7 @@ def _cut(ctx: MakeContext) -> None:
     timeline = build_timeline(ctx.plan, project)
     ctx.state["timeline"] = timeline
     # the takes are content-addressed, so the timeline's data names every input pixel
-    key = job_key({"step": "cut", "timeline": timeline, "shotcraft": __version__})
+    key = job_key({"step": "cut", "timeline": timeline_key_data(timeline), "shotcraft": __version__})
     entries = _reuse(ctx, "cut", key)
     if entries is None:
         cut = export_cut(ctx.plan, project, ctx.out_dir)
@@ -96,7 +96,7 @@ def _sound(ctx: MakeContext) -> None:
     from shotcraft.sound.mix import mix_film
 
     timeline = ctx.state["timeline"]
-    key = job_key({"step": "sound", "timeline": timeline, "sound": ctx.plan.film.sound.model_dump(mode="json"),
+    key = job_key({"step": "sound", "timeline": timeline_key_data(timeline), "sound": sound_key_data(ctx.plan),
                    "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "sound", key)
     if entries is None:
@@ -115,12 +115,13 @@ def _finish(ctx: MakeContext) -> None:
     from shotcraft.grade.plan import plan_grade
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
-    key = job_key({"step": "finish", "timeline": timeline, "grade": film.grade.model_dump(mode="json"),
+    key = job_key({"step": "finish", "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
                    "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
                    "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
                    "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
-                   "look": file_sha256(ctx.plan.resolve_path(film.grade.look)) if film.grade.look else None,
-                   "mix": file_sha256(mix) if mix else None, "shotcraft": __version__})  # fmt: skip
+                   "look": files.content_sha256(ctx.plan.resolve_path(film.grade.look), "look", where=f"{ctx.plan.file}: grade.look")
+                           if film.grade.look else None,
+                   "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "finish", key)
     if entries is None:
         grade_plan = plan_grade(ctx.plan, timeline)
@@ -167,7 +168,7 @@ def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
         return None
     for relative, digest in record.get("files", {}).items():
         path = ctx.out_dir / relative
-        if not path.is_file() or file_sha256(path) != digest:
+        if not path.is_file() or _output_sha(ctx, path) != digest:
             return None
     return [ManifestEntry(kind=e["kind"], path=e["path"], duration=e.get("duration"), frames=e.get("frames"),
                           codec=e.get("codec"), extra=e.get("extra", {})) for e in record["entries"]]  # fmt: skip
@@ -178,10 +179,61 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
     state[step] = {
         "key": key,
         "checks": checks,
-        "files": {e.path: file_sha256(ctx.out_dir / e.path) for e in entries},
+        "files": {e.path: _output_sha(ctx, ctx.out_dir / e.path) for e in entries},
         "entries": [{"kind": e.kind, "path": e.path, "duration": e.duration, "frames": e.frames, "codec": e.codec, "extra": e.extra} for e in entries],
     }
     write_json(ctx.out_dir / STATE_FILE, state)
+
+
+def _output_sha(ctx: MakeContext, path: Path) -> str:
+    """An output's hash through the persistent cache: a warm make stats its outputs, it does not re-read them."""
+    return files.content_sha256(path, "output", where=f"{ctx.out_dir}")
+
+
+def _without(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in names}
+
+
+def timeline_key_data(timeline: Any) -> Any:
+    """The cut as a key holds it: every event's take by its content (store objects are named by their sha256)."""
+    from dataclasses import asdict
+
+    events = []
+    for event in timeline.events:
+        data = {k: v for k, v in asdict(event).items() if k != "clip_path"}
+        data["clip"] = _clip_identity(Path(event.clip_path))
+        events.append(data)
+    # conformed_from is where an .otio was read: the events already hold what it said
+    data = {k: v for k, v in asdict(timeline).items() if k not in ("events", "conformed_from")}
+    data["events"] = events
+    return canonical(data, where="timeline")
+
+
+def _clip_identity(path: Path) -> str:
+    name = path.name.split(".", 1)[0]
+    if len(name) == 64 and all(c in "0123456789abcdef" for c in name):
+        return name  # a store object: its name is its content hash
+    return files.content_sha256(path, "video", where="timeline")
+
+
+def sound_key_data(plan: LoadedPlan) -> Any:
+    """The sound section with every file it names replaced by the file's content hash (paths move, bytes count)."""
+    sound = plan.film.sound.model_dump(mode="json")
+    where = f"{plan.file}: sound"
+
+    def hashed(item: dict[str, Any], field: str) -> dict[str, Any]:
+        value = item.get("file")
+        if value is None:
+            return item
+        sha = files.content_sha256(plan.resolve_path(Path(value)), "audio", where=f"{where}.{field}.file")
+        return {**item, "file": {"sha256": sha}}
+
+    sound["ambience"] = {k: hashed(v, f"ambience.{k}") for k, v in (sound.get("ambience") or {}).items()}
+    sound["cues"] = [hashed(c, f"cues[{i}]") for i, c in enumerate(sound.get("cues") or [])]
+    sound["dialogue"] = [hashed(d, f"dialogue[{i}]") for i, d in enumerate(sound.get("dialogue") or [])]
+    if sound.get("music"):
+        sound["music"] = hashed(sound["music"], "music")
+    return sound
 
 
 #: the whole chain, in order
@@ -208,18 +260,19 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     timings: dict[str, float] = {}  # seconds per stage (wall clock)
     manifest.checks["stages"] = stages
     manifest.checks["stage_seconds"] = timings
-    for step in STEPS:
-        stages[step.name] = "running"
-        started = time.perf_counter()
-        try:
-            step.run(ctx)
-        except BaseException:
-            stages[step.name] = "failed"
+    with files.project_hashes(plan.root / files.PROJECT_FOLDER):
+        for step in STEPS:
+            stages[step.name] = "running"
+            started = time.perf_counter()
+            try:
+                step.run(ctx)
+            except BaseException:
+                stages[step.name] = "failed"
+                manifest.write()
+                raise
+            finally:
+                timings[step.name] = round(time.perf_counter() - started, 3)
+            stages[step.name] = "done"
             manifest.write()
-            raise
-        finally:
-            timings[step.name] = round(time.perf_counter() - started, 3)
-        stages[step.name] = "done"
-        manifest.write()
     manifest.write()
     return manifest

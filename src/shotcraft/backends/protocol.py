@@ -39,6 +39,9 @@ class Capabilities:
     #: takes A and B of a shot can be generated as one batch
     batch_takes: bool = False
     prompt_family: PromptFamily = "sd"
+    #: the keyframe is drawn from the plan context itself (the animatic), not only from the prompt; its key then
+    #: holds the context's keyframe fields (never the clip's: duration, camera move, beats, role)
+    keyframe_reads_plan: bool = False
 
 
 @dataclass(frozen=True)

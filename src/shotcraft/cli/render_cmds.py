@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from shotcraft import files
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, echo_json, err_console
 from shotcraft.errors import InputError, RenderError
@@ -78,9 +79,10 @@ def takes_command(
 
     _check_format(output_format)
     plan = load_plan(plan_path)
-    project = open_project(plan)
-    records = project.takes(shot)
-    stale = stale_takes(plan) if check else set()
+    with files.read_only():  # a listing never creates, locks or changes anything
+        project = open_project(plan, read_only=True)
+        records = project.takes(shot)
+        stale = stale_takes(plan) if check else set()
     if output_format == "json":
         echo_json([{**_take_dict(r), **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
         return
@@ -94,7 +96,8 @@ def takes_command(
         table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, r.key[:12])
     console.print(table)
     if not records:
-        console.print(f"no takes yet: run [bold]shotcraft render {plan_path}[/]")
+        what = "not rendered yet" if not project.rendered else "no takes yet"
+        console.print(f"{what}: run [bold]shotcraft render {plan_path}[/]")
     elif stale:
         console.print(f"{len(stale)} take(s) changed in the plan since rendered: run [bold]shotcraft render {plan_path}[/]")
 
@@ -129,8 +132,12 @@ def log_command(
     """Print everything recorded to reproduce SHOT's TAKE: compiled prompts, settings, seed, model identity, library versions, timings."""
     from shotcraft.render.store import open_project
 
-    project = open_project(load_plan(plan_path))
-    typer.echo(json.dumps(project.settings_log(shot, take), indent=2, ensure_ascii=False))
+    with files.read_only():
+        project = open_project(load_plan(plan_path), read_only=True)
+        if not project.rendered:
+            raise InputError(f"{plan_path}: not rendered yet (run `shotcraft render {plan_path}`)")
+        log = project.settings_log(shot, take)
+    typer.echo(json.dumps(log, indent=2, ensure_ascii=False))
 
 
 @command(take_app, "add", summary="Import a clip made elsewhere (MP4/MOV/WebM/PNG sequence) as a take.", example="shotcraft take add examples/neo-noir/film.yaml s05 veo.mp4 --source 'Veo 3' --label C")
@@ -179,9 +186,36 @@ def gc_command(
     """Free disk space: remove objects of earlier renders that no take of the current plan uses (they re-render if needed)."""
     from shotcraft.render.store import open_project
 
-    files, size = open_project(load_plan(plan_path)).collect_garbage(dry_run=dry_run)
+    plan = load_plan(plan_path)
+    if dry_run:
+        with files.read_only():
+            count, size = open_project(plan, read_only=True).collect_garbage(dry_run=True)
+    else:
+        count, size = open_project(plan).collect_garbage()
     verb = "would delete" if dry_run else "deleted"
-    console.print(f"{verb} {files} object(s), {size / 1e6:.1f} MB")
+    console.print(f"{verb} {count} file(s) (old objects, stale QA cache), {size / 1e6:.1f} MB")
+
+
+@command(app, "fsck", summary="Verify every stored object's hash; quarantine bad ones so they re-render.", example="shotcraft fsck examples/neo-noir/film.yaml")
+def fsck_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only report; move nothing."),
+) -> None:
+    """Re-read every object of the store and check it hashes to its name. A bad object is moved to
+    .shotcraft/quarantine/ and the jobs that made it go back to pending (the next render redoes them);
+    exit 1 when anything was wrong."""
+    from shotcraft.render.store import open_project
+
+    plan = load_plan(plan_path)
+    project = open_project(plan, read_only=dry_run) if dry_run else open_project(plan)
+    if not project.rendered:
+        console.print("not rendered yet: nothing to check")
+        return
+    report = project.fsck(repair=not dry_run)
+    for line in report.lines():
+        console.print(line, markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @command(app, "make", summary="Run every stage end to end and write DIR/manifest.json.", example="shotcraft make examples/neo-noir/film.yaml --out out/neo-noir")

@@ -198,10 +198,12 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     cache lives beside the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed.
     """
     folder = getattr(project, "folder", None)
-    key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": str(record_.clip_path), "thresholds": thresholds,
+    # the clip by its object name (its content hash), never its absolute path: a moved project keeps its cache
+    key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
                 "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz]}
     key = hashlib.sha256(json.dumps(key_data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
-    cache = Path(folder) / "qa-cache" / f"{key}.json" if folder is not None else None
+    # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
+    cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
         try:
             return ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
@@ -211,7 +213,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
         report = analyze_clip(record_.clip_path, expected=expected, thresholds=thresholds)
     except ShotcraftError as error:
         raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
-    if cache is not None:
+    if cache is not None and not getattr(project, "read_only", False):
         write_json(cache, report.to_cache())
     return report
 

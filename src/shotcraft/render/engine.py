@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shotcraft import files
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.render.executor import Executor, LocalExecutor
 from shotcraft.render.imports import import_plan_clips
@@ -142,10 +143,11 @@ def render_plan(
     ``dry_run`` only reports which jobs would run ("planned") and writes nothing.
     """
     started = time.perf_counter()
+    if dry_run:
+        with files.read_only():
+            return _dry_run(plan, plan_jobs(plan, shots=shots, takes=takes), force)
     # 1. Inputs and graph: unknown shots, backends, missing stills fail here, store untouched.
     graph: list[TakeJobs] = plan_jobs(plan, shots=shots, takes=takes)
-    if dry_run:
-        return _dry_run(plan, graph, force)
     import_plan_clips(plan, shots)  # clips the plan lists under shots[].clips become takes (once)
     project = open_project(plan)
     with project.lock():
@@ -202,35 +204,28 @@ def render_plan(
 
 def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool) -> RenderReport:
     """Which jobs a render would run, read from the ledger without creating or changing anything."""
-    from shotcraft.render.ledger import Ledger
-    from shotcraft.render.store import PROJECT_FOLDER, ObjectStore
-
     report = RenderReport(run_id=0)
-    folder = plan.root / PROJECT_FOLDER
-    ledger = Ledger(folder / "ledger.sqlite") if (folder / "ledger.sqlite").exists() else None
-    objects = ObjectStore(folder / "objects")
+    project = open_project(plan, read_only=True)
     for take in graph:
         report.film_seconds += float(take.clip.request["frames"] / take.clip.request["fps"])
         for spec in (take.keyframe, take.clip):
-            job = ledger.job(spec.key) if ledger is not None else None
-            done = job is not None and job.state == "done" and objects.verified(job.object_sha256, job.object_ext)
+            job = project.ledger.job(spec.key)
+            done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
             state = "planned" if force or not done else "cached"
             report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, state))
     return report
 
 
 def stale_takes(plan: LoadedPlan) -> set[tuple[str, str]]:
-    """Rendered takes whose stored keys no longer match the plan (edited since the last render)."""
-    from shotcraft.render.ledger import Ledger
-    from shotcraft.render.store import PROJECT_FOLDER
-
-    ledger_path = plan.root / PROJECT_FOLDER / "ledger.sqlite"
-    if not ledger_path.exists():
-        return set()
-    rows = {(r.shot_id, r.label): r for r in Ledger(ledger_path).take_rows() if r.source == "render"}
-    stale = set()
-    for take in plan_jobs(plan):
-        row = rows.get((take.shot_id, take.label))
-        if row is not None and (row.clip_key != take.clip.key or row.keyframe_key != take.keyframe.key):
-            stale.add((take.shot_id, take.label))
+    """Rendered takes whose stored keys no longer match the plan (edited since the last render). Read-only."""
+    with files.read_only():
+        project = open_project(plan, read_only=True)
+        rows = {(r.shot_id, r.label): r for r in project.ledger.take_rows() if r.source == "render"}
+        if not rows:
+            return set()
+        stale = set()
+        for take in plan_jobs(plan):
+            row = rows.get((take.shot_id, take.label))
+            if row is not None and (row.clip_key != take.clip.key or row.keyframe_key != take.keyframe.key):
+                stale.add((take.shot_id, take.label))
     return stale
