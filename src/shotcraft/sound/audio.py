@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from shotcraft.errors import InputError
+from shotcraft.files import check_content
 from shotcraft.fsutil import atomic_path
 from shotcraft.sound.loudness import SAMPLE_RATE
 
@@ -44,6 +45,7 @@ def read_audio(path: Path, *, what: str) -> AudioClip:
         raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
     if path.is_dir():
         raise InputError(f"{what}: expected an audio file, found a folder: {path}", code="audio-missing")
+    check_content(path, "audio", where=what)  # regular file, size limit, audio bytes: before libsndfile opens it
     try:
         data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
