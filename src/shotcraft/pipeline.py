@@ -19,7 +19,7 @@ from shotcraft.errors import InputError, RenderError
 from shotcraft.fsutil import write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
-from shotcraft import files
+from shotcraft import events, files
 from shotcraft.render.keys import canonical, job_key
 
 
@@ -31,6 +31,7 @@ class MakeContext:
     jobs: int | None
     progress: bool
     state: dict[str, Any]  # what a stage hands to the next (the timeline, the render report)
+    stage: events.Stage | None = None  # the running step's progress handle
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def _render(ctx: MakeContext) -> None:
     report = render_plan(ctx.plan, jobs=ctx.jobs or default_jobs(), progress=ctx.progress)
     ctx.state["render"] = report
     ctx.manifest.checks["render"] = report.to_dict()
+    _summary(ctx, f"{len(report.rendered)} job(s) rendered, {len(report.cached)} cached, {len(report.failed)} failed",
+             reused=not report.rendered and not report.failed)  # fmt: skip
     if not report.ok:
         first = report.failed[0]
         raise RenderError(
@@ -60,6 +63,9 @@ def _qa(ctx: MakeContext) -> None:
     result = qa_for_make(ctx.plan, ctx.out_dir)
     ctx.state["qa"] = result
     ctx.manifest.checks["qa"] = result.summary()
+    takes = [take for shot in result.shots for take in shot.takes]
+    rejects = sum(1 for take in takes if take.report.verdict == "reject")
+    _summary(ctx, f"{len(takes)} take(s) scored, {rejects} rejected")
     for kind, path in (("qa-report", result.report_path), ("qa-json", result.json_path)):
         if path is not None:
             ctx.manifest.add(ManifestEntry(kind, ctx.manifest.relative(path)))
@@ -80,6 +86,7 @@ def _cut(ctx: MakeContext) -> None:
     # the takes are content-addressed, so the timeline's data names every input pixel
     key = job_key({"step": "cut", "timeline": timeline_key_data(timeline), "shotcraft": __version__})
     entries = _reuse(ctx, "cut", key)
+    _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s", reused=entries is not None)
     if entries is None:
         cut = export_cut(ctx.plan, project, ctx.out_dir)
         info = probe(cut.rough_cut)
@@ -99,6 +106,7 @@ def _sound(ctx: MakeContext) -> None:
     key = job_key({"step": "sound", "timeline": timeline_key_data(timeline), "sound": sound_key_data(ctx.plan),
                    "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "sound", key)
+    _summary(ctx, "mix and stems", reused=entries is not None)
     if entries is None:
         result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
         entries = result.manifest_entries(ctx.out_dir)
@@ -123,11 +131,17 @@ def _finish(ctx: MakeContext) -> None:
                            if film.grade.look else None,
                    "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "finish", key)
+    reused = entries is not None
     if entries is None:
+        if ctx.stage is not None:
+            ctx.stage.note("grading")
         grade_plan = plan_grade(ctx.plan, timeline)
+        if ctx.stage is not None:
+            ctx.stage.note("encoding deliverables")
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
+    _summary(ctx, f"{len(entries)} deliverable(s)", reused=reused)
     conformance = {e.path: e.extra["conformance"].get("ok") for e in entries if "conformance" in e.extra}
     ctx.manifest.checks["conformance"] = conformance
     for entry in entries:
@@ -147,6 +161,34 @@ def _report(ctx: MakeContext) -> None:
                                        conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
     write_plan_report(result, ctx.out_dir / "qa")
     ctx.manifest.checks["checklist"] = {item["item"]: item["status"] for item in result.checklist}
+    _summary(ctx, "QA report and checklist written")
+    _attention(ctx)
+
+
+def _attention(ctx: MakeContext) -> None:
+    """What needs the filmmaker's eyes (rejects, risky picks, sound and grade warnings), each with its command."""
+    from shotcraft.attention import attention_items
+    from shotcraft.render.store import open_project
+
+    project = open_project(ctx.plan, read_only=True)
+    picks = {}
+    for shot in ctx.plan.film.shots:
+        record = project.picked_take(shot.id)
+        if record is not None:
+            picks[shot.id] = (record.label, record.pick_reason)
+    items = attention_items(ctx.plan.path, ctx.out_dir, ctx.manifest.checks, ctx.state.get("qa"), picks)
+    ctx.manifest.checks["attention"] = [item.to_dict() for item in items]
+    for item in items:
+        events.emit(events.Event("summary", "warning", item.message, data=item.to_dict()))
+
+
+def _summary(ctx: MakeContext, text: str, *, reused: bool = False) -> None:
+    """The step's one-line summary (and whether it reused its last result) for the closing event."""
+    if ctx.stage is None:
+        return
+    ctx.stage.finish(text)
+    if reused:
+        ctx.stage.reused(f"{text} (unchanged, reused)")
 
 
 # --- step reuse: a step whose inputs are unchanged and whose outputs are intact is not redone ---
@@ -260,12 +302,15 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     timings: dict[str, float] = {}  # seconds per stage (wall clock)
     manifest.checks["stages"] = stages
     manifest.checks["stage_seconds"] = timings
+    reused: list[str] = []
+    manifest.checks["reused"] = reused
     with files.project_hashes(plan.root / files.PROJECT_FOLDER):
         for step in STEPS:
             stages[step.name] = "running"
             started = time.perf_counter()
             try:
-                step.run(ctx)
+                with events.stage(step.name) as ctx.stage:
+                    step.run(ctx)
             except BaseException:
                 stages[step.name] = "failed"
                 manifest.write()
@@ -273,6 +318,9 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
             finally:
                 timings[step.name] = round(time.perf_counter() - started, 3)
             stages[step.name] = "done"
+            if ctx.stage.outcome == "reused":
+                reused.append(step.name)
             manifest.write()
+        ctx.stage = None
     manifest.write()
     return manifest

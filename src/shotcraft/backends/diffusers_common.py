@@ -254,6 +254,27 @@ def model_identity(resolved: ResolvedSource, runtime: Runtime) -> dict[str, Any]
     }
 
 
+def report_denoising(pipeline: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Add diffusers' ``callback_on_step_end`` so each denoising step reaches the job's progress (events.report_steps).
+
+    The total is the pipeline's own count of timesteps once set (img2img runs int(steps * strength)).
+    """
+    import inspect
+
+    from shotcraft import events
+
+    if "callback_on_step_end" not in inspect.signature(pipeline.__call__).parameters:
+        return kwargs
+    requested = int(kwargs.get("num_inference_steps") or 0)
+
+    def on_step_end(pipe: Any, step: int, timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+        total = int(getattr(pipe, "num_timesteps", 0) or requested or step + 1)
+        events.report_steps(step + 1, total)
+        return callback_kwargs
+
+    return {**kwargs, "callback_on_step_end": on_step_end}
+
+
 def identity_digest(identity: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 

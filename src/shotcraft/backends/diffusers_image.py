@@ -167,7 +167,7 @@ def generate_keyframes(pipeline: Any, family: str, requests: Sequence[KeyframeRe
             kwargs.pop("negative_prompt", None)
             kwargs.update(embeddings)
         with torch.inference_mode():
-            images = pipeline(**kwargs).images
+            images = pipeline(**common.report_denoising(pipeline, kwargs)).images
     return [common.float_to_uint8(image) for image in images]
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from shotcraft import files
 from shotcraft.cli import app
+from shotcraft.cli.progress_view import ProgressMode, ProgressView
 from shotcraft.cli.common import command, console, echo_json, err_console
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
@@ -223,17 +224,31 @@ def make_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN"),
     out: Path = typer.Option(..., "--out", help="Output folder for the deliverables."),
     jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Render worker processes (default: one per core, at most 4)."),
-    no_progress: bool = typer.Option(False, "--no-progress"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No live progress (the closing lines still print)."),
+    progress_mode: ProgressMode = typer.Option(ProgressMode.auto, "--progress", case_sensitive=False,
+                                               help="auto (Rich on a terminal, plain lines otherwise), rich, plain, json (JSON lines on stderr) or none."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
-    """Render what changed, cut, and every later stage present; list each deliverable in DIR/manifest.json."""
+    """Render what changed, QA, cut, sound, finishing and the report; one line per stage with its time, then
+    what needs your attention (QA rejects, risky picks, sound and grade warnings) with the command to look at each."""
+    from shotcraft.events import listen
     from shotcraft.pipeline import make
 
-    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress)
-    render = manifest.checks.get("render", {})
-    console.print(f"render: {render.get('rendered', 0)} jobs rendered, {render.get('cached', 0)} cached")
+    chosen = progress_mode.value
+    mode = "none" if quiet else ("plain" if no_progress and chosen == "auto" else chosen)
+    view = ProgressView(mode)
+    try:
+        with listen(view):
+            manifest = make(load_plan(plan_path), out, jobs=jobs, progress=mode in ("rich", "auto") and not no_progress)
+    finally:
+        view.close()
+    if quiet or mode == "json":
+        return
     for entry in manifest.entries:
-        console.print(f"  {entry.kind:<12} {out / entry.path}")
-    skipped = [name for name, state in manifest.checks.get("stages", {}).items() if state != "done"]
-    if skipped:
-        console.print(f"  (not in this build: {', '.join(skipped)})")
-    console.print(f"manifest: {out / 'manifest.json'}")
+        console.print(f"  {entry.kind:<12} {out / entry.path}", markup=False)
+    attention = manifest.checks.get("attention") or []
+    if attention:
+        console.print(f"needs attention ({len(attention)}):", markup=False)
+        for item in attention:
+            console.print(f"  {item['message']}\n      {item['command']}", markup=False)
+    console.print(f"manifest: {out / 'manifest.json'}", markup=False)

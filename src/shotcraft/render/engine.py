@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shotcraft import files
+from shotcraft import events, files
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.render.executor import Executor, LocalExecutor
 from shotcraft.render.imports import import_plan_clips
@@ -87,6 +87,7 @@ class _Recorder:
     def __init__(self, project: Project, run_id: int, progress: RenderProgress, report: RenderReport) -> None:
         self.project, self.run_id, self.bar, self.report = project, run_id, progress, report
         self.running: set[str] = set()
+        self.total = 0
 
     def input_path(self, spec: JobSpec) -> Path | None:
         if spec.depends_on is None:
@@ -100,9 +101,22 @@ class _Recorder:
         self.project.ledger.mark_running(spec.key, self.run_id)
         self.running.add(spec.key)
         self.bar.start(spec, attempt)
+        events.emit(events.Event("render", "note", f"{spec.title} started" + (f" (attempt {attempt})" if attempt > 1 else ""),
+                                 data={"job": spec.key}))  # fmt: skip
 
-    def progress(self, spec: JobSpec, done: int) -> None:
+    def progress(self, spec: JobSpec, done: int, detail: dict | None = None) -> None:
+        if detail and detail.get("unit") == "steps":  # a denoising step inside a diffusion job
+            self.bar.step(spec, done, int(detail.get("total") or 0))
+            events.emit(events.Event("render", "progress", f"{spec.title}: denoising", done=done, total=detail.get("total"),
+                                     unit="steps", data={"job": spec.key}))  # fmt: skip
+            return
         self.bar.advance(spec, done)
+        events.emit(events.Event("render", "progress", spec.title, done=done, total=spec.work_units, unit="frames",
+                                 data={"job": spec.key}))  # fmt: skip
+
+    def _jobs_progress(self) -> None:
+        finished = len([o for o in self.report.outcomes if o.state in ("rendered", "failed")])
+        events.emit(events.Event("render", "progress", "jobs", done=finished, total=self.total, unit="jobs"))
 
     def finished(self, spec: JobSpec, result: JobResult) -> None:
         # the worker committed the object; verify it here before it may count as done
@@ -119,12 +133,15 @@ class _Recorder:
         self.report.outcomes.append(
             JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, "rendered", result.seconds, job.attempts if job else 1)
         )
+        self._jobs_progress()
 
     def failed(self, spec: JobSpec, error: str, *, attempts: int) -> None:
         self.project.ledger.mark_failed(spec.key, self.run_id, error=error, seconds=None)
         self.running.discard(spec.key)
         self.bar.finish(spec)
         self.report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, "failed", None, attempts, error))
+        events.emit(events.Event("render", "warning", f"{spec.title} failed: {error}", data={"job": spec.key}))
+        self._jobs_progress()
 
 
 def render_plan(
@@ -188,6 +205,9 @@ def render_plan(
         try:
             with RenderProgress(to_run, enabled=show) as bar:
                 recorder = _Recorder(project, run_id, bar, report)
+                recorder.total = len(to_run)
+                events.emit(events.Event("render", "progress", "jobs", done=0, total=len(to_run), unit="jobs",
+                                         data={"cached": len(report.cached)}))  # fmt: skip
                 (executor or LocalExecutor(jobs)).run(to_run, recorder, project.objects.folder)
             status = "done" if report.ok else "failed"
         finally:

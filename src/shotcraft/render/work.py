@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from shotcraft import __version__
+from shotcraft import __version__, events
 from shotcraft.backends.protocol import ClipRequest, KeyframeRequest
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import ShotcraftError
@@ -29,7 +29,8 @@ from shotcraft.render.jobs import KEYFRAME_FORMAT, JobSpec
 from shotcraft.render.store import DiskFullError, ObjectStore, StoreError
 from shotcraft.timebase import format_rate
 
-ProgressFn = Callable[[int], None]
+#: ``report(done)`` counts frames written; ``report(step, {"unit": "steps", "total": n})`` a denoising step
+ProgressFn = Callable[..., None]
 
 
 class TransientJobError(Exception):
@@ -86,6 +87,13 @@ def run_job(spec: JobSpec, objects_folder: Path, keyframe_path: Path | None, rep
     """Execute one job and commit its object. Raises JobFailed, TransientJobError or a store error."""
     started = time.perf_counter()
     store = ObjectStore(objects_folder)
+    steps = (lambda step, total: report(step, {"unit": "steps", "total": total})) if report is not None else None
+    with events.step_reporting(steps):
+        return _run(spec, objects_folder, keyframe_path, report, store, started)
+
+
+def _run(spec: JobSpec, objects_folder: Path, keyframe_path: Path | None, report: ProgressFn | None, store: ObjectStore,
+         started: float) -> JobResult:  # fmt: skip
     try:
         backend = get_backend(spec.backend, shot_id=spec.shot_id)
         if spec.kind == "keyframe":
