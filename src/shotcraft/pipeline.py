@@ -292,6 +292,10 @@ STEPS: list[Step] = [
 def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True) -> Manifest:
     """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``."""
     out_dir = Path(out_dir)
+    store = (plan.root / files.PROJECT_FOLDER).resolve()
+    if out_dir.resolve() == store or store in out_dir.resolve().parents:
+        # the store is the engine's (gc and fsck move and delete there): deliverables live outside it
+        raise InputError(f"--out {out_dir}: inside the project store {store}; choose a folder outside .shotcraft/")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -22,6 +22,7 @@ def qa_command(
     inputs: list[Path] = typer.Argument(..., metavar="PLAN_OR_FILES...", help="A film.yaml (plan mode) or video files (file mode)."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
     report: Path | None = typer.Option(None, "--report", help="Also write report.html and report.json to this folder."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Plan mode: score without recording anything in the store."),
 ) -> None:
     """Measure flicker, frozen/blank/corrupt frames, motion vs plan, shake, sharpness, edge artifacts, clipping,
     colour drift, face instability and duration on every take; in plan mode also continuity across the cut,
@@ -35,7 +36,7 @@ def qa_command(
     if plans:
         if len(inputs) != 1:
             raise InputError(f"{plans[0]}: give one film plan alone, or video files without a plan")
-        raise typer.Exit(_plan_mode(plans[0], output_format, report))
+        raise typer.Exit(_plan_mode(plans[0], output_format, report, dry_run))
     raise typer.Exit(_file_mode(inputs, output_format, report))
 
 
@@ -75,12 +76,12 @@ def _print_clip(r) -> None:
                       f"frames {flag.start_frame}-{flag.end_frame}: {flag.message}", markup=True, highlight=False)
 
 
-def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None) -> int:
+def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None, dry_run: bool = False) -> int:
     from shotcraft.plan import load_plan
     from shotcraft.qa.run import run_qa_for_plan
 
     plan = load_plan(plan_path)
-    result = run_qa_for_plan(plan, report_dir=report_dir)
+    result = run_qa_for_plan(plan, report_dir=report_dir, dry_run=dry_run)
     if output_format == "json":
         echo_json(result.to_dict())
         return result.exit_code

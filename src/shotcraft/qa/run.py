@@ -163,12 +163,20 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     return result
 
 
-def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None) -> QAResult:
-    """`shotcraft qa PLAN`: open the film's store, run QA, optionally write the report."""
+def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None, dry_run: bool = False) -> QAResult:
+    """`shotcraft qa PLAN`: open the film's store, run QA, optionally write the report.
+
+    ``dry_run``: the store is opened read-only; nothing is recorded, cached or created (the report
+    is still written where asked: it lives outside the store).
+    """
+    from shotcraft import files
     from shotcraft.render.store import open_project
 
-    project = open_project(plan)
-    result = run_qa(plan, project)
+    if dry_run:
+        with files.read_only():
+            result = run_qa(plan, open_project(plan, read_only=True), record=False)
+    else:
+        result = run_qa(plan, open_project(plan))
     if report_dir is not None:
         from shotcraft.qa.report import write_plan_report
 

@@ -197,7 +197,8 @@ class ObjectStore:
             except OSError:
                 bad.append(path)
                 continue
-            self.cache.store(files.stat_key(path, path.stat()), digest)
+            if not self.read_only:
+                self.cache.store(files.stat_key(path, path.stat()), digest)
             if digest != path.name.split(".", 1)[0]:
                 bad.append(path)
         return bad
