@@ -48,7 +48,7 @@ def attention_items(plan_file: str | Path, out_dir: Path, checks: dict[str, Any]
             items.append(Attention("risky-pick", f"shot {shot_id}: {who} take {label}, which QA rejected",
                                    f"shotcraft takes {plan} --shot {shot_id}"))  # fmt: skip
     for check in (checks.get("sound") or {}).get("checks") or []:
-        if not check.get("ok", True) or check.get("severity") in ("warning", "major", "error"):
+        if check.get("ok") is False:  # a check's severity says how bad a failure would be; ok says if it failed
             items.append(Attention("sound", f"{check.get('code', 'sound')}: {check.get('message', '')}",
                                    f"shotcraft loudness {shlex.quote(str(out_dir / 'sound' / 'mix.wav'))}"))  # fmt: skip
     for shot_id, grade in sorted(((checks.get("grade") or {}).get("shots") or {}).items()):

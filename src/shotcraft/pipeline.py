@@ -100,14 +100,14 @@ def _cut(ctx: MakeContext) -> None:
 
 def _sound(ctx: MakeContext) -> None:
     """Lay and mix the sound on the cut: ambience per location, cues, music, dialogue, to loudness targets."""
-    from shotcraft.sound.mix import mix_film
-
     timeline = ctx.state["timeline"]
     key = job_key({"step": "sound", "timeline": timeline_key_data(timeline), "sound": sound_key_data(ctx.plan),
                    "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "sound", key)
     _summary(ctx, "mix and stems", reused=entries is not None)
     if entries is None:
+        from shotcraft.sound.mix import mix_film  # scipy's import alone is seconds: only when mixing
+
         result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
         entries = result.manifest_entries(ctx.out_dir)
         _remember(ctx, "sound", key, entries, checks=result.to_dict())
@@ -178,8 +178,9 @@ def _attention(ctx: MakeContext) -> None:
             picks[shot.id] = (record.label, record.pick_reason)
     items = attention_items(ctx.plan.path, ctx.out_dir, ctx.manifest.checks, ctx.state.get("qa"), picks)
     ctx.manifest.checks["attention"] = [item.to_dict() for item in items]
-    for item in items:
-        events.emit(events.Event("summary", "warning", item.message, data=item.to_dict()))
+    # one event for front ends that keep the stream (JSON lines); the CLI prints the list itself at the end
+    events.emit(events.Event("summary", "note", f"{len(items)} item(s) need attention",
+                             data={"items": [item.to_dict() for item in items]}))  # fmt: skip
 
 
 def _summary(ctx: MakeContext, text: str, *, reused: bool = False) -> None:

@@ -43,6 +43,8 @@ class ProgressView:
             self.stream.write(json.dumps(event.to_dict(), ensure_ascii=False, default=str) + "\n")
             self.stream.flush()
             return
+        if event.stage == "summary":
+            return  # make prints what needs attention itself, once, at the end
         if event.kind in ("done", "reused", "failed"):
             self._stop_status()
             text = f"{event.stage:<8} {event.message or event.kind}  ({event.seconds or 0:.1f} s)"

@@ -116,7 +116,7 @@ class _Recorder:
 
     def _jobs_progress(self) -> None:
         finished = len([o for o in self.report.outcomes if o.state in ("rendered", "failed")])
-        events.emit(events.Event("render", "progress", "jobs", done=finished, total=self.total, unit="jobs"))
+        events.emit(events.Event("render", "progress", "", done=finished, total=self.total, unit="jobs"))
 
     def finished(self, spec: JobSpec, result: JobResult) -> None:
         # the worker committed the object; verify it here before it may count as done
@@ -206,7 +206,7 @@ def render_plan(
             with RenderProgress(to_run, enabled=show) as bar:
                 recorder = _Recorder(project, run_id, bar, report)
                 recorder.total = len(to_run)
-                events.emit(events.Event("render", "progress", "jobs", done=0, total=len(to_run), unit="jobs",
+                events.emit(events.Event("render", "progress", "", done=0, total=len(to_run), unit="jobs",
                                          data={"cached": len(report.cached)}))  # fmt: skip
                 (executor or LocalExecutor(jobs)).run(to_run, recorder, project.objects.folder)
             status = "done" if report.ok else "failed"
