@@ -58,17 +58,16 @@ def _render(ctx: MakeContext) -> None:
 
 def _qa(ctx: MakeContext) -> None:
     """Score every take; the proposals it records drive the picks the cut uses (a user's pick wins)."""
-    from shotcraft.qa.run import qa_for_make
+    from shotcraft.qa.run import run_qa
+    from shotcraft.render.store import open_project
 
-    result = qa_for_make(ctx.plan, ctx.out_dir)
+    # scored here, written once by the report step (with the checklist closed) and only when it changed
+    result = run_qa(ctx.plan, open_project(ctx.plan))
     ctx.state["qa"] = result
     ctx.manifest.checks["qa"] = result.summary()
     takes = [take for shot in result.shots for take in shot.takes]
     rejects = sum(1 for take in takes if take.report.verdict == "reject")
     _summary(ctx, f"{len(takes)} take(s) scored, {rejects} rejected")
-    for kind, path in (("qa-report", result.report_path), ("qa-json", result.json_path)):
-        if path is not None:
-            ctx.manifest.add(ManifestEntry(kind, ctx.manifest.relative(path)))
 
 
 def _cut(ctx: MakeContext) -> None:
@@ -159,9 +158,19 @@ def _report(ctx: MakeContext) -> None:
     result = ctx.state["qa"]
     result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
                                        conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
-    write_plan_report(result, ctx.out_dir / "qa")
+    # the report's own data is its key: nothing scored, picked or closed differently -> the last report stands
+    # (paths inside the film's folder are made relative: a copied project keeps its report)
+    data = json.dumps(result.to_dict(), default=str, sort_keys=True).replace(str(ctx.plan.root), "<film>")
+    key = job_key({"step": "report", "data": data, "shotcraft": __version__})
+    entries = _reuse(ctx, "report", key)
+    _summary(ctx, "QA report and checklist", reused=entries is not None)
+    if entries is None:
+        html, data = write_plan_report(result, ctx.out_dir / "qa")
+        entries = [ManifestEntry("qa-report", ctx.manifest.relative(html)), ManifestEntry("qa-json", ctx.manifest.relative(data))]
+        _remember(ctx, "report", key, entries)
+    for entry in entries:
+        ctx.manifest.add(entry)
     ctx.manifest.checks["checklist"] = {item["item"]: item["status"] for item in result.checklist}
-    _summary(ctx, "QA report and checklist written")
     _attention(ctx)
 
 

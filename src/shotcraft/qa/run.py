@@ -214,7 +214,9 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
         try:
-            return ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+            cached = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+            cached.path = Path(record_.clip_path)  # where the object is now (the project may have moved)
+            return cached
         except (ValueError, KeyError, TypeError):
             pass  # recompute below
     try:
