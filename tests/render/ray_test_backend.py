@@ -61,3 +61,9 @@ class CountingDeviceBackend(SolidBackend):
     def clip(self, request: ClipRequest) -> Iterator[np.ndarray]:
         self._load(request.prompt)
         yield from super().clip(request)
+
+
+class OtherCountingDeviceBackend(CountingDeviceBackend):
+    """A second device model: the executor swaps models on a single device only when it must."""
+
+    name = "test-counting-device-2"

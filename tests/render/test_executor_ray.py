@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 RAY_BACKENDS = {
     "test-killable": "tests.render.ray_test_backend:KillableBackend",
     "test-counting-device": "tests.render.ray_test_backend:CountingDeviceBackend",
+    "test-counting-device-2": "tests.render.ray_test_backend:OtherCountingDeviceBackend",
 }
 
 
@@ -184,6 +185,20 @@ def test_a_device_backend_loads_its_model_once_per_actor(tmp_path, ray_cluster, 
     assert len(loads) == sum(executor.actors_started.values()) == 1  # 12 jobs, one actor, one load
     pids = {tuple(p["pid"] for p in executor.placements[o.key]) for o in report.rendered}
     assert pids == {(int(loads[0]),)}
+
+
+def test_two_device_models_on_one_device_swap_once(tmp_path, ray_cluster, ray_backends, token):
+    """Keyframes on one model, clips on another, one device: every keyframe first, then one swap."""
+    from shotcraft.render.executor_ray import RayExecutor
+
+    text = plan_text("test-counting-device", shots=3, takes=2).replace("Ana in shot", f"Ana token-{token} in shot")
+    text = text.replace("clip: {backend: test-counting-device}", "clip: {backend: test-counting-device-2}")
+    plan = write_plan(tmp_path / "film", text)
+    executor = RayExecutor()
+    report = render_plan(plan, progress=False, executor=executor)
+    assert report.ok and len(report.rendered) == 12
+    assert executor.actors_started == {"test-counting-device": 1, "test-counting-device-2": 1}
+    assert len((token_folder(f"token-{token}") / "loads").read_text().split()) == 2
 
 
 def test_unreachable_cluster_is_a_one_line_error(tmp_path):

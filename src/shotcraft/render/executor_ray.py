@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,7 +62,6 @@ class _Pool:
     """Long-lived actors for one (backend, model): a model loads once per actor."""
 
     options: dict[str, Any]
-    slots: int
     idle: list[Any] = field(default_factory=list)
     size: int = 0
 
@@ -83,6 +83,7 @@ class RayExecutor(Executor):
         #: filled after a run: where each job ran (node, pid) and how many actors each pool started
         self.placements: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.actors_started: dict[str, int] = {}
+        self.driver_seconds = 0.0  # the driver's own work: shipping inputs, committing results
 
     def run(self, jobs: list[JobSpec], handler: JobHandler, objects_folder: Path) -> None:
         if not jobs:
@@ -96,6 +97,7 @@ class RayExecutor(Executor):
         cluster = ray.cluster_resources()
         cpu_slots = self.workers or max(1, int(cluster.get("CPU", 1)))
         gpus = int(cluster.get("GPU", 0))
+        device_slots = max(1, gpus)  # device actors alive at once (one CPU slot on a cluster without GPUs)
         sink = _progress_sink(ray).remote()
         task = ray.remote(_run_task).options(num_cpus=1, max_retries=0)
         actor_class = ray.remote(_RenderActor)
@@ -109,9 +111,17 @@ class RayExecutor(Executor):
             name = _pool_name(spec)
             if name not in pools:
                 # one model per GPU: a device backend's actor holds a whole GPU, never shares it
-                options = {"num_gpus": 1, "num_cpus": 0} if gpus else {"num_cpus": 1}
-                pools[name] = _Pool(options=options, slots=max(1, gpus) if gpus else 1)
+                pools[name] = _Pool(options={"num_gpus": 1, "num_cpus": 0} if gpus else {"num_cpus": 1})
             return pools[name]
+
+        def free_a_device() -> bool:
+            """Release an idle actor whose model no waiting job needs (its GPU goes to another model)."""
+            wanted = {_pool_name(s) for s in waiting if s.one_process_per_device}
+            for name, pool in pools.items():
+                if pool.idle and name not in wanted:
+                    _release(pool, pool.idle.pop(), alive=False, ray=ray)
+                    return True
+            return False
 
         def submit(spec: JobSpec) -> bool:
             actor = None
@@ -119,7 +129,7 @@ class RayExecutor(Executor):
                 pool = pool_for(spec)
                 if pool.idle:
                     actor = pool.idle.pop()
-                elif pool.size < pool.slots:
+                elif sum(p.size for p in pools.values()) < device_slots or free_a_device():
                     actor = actor_class.options(max_restarts=0, max_task_retries=0, **pool.options).remote(backend_specs, sink)
                     pool.size += 1
                     self.actors_started[_pool_name(spec)] = self.actors_started.get(_pool_name(spec), 0) + 1
@@ -129,10 +139,17 @@ class RayExecutor(Executor):
                 return False
             attempts[spec.key] = attempts.get(spec.key, 0) + 1
             handler.started(spec, attempts[spec.key])
+            started = time.perf_counter()
             payload = _payload(spec, handler.input_path(spec), backend_specs)
+            self.driver_seconds += time.perf_counter() - started
             ref = actor.run.remote(payload) if actor is not None else task.remote(payload, sink)
             running[ref] = (spec, attempts[spec.key], actor)
             return True
+
+        def loaded_first(spec: JobSpec) -> bool:
+            """Jobs whose model already sits in an idle actor go first: models swap only when needed."""
+            pool = pools.get(_pool_name(spec)) if spec.one_process_per_device else None
+            return not (pool is not None and pool.idle)
 
         try:
             while True:
@@ -140,7 +157,7 @@ class RayExecutor(Executor):
                     handler.failed(orphan, f"its keyframe failed ({orphan.depends_on[:12]})", attempts=0)
                     graph.dead.add(orphan.key)
                 waiting.extend(graph.ready())
-                for spec in list(waiting):
+                for spec in sorted(waiting, key=loaded_first):
                     if submit(spec):
                         waiting.remove(spec)
                 if not running:
@@ -151,7 +168,9 @@ class RayExecutor(Executor):
                 _drain(ray, sink, handler, by_key)
                 for ref in finished:
                     spec, attempt, actor = running.pop(ref)
+                    started = time.perf_counter()
                     self._settle(ray, ref, spec, attempt, actor, pools, store, handler, graph, waiting)
+                    self.driver_seconds += time.perf_counter() - started
         except BaseException:
             # Ctrl-C or a store error: cancel what runs, release the GPUs, let the engine record the rest
             for ref, (_, _, actor) in running.items():
