@@ -139,9 +139,24 @@ def doc_command(
     from shotcraft.plan.document import pitch_text, write_document
 
     plan = load_plan(plan_path)
-    written = write_document(plan, out or plan.root, paper=paper)
+    written = write_document(plan, out or plan.root, paper=paper, thumbnails=_keyframes(plan))
     pitch, seconds = pitch_text(plan)
     console.print(f"[bold]Pitch[/] ({seconds:.0f} s spoken):", markup=True)
     console.print(pitch, markup=False)
     for path in written:
         console.print(f"  {path}", markup=False)
+
+
+def _keyframes(plan) -> dict[str, Path]:
+    """Each shot's picked (or first done) take's keyframe, when the plan was rendered; nothing is created."""
+    from shotcraft.render.store import PROJECT_FOLDER, open_project
+
+    if not (plan.root / PROJECT_FOLDER / "ledger.sqlite").is_file():
+        return {}
+    project = open_project(plan)
+    found: dict[str, Path] = {}
+    for shot in plan.film.shots:
+        take = project.picked_take(shot.id) or next((t for t in project.takes(shot.id) if t.keyframe_path), None)
+        if take is not None and take.keyframe_path is not None:
+            found[shot.id] = take.keyframe_path
+    return found
