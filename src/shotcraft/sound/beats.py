@@ -52,5 +52,9 @@ def measure_beats(path: str | Path) -> BeatGrid:
         lo, hi = max(0, frame - reach), min(len(envelope), frame + reach + 1)
         snapped.append(lo + int(np.argmax(envelope[lo:hi])))
     # onset_strength's frame f centres on sample f*hop; the click's attack sits there
-    times = tuple(float(t) for t in librosa.frames_to_time(np.array(snapped), sr=sr, hop_length=FINE_HOP))
-    return BeatGrid(float(np.atleast_1d(tempo)[0]), times, float(y.size / sr))
+    times = [float(t) for t in librosa.frames_to_time(np.array(snapped), sr=sr, hop_length=FINE_HOP)]
+    # the tracker often starts a beat or two late: extend the steady grid back to the music's start
+    period = float(np.median(np.diff(times)))
+    while times[0] - period >= -period / 4 and len(times) < 100_000:
+        times.insert(0, max(0.0, times[0] - period))
+    return BeatGrid(float(np.atleast_1d(tempo)[0]), tuple(times), float(y.size / sr))
