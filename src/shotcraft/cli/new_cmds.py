@@ -107,7 +107,7 @@ def new_command(
         console.print(f"music: {grid.tempo_bpm:.1f} BPM, {len(grid.times)} beats; cuts on whole bars")
     text = draft_plan(answers, beats=beats)
     if llm:
-        from shotcraft.plan.llm_draft import improve_with_llm
+        from shotcraft.lint.llm_draft import improve_with_llm
 
         text = improve_with_llm(text, answers, endpoint=llm, model=model, accept_all=accept_all or yes or answers_path is not None, console=console)
     write_text(target, text)
