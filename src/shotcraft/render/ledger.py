@@ -104,6 +104,12 @@ class LedgerError(ShotcraftError):
     code = "ledger"
 
 
+class TakeExistsError(LedgerError):
+    """A take label is already taken: an insert never overwrites another take."""
+
+    code = "take-exists"
+
+
 @dataclass(frozen=True)
 class JobRow:
     key: str
@@ -328,9 +334,36 @@ class Ledger:
                 "INSERT INTO takes (shot_id, label, source, keyframe_key, clip_key, seed, provenance, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shot_id, label) DO UPDATE SET source = excluded.source,"
                 " keyframe_key = excluded.keyframe_key, clip_key = excluded.clip_key, seed = excluded.seed,"
-                " provenance = excluded.provenance, updated_at = excluded.updated_at",
+                " provenance = excluded.provenance, updated_at = excluded.updated_at"
+                # a rendered take never replaces an imported one (or the reverse)
+                " WHERE takes.source = excluded.source",
                 (shot_id, label, source, keyframe_key, clip_key, seed, _dumps(provenance), now, now),
             )
+            if db.execute("SELECT changes()").fetchone()[0] == 0:
+                raise TakeExistsError(f"shot {shot_id}: take {label} is already held by another source; nothing was replaced")
+
+    def insert_take(
+        self,
+        *,
+        shot_id: str,
+        label: str,
+        source: str,
+        keyframe_key: str | None,
+        clip_key: str,
+        seed: int | None,
+        provenance: dict[str, Any] | None = None,
+    ) -> None:
+        """Add a new take; the (shot, label) key makes a second writer of the same label fail loudly."""
+        now = time.time()
+        try:
+            with self.transaction() as db:
+                db.execute(
+                    "INSERT INTO takes (shot_id, label, source, keyframe_key, clip_key, seed, provenance, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (shot_id, label, source, keyframe_key, clip_key, seed, _dumps(provenance), now, now),
+                )
+        except sqlite3.IntegrityError:
+            raise TakeExistsError(f"shot {shot_id}: take {label} already exists; nothing was replaced") from None
 
     def remove_takes(self, shot_id: str, labels: list[str]) -> None:
         with self.transaction() as db:

@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -210,13 +211,22 @@ class Project:
     # --- locking (one render at a time per film) ---
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """The project's writer lock; waits up to ``wait_seconds`` for another writer, then refuses."""
         handle = open(self.folder / "lock", "a+")
         try:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ProjectBusyError(f"{self.folder}: another shotcraft render is running on this film") from None
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ProjectBusyError(
+                            f"{self.folder}: another shotcraft command (render, take add) is writing to this film; "
+                            "nothing was changed, run it again when that one finishes"
+                        ) from None
+                    time.sleep(0.2)
             yield
         finally:
             handle.close()  # closing releases the lock; a killed process releases it too
