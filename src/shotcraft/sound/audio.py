@@ -10,7 +10,10 @@ Rates below 8 kHz are refused: nothing usable for a film mix lives there.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
+from typing import Any
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -54,6 +57,34 @@ def read_audio(path: Path, *, what: str) -> AudioClip:
     if not np.all(np.isfinite(data)):
         raise InputError(f"{what}: audio file {path} holds NaN or infinite samples", code="audio-corrupt")
     return AudioClip(samples=data, rate=int(rate), path=path)
+
+
+#: what libsndfile decodes to real audio; anything else (a 7-bit or otherwise odd header)
+#: is refused rather than measured as noise
+KNOWN_SUBTYPES = {
+    "PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW", "VORBIS", "OPUS", "MPEG_LAYER_III",
+    "MPEG_LAYER_II", "MPEG_LAYER_I", "ALAC_16", "ALAC_20", "ALAC_24", "ALAC_32", "IMA_ADPCM", "MS_ADPCM", "GSM610",
+}
+
+
+@contextlib.contextmanager
+def open_audio(path: Path, *, what: str) -> Iterator[Any]:
+    """An open soundfile.SoundFile for reading block by block; InputError when it is not usable audio."""
+    import soundfile
+
+    if not path.exists():
+        raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
+    if not path.is_file():
+        raise InputError(f"{what}: expected an audio file, found {'a folder' if path.is_dir() else 'a special file'}: {path}", code="audio-missing")
+    try:
+        handle = soundfile.SoundFile(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
+    with handle:
+        if handle.subtype not in KNOWN_SUBTYPES:
+            raise InputError(f"{what}: audio file {path} has an unsupported sample format ({handle.subtype})", code="audio-corrupt")
+        yield handle
 
 
 def conform(clip: AudioClip, *, what: str, strict_rate: bool = False) -> AudioClip:
