@@ -16,7 +16,7 @@ from typing import Any
 
 from shotcraft import __version__
 from shotcraft.errors import InputError, RenderError
-from shotcraft.fsutil import write_json
+from shotcraft.fsutil import sweep_stale_temps, write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.fsutil import file_sha256
@@ -202,6 +202,7 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    sweep_stale_temps(out_dir)  # what a killed make left behind
     manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
     ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {})
     stages: dict[str, str] = {}
