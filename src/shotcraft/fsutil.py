@@ -69,17 +69,25 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
 
     The temp name keeps the target's extension (encoders pick the container from it).
     """
+    from shotcraft.errors import output_error
+
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix if suffix is not None else target.suffix, dir=target.parent)
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix if suffix is not None else target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as exc:  # read-only folder, disk full: said as such, with the path
+        raise (output_error(exc, target) or exc) from None
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files 0600; deliverables are shared
-        os.replace(tmp, target)
+        try:
+            yield tmp
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files 0600; deliverables are shared
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise (output_error(exc, target) or exc) from None
         fsync_dir(target.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -102,7 +102,7 @@ def _sound(ctx: MakeContext) -> None:
     if entries is None:
         result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
         entries = result.manifest_entries(ctx.out_dir)
-        _remember(ctx, "sound", key, entries, checks=result.to_dict())
+        _remember(ctx, "sound", key, entries, checks=result.to_dict(ctx.out_dir))
     ctx.state["mix"] = ctx.out_dir / next(e.path for e in entries if e.kind == "mix")
     ctx.manifest.checks["sound"] = _load_state(ctx.out_dir)["sound"]["checks"]
     for entry in entries:
@@ -197,7 +197,9 @@ STEPS: list[Step] = [
 
 def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True) -> Manifest:
     """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``."""
-    out_dir = Path(out_dir)
+    from shotcraft.outputs import check_output_folder
+
+    out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

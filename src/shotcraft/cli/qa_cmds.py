@@ -32,6 +32,10 @@ def qa_command(
     (one line per bad file on stderr; the others are still analysed)."""
     if output_format not in ("text", "json"):
         raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
+    if report is not None:
+        from shotcraft.outputs import check_output_folder
+
+        check_output_folder(report, option="--report")
     plans = [p for p in inputs if p.suffix.lower() in PLAN_SUFFIXES]
     if plans:
         if len(inputs) != 1:

@@ -161,7 +161,7 @@ class Ledger:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{self.path}: not a usable shotcraft ledger ({exc})") from None
+            raise (_write_fault(exc, self.path) or LedgerError(f"{self.path}: not a usable shotcraft ledger ({exc})")) from None
 
     def close(self) -> None:
         self._db.close()
@@ -171,10 +171,21 @@ class Ledger:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise (_write_fault(exc, self.path) or exc) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise (_write_fault(exc, self.path) or exc) from None
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         with self.transaction() as db:
@@ -432,6 +443,18 @@ class Ledger:
     def proposal(self, shot_id: str) -> tuple[str | None, str | None] | None:
         row = self._db.execute("SELECT label, reason FROM proposals WHERE shot_id = ?", (shot_id,)).fetchone()
         return (row["label"], row["reason"]) if row else None
+
+
+def _write_fault(exc: sqlite3.Error, path: Path) -> LedgerError | None:
+    """SQLite's own words for a full disk or a read-only folder, said as such (the ledger is intact)."""
+    text = str(exc).lower()
+    if "disk is full" in text or "disk i/o error" in text:
+        error = LedgerError(f"{path}: disk full while writing the ledger; nothing was recorded (free space, then run again)")
+        error.code = "disk-full"
+        return error
+    if "readonly database" in text or "read-only" in text:
+        return LedgerError(f"{path}: the ledger's folder is read-only; nothing was recorded")
+    return None
 
 
 def _dumps(value: Any) -> str | None:

@@ -93,10 +93,18 @@ class MixResult:
     sound_off_fraction: float = 0.0
     out_dir: Path = field(default_factory=Path)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe summary (for sound.json and the QA report); -inf becomes None."""
+    def to_dict(self, root: Path | None = None) -> dict[str, Any]:
+        """JSON-safe summary (for sound.json and the QA report); -inf becomes None. Paths are
+        relative to ``root`` (default the mix folder, where sound.json lives), never to the
+        working directory the command ran from."""
+        root = (root or self.out_dir).resolve()
+
+        def where(path: Path) -> str:
+            resolved = path.resolve()
+            return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
         return {
-            "mix": str(self.mix_path),
+            "mix": where(self.mix_path),
             "integrated_lufs": _finite(self.integrated_lufs),
             "true_peak_dbtp": _finite(self.true_peak_dbtp),
             "short_term_max_lufs": _finite(self.short_term_max_lufs),
@@ -109,7 +117,7 @@ class MixResult:
             "sound_off_fraction": round(self.sound_off_fraction, 3),
             "seconds": round(self.seconds, 3),
             "stems": [
-                {"name": s.name, "path": str(s.path), "integrated_lufs": _finite(s.integrated_lufs),
+                {"name": s.name, "path": where(s.path), "integrated_lufs": _finite(s.integrated_lufs),
                  "true_peak_dbtp": _finite(s.true_peak_dbtp), "target_lufs": round(s.target_lufs, 2),
                  "headroom_trim_db": round(s.headroom_trim_db, 2)}
                 for s in self.stems
