@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.errors import ShotcraftError
+from shotcraft.render.ledger_rows import check_job, check_qa, check_take, check_version
 
 LEDGER_VERSION = 1
 
@@ -195,7 +196,7 @@ class Ledger:
             row = db.execute("SELECT value FROM meta WHERE name = 'ledger_version'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta (name, value) VALUES ('ledger_version', ?)", (str(LEDGER_VERSION),))
-            elif int(row["value"]) > LEDGER_VERSION:
+            elif check_version(row["value"], self.path) > LEDGER_VERSION:
                 raise LedgerError(
                     f"{self.path}: ledger version {row['value']} is newer than this shotcraft reads ({LEDGER_VERSION})"
                 )
@@ -203,7 +204,7 @@ class Ledger:
     @property
     def version(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE name = 'ledger_version'").fetchone()
-        return int(row["value"])
+        return check_version(row["value"] if row is not None else None, self.path)
 
     # --- runs ---------------------------------------------------------------------
 
@@ -260,14 +261,14 @@ class Ledger:
 
     def job(self, key: str) -> JobRow | None:
         row = self._db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
-        return _job_row(row) if row is not None else None
+        return _job_row(row, self.path) if row is not None else None
 
     def jobs(self, *, shot_id: str | None = None) -> list[JobRow]:
         if shot_id is None:
             rows = self._db.execute("SELECT * FROM jobs ORDER BY shot_id, take, kind")
         else:
             rows = self._db.execute("SELECT * FROM jobs WHERE shot_id = ? ORDER BY take, kind", (shot_id,))
-        return [_job_row(row) for row in rows]
+        return [_job_row(row, self.path) for row in rows]
 
     def mark_running(self, key: str, run_id: int) -> None:
         now = time.time()
@@ -393,7 +394,7 @@ class Ledger:
                 keyframe_key=row["keyframe_key"],
                 clip_key=row["clip_key"],
                 seed=row["seed"],
-                provenance=_loads(row["provenance"]),
+                provenance=check_take(row, self.path)["provenance"],
             )
             for row in rows
         ]
@@ -414,11 +415,12 @@ class Ledger:
         ).fetchone()
         if row is None:
             return None
+        decoded = check_qa(row, self.path)
         return {
             "verdict": row["verdict"],
             "score": row["score"],
-            "flags": json.loads(row["flags"]),
-            "metrics": json.loads(row["metrics"]),
+            "flags": decoded["flags"],
+            "metrics": decoded["metrics"],
             "recorded_at": row["recorded_at"],
         }
 
@@ -465,7 +467,8 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _job_row(row: sqlite3.Row) -> JobRow:
+def _job_row(row: sqlite3.Row, path: Path) -> JobRow:
+    decoded = check_job(row, path)
     return JobRow(
         key=row["key"],
         kind=row["kind"],
@@ -474,7 +477,7 @@ def _job_row(row: sqlite3.Row) -> JobRow:
         state=row["state"],
         backend=row["backend"],
         backend_version=row["backend_version"],
-        settings=json.loads(row["settings"]),
+        settings=decoded["settings"],
         object_sha256=row["object_sha256"],
         object_ext=row["object_ext"],
         object_size=row["object_size"],
@@ -486,7 +489,7 @@ def _job_row(row: sqlite3.Row) -> JobRow:
         error=row["error"],
         run_id=row["run_id"],
         seconds=row["seconds"],
-        environment=_loads(row["environment"]),
+        environment=decoded["environment"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
     )

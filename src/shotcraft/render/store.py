@@ -35,6 +35,7 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import take_count
 from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.render.ledger import JobRow, Ledger, TakeRow
+from shotcraft.render.ledger_rows import check_object
 from shotcraft.timebase import parse_rate
 
 PROJECT_FOLDER = ".shotcraft"
@@ -369,6 +370,8 @@ class Project:
         error = clip.error if clip is not None else None
         if clip is not None and clip.state == "done":
             clip_path = self.objects.verified(clip.object_sha256, clip.object_ext)
+            if clip_path is not None:
+                check_object(clip, clip_path, self.ledger.path)
             if clip_path is None:
                 # missing or corrupt on disk: never serve it; the next render redoes it
                 state, error = "pending", "object missing or corrupt in the store"
@@ -378,6 +381,8 @@ class Project:
         keyframe_path = None
         if keyframe is not None and keyframe.state == "done":
             keyframe_path = self.objects.verified(keyframe.object_sha256, keyframe.object_ext)
+            if keyframe_path is not None:
+                check_object(keyframe, keyframe_path, self.ledger.path)
         is_picked = picked is not None and picked[0] == row.label and state == "done"
         settings = clip.settings if clip is not None else {}
         return TakeRecord(
