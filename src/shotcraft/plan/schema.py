@@ -498,7 +498,7 @@ class Shot(Model):
     action: Text | None = Field(None, description="what happens during the clip")
     characters: list[Id] = Field(default_factory=list)
     location: Id | None = None
-    duration: float = Field(4.0, gt=0, le=60, description="seconds")
+    duration: float = Field(4.0, ge=0.04, le=60, description="seconds (at least one frame: 0.04 s)")
     motion: Unit | None = Field(None, description="motion strength 0..1; default: the shot type's preset")
     camera: Annotated[Camera, BeforeValidator(_camera_shorthand)] = Camera()
     triggers: list[Trigger] = Field(default_factory=list)
