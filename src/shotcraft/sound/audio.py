@@ -11,7 +11,9 @@ Rates below 8 kHz are refused: nothing usable for a film mix lives there.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shotcraft.errors import InputError
+from shotcraft.errors import InputError, output_error
 from shotcraft.fsutil import atomic_path
 from shotcraft.sound.loudness import SAMPLE_RATE
 
@@ -136,7 +138,15 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
         raise ValueError(f"refusing to write {path.name}: sample peak {peak:.3f} would clip")
     try:
         with atomic_path(path) as tmp:
-            soundfile.write(str(tmp), data, rate, subtype="PCM_24", format="WAV")
+            try:
+                soundfile.write(str(tmp), data, rate, subtype="PCM_24", format="WAV")
+            except soundfile.LibsndfileError as error:
+                # libsndfile says only "System error": ask the file system whether it is full
+                needed = data.size * 3 + 44
+                stat = os.statvfs(tmp.parent)
+                if stat.f_bavail * stat.f_frsize < needed:
+                    raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
+                raise InputError(f"cannot write {path}: {error}", code="write-failed") from None
     except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or error}", code="write-failed") from None
+        raise (output_error(error, path) or InputError(f"cannot write {path}: {error.strerror or error}", code="write-failed")) from None
     return path
