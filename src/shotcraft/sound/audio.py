@@ -45,15 +45,13 @@ def read_audio(path: Path, *, what: str) -> AudioClip:
     """Read an audio file as float64 (n, channels). ``what`` names it in errors (plan field or file)."""
     import soundfile
 
-    if not path.exists():
-        raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
-    if path.is_dir():
-        raise InputError(f"{what}: expected an audio file, found a folder: {path}", code="audio-missing")
-    try:
-        data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
+    with open_audio(path, what=what) as handle:  # the same checks as every reader: regular file, known format
+        try:
+            data = handle.read(dtype="float64", always_2d=True)
+            rate = handle.samplerate
+        except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
     if data.shape[0] == 0:
         raise InputError(f"{what}: audio file {path} holds no samples", code="audio-empty")
     if not np.all(np.isfinite(data)):
@@ -84,9 +82,33 @@ def open_audio(path: Path, *, what: str) -> Iterator[Any]:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
     with handle:
+        bits = _wav_bits_per_sample(path)
+        if bits is not None and bits % 8:
+            # libsndfile rounds a 7-bit header up to 8-bit unsigned and reads signed data as noise
+            raise InputError(f"{what}: WAV header of {path} says {bits} bits per sample; only whole bytes (8, 16, 24, 32) are read", code="audio-corrupt")
         if handle.subtype not in KNOWN_SUBTYPES:
             raise InputError(f"{what}: audio file {path} has an unsupported sample format ({handle.subtype})", code="audio-corrupt")
         yield handle
+
+
+def _wav_bits_per_sample(path: Path) -> int | None:
+    """bits_per_sample of a RIFF/WAVE file's fmt chunk (None for other formats or no fmt chunk)."""
+    import struct
+
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return None
+        for _ in range(64):  # a few chunks precede fmt at most
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return None
+            name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if name == b"fmt ":
+                body = handle.read(min(size, 16))
+                return struct.unpack("<H", body[14:16])[0] if len(body) >= 16 else None
+            handle.seek(size + (size & 1), 1)
+    return None
 
 
 def conform(clip: AudioClip, *, what: str, strict_rate: bool = False) -> AudioClip:
