@@ -313,6 +313,15 @@ class LoudnessMeter:
         self._skip = max(0, self._skip - data.shape[0])
         self._history = joined[-(self._taps - 1):] if self._taps > 1 else joined[:0]
 
+    @property
+    def peak(self) -> float:
+        """Largest |value| of the signal and of its 4x interpolation so far (linear, not dB)."""
+        return max(self._true_peak, self._sample_peak)
+
+    def momentary(self) -> np.ndarray:
+        """Momentary loudness (400 ms) every 100 ms so far, LUFS: momentary_loudness of the whole signal."""
+        return _to_lufs(_window_sums(np.asarray(self._energies), 4) / (4 * self._hop))
+
     def report(self) -> LoudnessReport:
         # the interpolator's last outputs need the taps after the end: the signal is followed by silence
         if self._delay:
