@@ -342,3 +342,36 @@ def review_markers(project: Any) -> dict[tuple[str, str], list[Note]]:
     for note in Reviews(ledger).notes(current=current):
         markers.setdefault((note.shot_id, note.label), []).append(note)
     return markers
+
+
+def take_reviews(project: Any, records: Sequence[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(shot, take) -> what the reviewers decided about it, for ``shotcraft takes``: shot state, rejection, notes."""
+    reviews = Reviews(project.ledger)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    shots: dict[str, ShotReview] = {}
+    for record in records:
+        if record.shot_id not in shots:
+            current = {r.label: r.key for r in records if r.shot_id == record.shot_id and r.done}
+            user_pick = project.ledger.pick(record.shot_id)
+            shots[record.shot_id] = reviews.shot_review(record.shot_id, current, user_pick if user_pick in current else None)
+        shot = shots[record.shot_id]
+        rejection = next((r for r in shot.rejections if r.label == record.label), None)
+        notes = [n for n in reviews.notes(record.shot_id) if n.label == record.label and n.clip_key == record.key]
+        out[(record.shot_id, record.label)] = {
+            "shot_state": shot.state,
+            "reason": shot.reason,
+            "rejected": {"severity": rejection.severity, "reason": rejection.reason} if rejection else None,
+            "notes": len(notes),
+            "signoffs": sorted(role for role, label in shot.signoffs.items() if label == record.label),
+        }
+    return out
+
+
+def review_cell(review: dict[str, Any]) -> str:
+    """One short line for the takes table."""
+    parts = [f"rejected ({review['rejected']['severity']}): {review['rejected']['reason']}"] if review["rejected"] else []
+    if review["notes"]:
+        parts.append(f"{review['notes']} note(s)")
+    if review["signoffs"]:
+        parts.append("signed: " + ", ".join(review["signoffs"]))
+    return "; ".join(parts) or "-"

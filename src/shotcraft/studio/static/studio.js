@@ -22,7 +22,7 @@ const BITMAPS_PER_TAKE = 48;
 
 const S = {
   film: null, shotId: null, detail: null,
-  sources: [], active: 0, frame: 0, last: 0, speed: 0,
+  sources: [], active: 0, frame: 0, target: 0, speed: 0,
   mode: "side", toggleShown: 0, wipe: 0.5,
   zoom: 0, pan: { x: 0.5, y: 0.5 }, edges: false, mobile: false,
   cold: localStorage.getItem("shotcraft.cold") === "1",
@@ -93,6 +93,7 @@ function wipePair() {
 async function show(n) {
   const token = ++S.seq;
   n = Math.max(0, Math.min(lastFrame(), n | 0));
+  S.target = n; // steps count from the frame asked for last, so fast key repeats never get lost
   let results;
   if (S.context) {
     const seg = S.context.segments.find((s) => n >= s.start && n < s.start + s.frames);
@@ -318,7 +319,7 @@ function syncSound() {
   $("#sound-label").textContent = `sound: ${S.sound}`;
 }
 
-function step(delta) { stop(); show(S.frame + delta); }
+function step(delta) { stop(); show((S.target ?? S.frame) + delta); }
 
 // --- data -------------------------------------------------------------------------------------
 
@@ -448,7 +449,9 @@ function renderBrief() {
 function renderPrompts() {
   const diff = S.detail.prompt_diff; const box = $("#prompts");
   const blocks = Object.entries(diff.takes).map(([label, take]) => el("div", { class: "prompt-take" },
-    el("h4", {}, `${label}${take.varies ? ` · varies: ${take.varies}${take.value ? ` = ${take.value}` : ""}` : ""}${take.source ? ` · from ${take.source}` : ""}`),
+    el("h4", {}, label, take.varies ? ` · varies: ${take.varies} = ` : "",
+      take.value && label !== diff.base && take.value !== (diff.takes[diff.base] || {}).value ? el("mark", {}, take.value) : take.value || "",
+      take.source ? ` · from ${take.source}` : ""),
     Object.entries(take.fields).map(([name, segments]) => el("p", { class: "prompt" }, el("b", {}, name.replace(/_/g, " ") + ": "),
       segments.map((s) => (s.changed ? el("mark", {}, s.text) : s.text))))));
   box.replaceChildren(...(blocks.length ? blocks : [el("p", { class: "muted" }, "no prompts recorded")]));
