@@ -11,6 +11,7 @@ import io
 import json
 import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,16 @@ CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self'; style-s
 
 def create_app(service: StudioService, *, token: str, port: int, extra_hosts: tuple[str, ...] = ()) -> Gate:
     """The ASGI application: the FastAPI app behind the security gate."""
-    app = FastAPI(title="shotcraft studio", docs_url=None, redoc_url=None, openapi_url=None)
+    stopping = asyncio.Event()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        stopping.set()  # end the event streams so the server can stop
+
+    app = FastAPI(title="shotcraft studio", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     frames = FrameCache()
     templates = Environment(loader=PackageLoader("shotcraft.studio", "templates"), autoescape=select_autoescape())
-    app.state.stopping = asyncio.Event()
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
@@ -98,12 +105,8 @@ def create_app(service: StudioService, *, token: str, port: int, extra_hosts: tu
 
     @app.get("/events")
     async def events(request: Request) -> StreamingResponse:
-        return StreamingResponse(_changes(service, request, app.state.stopping), media_type="text/event-stream",
+        return StreamingResponse(_changes(service, request, stopping), media_type="text/event-stream",
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})  # fmt: skip
-
-    @app.on_event("shutdown")
-    async def stop_streams() -> None:
-        app.state.stopping.set()
 
     # --- deciding -------------------------------------------------------------------------------
 

@@ -1,0 +1,135 @@
+"""The studio in Chromium, keyboard only: review a shot, step, reject, note, pick; frame-exact A/B; live takes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+from tests.studio.conftest import read_code
+
+SETTLED = "() => window.studio && studio.speed === 0 && studio.target === studio.frame && document.querySelectorAll('#viewer canvas').length > 0"
+
+
+def shotcraft(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real command in its own process (another terminal, as far as the studio can tell)."""
+    return subprocess.run([sys.executable, "-c", "from shotcraft.cli import main; main()", *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def takes_json(film, shot: str) -> dict[str, dict]:
+    result = shotcraft("takes", str(film), "--shot", shot, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return {row["take"]: row for row in json.loads(result.stdout)}
+
+
+def pane_codes(page) -> list[int | None]:
+    """The frame number each pane shows, read from the screenshot's pixels."""
+    page.wait_for_function(SETTLED)
+    shot = cv2.imdecode(np.frombuffer(page.screenshot(), np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
+    boxes = page.eval_on_selector_all("#viewer canvas", "cs => cs.map(c => { const r = c.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })")
+    return [read_code(shot[int(y) + 2 : int(y + h) - 2, int(x) + 2 : int(x + w) - 2]) for x, y, w, h in boxes]
+
+
+def counter(page) -> int:
+    return int(page.inner_text("#frame-no"))
+
+
+def open_shot(page, shot: str) -> None:
+    page.click(f"#shot-table tr[data-shot='{shot}']")
+    page.wait_for_function(f"() => studio.shotId === '{shot}' && studio.sources.length > 0")
+    page.wait_for_function(SETTLED)
+
+
+def test_review_step_reject_note_and_pick_with_the_keyboard(page, film):
+    page.keyboard.press("]")  # next shot: s02
+    page.wait_for_function("() => studio.shotId === 's02'")
+    page.wait_for_function(SETTLED)
+    assert "Ana walks down the hallway" in page.inner_text("#brief")
+    assert "varies: seed" in page.inner_text("#prompts")
+    for _ in range(3):
+        page.keyboard.press(".")
+    page.wait_for_function(SETTLED)
+    assert counter(page) == 3
+    page.keyboard.press("Shift+.")  # ten on
+    page.wait_for_function(SETTLED)
+    assert counter(page) == 13
+    page.keyboard.press(",")
+    page.wait_for_function(SETTLED)
+    assert counter(page) == 12
+
+    page.keyboard.press("1")
+    page.keyboard.press("x")
+    page.keyboard.type("the hand melts into the rail")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".take.rejected[data-take='A']")
+
+    page.keyboard.press("2")
+    canvas = page.query_selector_all("#viewer canvas")[1].bounding_box()
+    page.mouse.click(canvas["x"] + canvas["width"] * 0.25, canvas["y"] + canvas["height"] * 0.5)
+    page.keyboard.press("n")
+    page.keyboard.type("check the left edge here")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#notes li[data-frame='12']")
+
+    page.keyboard.press("p")
+    page.wait_for_selector(".take.picked[data-take='B']")
+
+    rows = takes_json(film, "s02")  # the CLI, a separate process, reads the same ledger
+    assert rows["B"]["picked"] and rows["B"]["pick_reason"] == "user"
+    assert not rows["A"]["picked"]
+    assert rows["A"]["review"]["rejected"] == {"severity": "major", "reason": "the hand melts into the rail"}
+    assert rows["B"]["review"]["notes"] == 1 and rows["B"]["review"]["shot_state"] == "picked"
+    text = shotcraft("takes", str(film), "--shot", "s02")
+    assert "rejected (major): the hand melts into the rail" in text.stdout
+
+
+def test_both_panes_show_the_same_frame_after_play_pause_step_and_seek(page):
+    open_shot(page, "s01")  # takes C and D carry their frame numbers as stripes
+    assert pane_codes(page) == [0, 0]
+
+    page.keyboard.press("l")
+    page.wait_for_function("() => studio.frame >= 5")
+    page.keyboard.press("k")
+    codes = pane_codes(page)
+    assert codes[0] == codes[1] == counter(page) >= 5
+
+    page.keyboard.press(".")
+    page.keyboard.press(".")
+    codes = pane_codes(page)
+    assert codes[0] == codes[1] == counter(page)
+
+    page.keyboard.press("Shift+,")
+    codes = pane_codes(page)
+    assert codes[0] == codes[1] == counter(page)
+
+    page.keyboard.press("End")  # seek to the last frame
+    assert pane_codes(page) == [23, 23] and counter(page) == 23
+    page.eval_on_selector("#scrub", "s => { s.value = '17'; s.dispatchEvent(new Event('input')); }")  # seek with the scrubber
+    assert pane_codes(page) == [17, 17] and counter(page) == 17
+
+    page.keyboard.press("j")  # play backwards, then pause
+    page.wait_for_function("() => studio.frame <= 12")
+    page.keyboard.press("k")
+    codes = pane_codes(page)
+    assert codes[0] == codes[1] == counter(page) <= 12
+
+    page.keyboard.press("w")  # the wipe: one canvas, C left of the line, D right of it, one frame number
+    page.keyboard.press("Home")
+    page.keyboard.press(".")
+    page.wait_for_function(SETTLED)
+    canvas = page.query_selector("#viewer canvas")
+    assert canvas.get_attribute("data-frame") == canvas.get_attribute("data-frame-b") == "1"
+    page.keyboard.press("s")
+
+
+def test_a_take_added_elsewhere_appears_without_reload(page, film):
+    open_shot(page, "s03")
+    page.evaluate("() => { window.__sameDocument = true; }")
+    result = shotcraft("take", "add", str(film), "s03", str(film.parent / "coded-a.mp4"), "--label", "C", "--source", "another terminal")
+    assert result.returncode == 0, result.stderr
+    page.wait_for_selector("#decide .take[data-take='C']", timeout=20_000)
+    assert page.evaluate("() => window.__sameDocument === true")  # no reload happened
+    assert page.query_selector_all("#viewer canvas").__len__() == 3
