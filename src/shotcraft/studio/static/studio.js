@@ -346,7 +346,7 @@ async function openShot(shotId, { keepFrame = false } = {}) {
   const done = detail.takes.filter((t) => t.id);
   if (!sameShot || done.map((t) => t.id).join() !== previousIds) {
     S.sources = done.map((t) => new TakeSource(t, shotId));
-    if (!sameShot) { S.active = Math.max(0, done.findIndex((t) => t.picked)); S.context = null; S.flagCursor = -1; }
+    if (!sameShot) { S.active = Math.max(0, done.findIndex((t) => t.picked)); S.context = null; S.flagCursor = -1; S.notePos = { x: 0.5, y: 0.5 }; }
     S.active = Math.min(S.active, Math.max(0, S.sources.length - 1));
     buildPanes();
   }
@@ -673,7 +673,7 @@ async function start() {
   $("#two-reviewers").addEventListener("change", (e) => api("/api/settings", { two_reviewers: e.target.checked }).then((f) => { S.film = f; renderShotList(); }));
   $("#save-note").addEventListener("click", saveProductionNote);
   for (const b of document.querySelectorAll("#transport button[data-key]")) {
-    b.addEventListener("click", () => onKey({ key: b.dataset.key, shiftKey: false, preventDefault() {} }));
+    b.addEventListener("click", () => { b.blur(); onKey({ key: b.dataset.key, shiftKey: false, preventDefault() {} }); }); // keys stay with the page
   }
   await loadFilm();
   const wanted = decodeURIComponent(location.hash.slice(1));
