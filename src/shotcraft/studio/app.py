@@ -10,6 +10,7 @@ import asyncio
 import io
 import json
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -33,28 +34,21 @@ LIVE_POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
 #: no inline scripts, nothing from another origin: the page can only talk to this server
 CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+SECURITY_HEADERS = (("content-security-policy", CSP), ("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"))
 
 
 def create_app(service: StudioService, *, token: str, port: int, extra_hosts: tuple[str, ...] = ()) -> Gate:
     """The ASGI application: the FastAPI app behind the security gate."""
-    stopping = asyncio.Event()
+    stopping = threading.Event()  # set by Studio.stop() from another thread; the event streams poll it
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        stopping.set()  # end the event streams so the server can stop
+        stopping.set()
 
     app = FastAPI(title="shotcraft studio", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     frames = FrameCache()
     templates = Environment(loader=PackageLoader("shotcraft.studio", "templates"), autoescape=select_autoescape())
-
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("content-security-policy", CSP)
-        response.headers.setdefault("x-content-type-options", "nosniff")
-        response.headers.setdefault("referrer-policy", "no-referrer")
-        return response
 
     @app.exception_handler(InputError)
     async def bad_input(_: Request, error: InputError) -> JSONResponse:
@@ -157,7 +151,9 @@ def create_app(service: StudioService, *, token: str, port: int, extra_hosts: tu
         service.set_production_note({k: _field(body, k, str) for k in body})
         return service.outline()
 
-    return Gate(app, token=token, hosts=allowed_hosts(port, extra_hosts))
+    gate = Gate(app, token=token, hosts=allowed_hosts(port, extra_hosts), headers=SECURITY_HEADERS)
+    gate.stopping = stopping
+    return gate
 
 
 def _field(body: Any, name: str, kind: type, *, optional: bool = False) -> Any:
@@ -187,7 +183,7 @@ def _ledger_state(path: Path, db: sqlite3.Connection | None) -> tuple[Any, ...]:
     return (*stamps, version)
 
 
-async def _changes(service: StudioService, request: Request, stopping: asyncio.Event) -> AsyncIterator[str]:
+async def _changes(service: StudioService, request: Request, stopping: threading.Event) -> AsyncIterator[str]:
     """Server-sent events: 'change' whenever the ledger or the plan changes (a render, a take add, a pick elsewhere)."""
     path = service.ledger_path
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)

@@ -69,8 +69,9 @@ def opening_url(host: str, port: int, token: str) -> str:
 class Gate:
     """ASGI middleware applying the checks above before the app sees a request."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]], *, token: str, hosts: frozenset[str]) -> None:
+    def __init__(self, app: Callable[..., Awaitable[None]], *, token: str, hosts: frozenset[str], headers: Iterable[tuple[str, str]] = ()) -> None:
         self.app = app
+        self.headers = [(k.encode(), v.encode()) for k, v in headers]  # added to every response the app sends
         self.token = token.encode()
         self.hosts = hosts
         self.origins = frozenset(f"http://{host}" for host in hosts)
@@ -94,7 +95,13 @@ class Gate:
             return
         cookie = _cookie(headers.get("cookie", ""))
         if cookie is not None and hmac.compare_digest(cookie.encode(), self.token):
-            await self.app(scope, receive, send)
+
+            async def send_with_headers(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", []), *self.headers]}
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
             return
         offered = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
         if scope.get("path") == "/" and method == "GET" and offered and hmac.compare_digest(offered.encode(), self.token):

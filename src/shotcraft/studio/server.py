@@ -50,6 +50,7 @@ class Studio:
         return self
 
     def stop(self) -> None:
+        self.server.config.app.stopping.set()  # end the event streams first: nothing waits on them
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)

@@ -34,6 +34,7 @@ class StudioService:
         self._plan_mtime = self._mtime()
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._objects: Any = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -62,6 +63,10 @@ class StudioService:
             if cached is not None:
                 cached.ledger.close()
             cached = open_project(plan)
+            # one verified-hash memory for every thread: each object is hashed once per process, not per thread
+            if self._objects is None or self._objects.folder != cached.objects.folder:
+                self._objects = cached.objects
+            cached.objects = self._objects
             self._local.project = cached
             self._local.reviews = Reviews(cached.ledger)
         return cached

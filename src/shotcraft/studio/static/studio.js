@@ -114,6 +114,16 @@ async function show(n) {
   $("#viewer").dataset.frame = String(painted);
   $("#scrub").value = String(painted);
   highlightNotes();
+  if (!S.speed) prefetchNeighbours(n);
+}
+
+function prefetchNeighbours(n) {
+  // paused: fetch the frames a step is likely to ask for next, decode the two adjacent ones
+  if (S.context) return;
+  for (const s of S.sources) {
+    s.prefetch(Math.max(0, n - 10), 21);
+    for (const k of [n + 1, n - 1]) if (k >= 0 && k < s.frames) s.bitmap(k).catch(() => {});
+  }
 }
 
 // --- painting --------------------------------------------------------------------------------
