@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
-SETTLED = "() => window.studio && studio.speed === 0 && studio.target === studio.frame && document.querySelectorAll('#viewer canvas').length > 0"
+SETTLED = "() => window.studio && !studio.loading && studio.speed === 0 && studio.target === studio.frame && document.querySelectorAll('#viewer canvas').length > 0"
 
 
 def prepare(film: Path) -> None:
@@ -79,7 +79,8 @@ def main() -> int:
             phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True).new_page()
             phone.goto(studio.url)
             phone.wait_for_selector("body[data-ready='1']")
-            phone.keyboard.press("m")
+            for key in ("m", "Shift+.", "Shift+.", "Shift+.", "Shift+.", "Shift+."):
+                phone.keyboard.press(key)
             phone.wait_for_function(SETTLED)
             phone.wait_for_timeout(300)
             phone.screenshot(path=str(OUT / "studio-mobile.png"))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from shotcraft.plan import load_plan
+from shotcraft.qa.run import run_qa_for_plan
 from shotcraft.render.engine import render_plan
 from shotcraft.render.imports import add_take
 
@@ -95,6 +96,7 @@ def film(tmp_path_factory) -> Path:
     assert report.ok
     for label, name in (("C", "coded-a.mp4"), ("D", "coded-b.mp4")):  # A and B are the plan's own renders
         add_take(plan, "s01", folder / name, label=label, source="frame-coded test card")
+    run_qa_for_plan(plan)  # verdicts, scores and flagged ranges for the views
     return folder / "film.yaml"
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from tests.studio.conftest import read_code
 
-SETTLED = "() => window.studio && studio.speed === 0 && studio.target === studio.frame && document.querySelectorAll('#viewer canvas').length > 0"
+SETTLED = "() => window.studio && !studio.loading && studio.speed === 0 && studio.target === studio.frame && document.querySelectorAll('#viewer canvas').length > 0"
 
 
 def shotcraft(*args: str) -> subprocess.CompletedProcess[str]:
@@ -133,3 +133,45 @@ def test_a_take_added_elsewhere_appears_without_reload(page, film):
     page.wait_for_selector("#decide .take[data-take='C']", timeout=20_000)
     assert page.evaluate("() => window.__sameDocument === true")  # no reload happened
     assert page.query_selector_all("#viewer canvas").__len__() == 3
+
+
+def test_the_seeds_checks_as_views(page):
+    open_shot(page, "s02")
+    page.keyboard.press("c")  # cold review: nothing scored shows until the shot is decided
+    page.wait_for_function("() => studio.cold")
+    undecided = page.inner_text("#shot-table tr[data-shot='s03'] td.qa")
+    assert undecided == "·"
+    page.keyboard.press("c")
+    first = page.evaluate("() => allFlags()[0]")  # QA-flagged ranges: F jumps to each with its code
+    page.keyboard.press("f")
+    page.wait_for_function(SETTLED)
+    assert counter(page) == first["start_frame"] and first["code"] in page.inner_text("#flags li.current")
+    for zoom in (1, 2, 4, 0):  # the loupe, then back to fit
+        page.keyboard.press("z")
+        page.wait_for_function(f"() => studio.zoom === {zoom}")
+    page.keyboard.press("z")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => studio.pan.x > 0.5")  # one pan for every pane
+    page.keyboard.press("z"), page.keyboard.press("z"), page.keyboard.press("z")
+    page.keyboard.press("e")
+    page.wait_for_function("() => studio.edges")
+    page.keyboard.press("m")  # the vertical reframe at phone size
+    page.wait_for_function("() => studio.mobile")
+    box = page.query_selector("#viewer canvas").bounding_box()
+    assert abs(box["width"] / box["height"] - 9 / 16) < 0.05
+    page.keyboard.press("m"), page.keyboard.press("e")
+    page.keyboard.press("v")
+    page.wait_for_function("() => document.querySelector('#sound').volume === 0.25")
+    page.keyboard.press("v"), page.keyboard.press("v")
+    page.keyboard.press("g")  # in context: the previous and next picked shots around this take
+    page.wait_for_function("() => studio.context && studio.context.segments.length === 3")
+    names = page.evaluate("() => studio.context.segments.map((s) => s.name)")
+    assert names[0].startswith("s01 ") and names[1].startswith("s02 ") and names[2].startswith("s03 ")
+    page.keyboard.press("k"), page.keyboard.press("g")
+    page.keyboard.press("?")
+    assert "reject the chosen take" in page.inner_text("#help")
+    page.keyboard.press("Escape")
+    page.keyboard.press("o")
+    page.check("#checklist input >> nth=6")  # validated mobile version
+    page.wait_for_function("() => studio.film.checklist['validated mobile version'] === true")
+    page.keyboard.press("Escape")

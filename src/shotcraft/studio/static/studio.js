@@ -348,7 +348,12 @@ async function loadFilm() {
   renderShotList();
 }
 
-async function openShot(shotId, { keepFrame = false } = {}) {
+async function openShot(shotId, options = {}) {
+  S.loading = (S.loading || 0) + 1; // the page is settled only when no shot is still opening
+  try { await openShotNow(shotId, options); } finally { S.loading -= 1; }
+}
+
+async function openShotNow(shotId, { keepFrame = false } = {}) {
   const detail = await (await fetch(`/api/shots/${encodeURIComponent(shotId)}`)).json();
   const sameShot = S.shotId === shotId;
   const previousIds = S.sources.map((s) => s.id).join();
