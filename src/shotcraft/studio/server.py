@@ -80,7 +80,7 @@ def make_studio(
     token = token or new_token()
     extra = () if is_loopback(host) else (f"[{host}]" if ":" in host else host,)
     app = create_app(service, token=token, port=port, extra_hosts=extra)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2, lifespan="on")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=5, lifespan="on")
     return Studio(service, host, port, token, uvicorn.Server(config))
 
 

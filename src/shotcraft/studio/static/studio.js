@@ -322,7 +322,9 @@ function syncSound() {
   audio.volume = SOUND[S.sound];
   audio.muted = S.sound === "off";
   const fps = (S.film && S.film.fps) || 24;
-  if (S.speed === 1 && !S.context) {
+  if (S.speed === 1 && !S.context && S.sound !== "off") {
+    const src = `/sound/${encodeURIComponent(S.shotId)}`; // fetched on first play only: the bed is synthesized
+    if (audio.dataset.shot !== S.shotId) { audio.src = src; audio.dataset.shot = S.shotId; }
     audio.currentTime = S.frame / fps; // the picture is the master clock; sound follows it
     audio.play().catch(() => {});
   } else audio.pause();
@@ -368,7 +370,6 @@ async function openShotNow(shotId, { keepFrame = false } = {}) {
   if (!keepFrame && !sameShot) S.frame = 0;
   $("#scrub").max = String(lastFrame());
   $("#frame-last").textContent = String(lastFrame());
-  $("#sound").src = `/sound/${encodeURIComponent(shotId)}`;
   renderShotHeader(); renderDecide(); renderFlags(); renderNotes(); renderBrief(); renderPrompts(); renderShotList();
   history.replaceState(null, "", `#${shotId}`);
   if (S.sources.length) await show(S.frame);
