@@ -106,6 +106,7 @@ async function show(n) {
   }
   if (token !== S.seq) return; // a later request won: never paint out of order
   paint(results);
+  if (S.firstPicture === undefined) S.firstPicture = performance.now(); // since navigation start (bench/studio.py)
   // the counter is the decoded frame's own number (X-Frame-Index of what was just painted)
   const painted = results[0].n + (results[0].segment ? results[0].segment.start : 0);
   S.frame = painted;
