@@ -168,6 +168,16 @@ def test_the_seeds_checks_as_views(page):
     names = page.evaluate("() => studio.context.segments.map((s) => s.name)")
     assert names[0].startswith("s01 ") and names[1].startswith("s02 ") and names[2].startswith("s03 ")
     page.keyboard.press("k"), page.keyboard.press("g")
+    page.keyboard.press("w")  # the wipe's line follows the mouse
+    box = page.query_selector("#viewer canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    assert abs(page.evaluate("() => studio.wipe") - 0.8) < 0.03
+    page.keyboard.press("s")
+    page.keyboard.press("r")  # narrative sign-off on the chosen take
+    page.wait_for_function("() => studio.detail.review.signoffs.narrative !== undefined")
     page.keyboard.press("?")
     assert "reject the chosen take" in page.inner_text("#help")
     page.keyboard.press("Escape")
