@@ -185,3 +185,22 @@ def test_the_seeds_checks_as_views(page):
     page.check("#checklist input >> nth=6")  # validated mobile version
     page.wait_for_function("() => studio.film.checklist['validated mobile version'] === true")
     page.keyboard.press("Escape")
+
+
+def test_a_phone_sized_window_picks_by_touch(browser, studio, film):
+    from shotcraft.plan import load_plan
+    from shotcraft.render.store import open_project
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    phone = context.new_page()
+    phone.goto(studio.url)
+    phone.wait_for_selector("body[data-ready='1']")
+    assert not phone.is_visible("#shots")  # the shot list folds behind ☰
+    phone.tap("#shots-toggle")
+    phone.tap("#shot-table tr[data-shot='s03']")
+    phone.wait_for_function(f"() => studio.shotId === 's03' && {SETTLED[6:]}")
+    phone.tap("#decide .take[data-take='B']")
+    phone.tap("#decide button[data-action='p']")
+    phone.wait_for_selector(".take.picked[data-take='B']")
+    assert open_project(load_plan(film)).ledger.pick("s03") == "B"
+    context.close()

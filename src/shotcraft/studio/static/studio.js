@@ -57,7 +57,7 @@ function renderShotList() {
     const qa = hide ? "·" : shot.verdict ? `${shot.verdict} ${Math.round(shot.score)}` : "–";
     return el("tr", {
       class: `${shot.id === S.shotId ? "current " : ""}state-${shot.review.state.replace(/ /g, "-")}`, "data-shot": shot.id,
-      onclick: () => openShot(shot.id),
+      onclick: () => { document.body.classList.remove("show-shots"); openShot(shot.id); }, // on a phone the list closes
     }, el("td", {}, String(shot.index + 1)), el("td", {}, shot.id), el("td", {}, shot.role || shot.type),
       el("td", { class: "subject" }, shot.subject || ""), el("td", { class: `qa ${hide ? "" : shot.verdict || ""}` }, qa),
       el("td", { class: "pick" }, shot.pick ? (shot.pick_reason === "user" ? `◯ ${shot.pick}` : `${shot.pick}?`) : "–"),
@@ -88,7 +88,11 @@ function renderDecide() {
       rejected[t.label] ? el("span", { class: "reason" }, `rejected (${rejected[t.label].severity}): ${rejected[t.label].reason}`) : null,
       Object.entries(d.review.signoffs).filter(([, l]) => l === t.label).map(([role]) => el("span", { class: "signoff" }, `✓ ${role}`)));
   });
-  box.replaceChildren(...items, el("span", { class: "passes" }, `review passes: ${d.review.passes}`));
+  // the same actions as the keys, for a mouse or a thumb
+  const press = (key, shiftKey = false) => () => onKey({ key, shiftKey, preventDefault() {} });
+  const actions = el("span", { class: "actions" }, [["p", "◯ pick"], ["x", "✕ reject"], ["n", "✎ note"], ["g", "in context"], ["m", "mobile"], ["w", "wipe"], ["s", "side"]]
+    .map(([key, label]) => el("button", { title: `${label} (${key.toUpperCase()})`, "data-action": key, onclick: (e) => { e.currentTarget.blur(); press(key)(); } }, label)));
+  box.replaceChildren(...items, actions, el("span", { class: "passes" }, `review passes: ${d.review.passes}`));
 }
 
 function allFlags() {
@@ -166,17 +170,18 @@ function ask(title, fields) {
     const inputs = fields.map((f) => f.options
       ? el("select", { name: f.name }, f.options.map((o) => el("option", { value: o }, o)))
       : el("input", { name: f.name, type: "text", placeholder: f.placeholder || "", autocomplete: "off" }));
-    $("#dialog-content").replaceChildren(...fields.map((f, i) => el("label", {}, f.label, inputs[i])));
+    const confirm = () => {
+      const values = Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()]));
+      if (fields.some((f) => !f.options && !values[f.name])) { toast("type something first"); return; }
+      close(values);
+    };
+    const buttons = el("p", {}, el("button", { onclick: () => confirm() }, "OK"), " ", el("button", { onclick: () => close(null) }, "Cancel"));
+    $("#dialog-content").replaceChildren(...fields.map((f, i) => el("label", {}, f.label, inputs[i])), buttons);
     dialog.hidden = false; inputs[0].focus();
     const close = (value) => { dialog.hidden = true; dialog.removeEventListener("keydown", onKey, true); resolve(value); };
     const onKey = (e) => {
       if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(null); }
-      else if (e.key === "Enter") {
-        e.preventDefault(); e.stopPropagation();
-        const values = Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()]));
-        if (fields.some((f) => !f.options && !values[f.name])) { toast("type something first"); return; }
-        close(values);
-      }
+      else if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); confirm(); }
     };
     dialog.addEventListener("keydown", onKey, true);
   });
