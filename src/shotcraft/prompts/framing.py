@@ -75,7 +75,8 @@ def wardrobe_part(item: str) -> str:
 def mentioned_parts(texts: list[str]) -> frozenset[str]:
     """Parts the given text names: 'gloved hand' -> hands, 'at his feet' -> feet."""
     words = set().union(*(_words(text) for text in texts)) if texts else set()
-    found = {part for part, part_words in table().part_words.items() if words & set(part_words)}
+    # An insert or detail never shows a face because its text names one (SC309 flags that text).
+    found = {part for part, part_words in table().part_words.items() if words & set(part_words) and part not in ("face", "hair")}
     found |= {part for word, part in table().wardrobe_parts.items() if word in words}
     return frozenset(found)
 
