@@ -61,6 +61,8 @@ def vague_object(ctx: LintContext) -> Iterator[Hit]:
     for index, shot in enumerate(ctx.shots):
         texts = ctx.prompt_texts(index)
         context = [t.value for t in texts] + [t.value for t in ctx.location_texts(shot.location)]
+        # a listed prop's locked sheet says which bottle it is
+        context += [value for prop in ctx.film.props if prop.id in shot.props for value in prop.descriptors.values()]
         found = _vague_nouns(texts, context)
         if found:
             text, noun = found
