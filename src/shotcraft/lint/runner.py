@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from shotcraft.errors import InputError
 from shotcraft.lint.context import LintContext
 from shotcraft.lint.finding import Finding
-from shotcraft.lint.registry import RULES, Rule
+from shotcraft.lint.registry import RULES, Edit, Rule
 from shotcraft.plan.loader import LoadedPlan
 
 #: the rule that reports lint_ignore entries that silence nothing
@@ -120,7 +120,10 @@ def _unused_ignores(plan: LoadedPlan, ran: set[str], used: set[tuple[str, str]])
                 continue
             line, column = position(plan, path)
             findings.append(
-                Finding(rule.code, rule.name, rule.severity, shot.id, path, line, column, message, "remove the entry")
+                Finding(
+                    rule.code, rule.name, rule.severity, shot.id, path, line, column, message, "remove the entry",
+                    edits=(Edit(path, "remove"),),
+                )
             )
     return findings
 

@@ -129,5 +129,7 @@ def visible_sheet(descriptors: dict[str, str], wardrobe: list[str], shot: Shot) 
     parts = shown_parts(shot)
     shown_descriptors = tuple(value for key, value in descriptors.items() if descriptor_part(key) in parts)
     named = mentioned_items(tuple(wardrobe), shot_text(shot)) if uses_mentioned_items(shot) else frozenset()
+    hidden = set(shot.framing.hide) if shot.framing is not None else set()
+    named = frozenset(item for item in named if wardrobe_part(item) not in hidden)
     shown_items = tuple(item for item in wardrobe if wardrobe_part(item) in parts or item in named)
     return shown_descriptors, shown_items

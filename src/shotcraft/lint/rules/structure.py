@@ -133,19 +133,24 @@ def too_many_kept_takes(ctx: LintContext) -> Iterator[Hit]:
     limit = presets.MAX_KEPT_TAKES
     defaults_takes = ctx.film.defaults.takes
     if defaults_takes > limit:
-        yield Hit(("defaults", "takes"), f"every shot keeps {defaults_takes} takes by default", f"takes: {limit} (A and B)")
+        yield Hit(
+            ("defaults", "takes"), f"every shot keeps {defaults_takes} takes by default", f"takes: {limit} (A and B)",
+            edits=(Edit(("defaults", "takes"), "set", limit),),
+        )
     for index, shot in enumerate(ctx.shots):
         takes = shot.takes
         if takes is None:
             continue
         if takes.keep is not None and takes.keep > limit:
-            yield Hit(ctx.shot_path(index, "takes", "keep"), f"shot {shot.id} keeps {takes.keep} takes", f"keep: {limit}", shot.id)
+            path = ctx.shot_path(index, "takes", "keep")
+            yield Hit(path, f"shot {shot.id} keeps {takes.keep} takes", f"keep: {limit}", shot.id, edits=(Edit(path, "set", limit),))
         elif takes.keep is None and takes.count > limit and ctx.explicit(ctx.shot_path(index, "takes")):
             yield Hit(
                 ctx.shot_path(index, "takes"),
                 f"shot {shot.id} renders {takes.count} takes and keeps them all",
                 f"set takes.keep: {limit} (explore, then lock A and B)",
                 shot.id,
+                edits=(Edit(ctx.shot_path(index, "takes"), "set", {**takes.model_dump(mode="json", exclude_defaults=True), "count": takes.count, "keep": limit}),),
             )
 
 
