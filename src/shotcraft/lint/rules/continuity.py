@@ -315,7 +315,7 @@ def visual_transition_jump(ctx: LintContext) -> Iterator[Hit]:
     Severity.WARNING,
     lesson="Inconsistent reflections",
     summary="glasses, windows or mirrors in a shot's brief",
-    vocabularies=("reflective",),
+    vocabularies=("reflective", "light_phrases"),
 )
 def reflective_surface(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("reflective")

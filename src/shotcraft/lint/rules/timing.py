@@ -251,7 +251,7 @@ def complex_interpolation(ctx: LintContext) -> Iterator[Hit]:
     Severity.WARNING,
     lesson="Pacing is Everything: Force the Reaction",
     summary="a mechanical, repetitive action with no timing trigger",
-    vocabularies=("mechanical", "timing_trigger"),
+    vocabularies=("mechanical", "timing_trigger", "trigger_suggestions"),
 )
 def mechanical_action_without_trigger(ctx: LintContext) -> Iterator[Hit]:
     mechanical = vocabulary("mechanical")
