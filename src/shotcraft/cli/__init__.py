@@ -39,6 +39,7 @@ def _root(
 
 # Command modules, in the order of the data flow; each registers its commands on `app`.
 from shotcraft.cli import plan_cmds  # noqa: E402,F401
+from shotcraft.cli import new_cmds  # noqa: E402,F401
 from shotcraft.cli import lint_cmds  # noqa: E402,F401
 from shotcraft.cli import prompt_cmds  # noqa: E402,F401
 from shotcraft.cli import render_cmds  # noqa: E402,F401

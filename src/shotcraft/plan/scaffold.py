@@ -30,6 +30,12 @@ def scaffold(folder: str | Path, *, force: bool = False) -> Path:
     slug = "".join(ch if ch.isalnum() else "-" for ch in folder.resolve().name.lower()).strip("-") or "my-film"
     text = template_text().replace("id: my-film ", f"id: {slug[:40]} ", 1)
     write_text(target, text)
-    # the template's modeline points here, so editors complete and check the plan offline
-    write_text(folder / "film.schema.json", json.dumps(json_schema(), indent=2, sort_keys=True) + "\n")
+    write_schema_beside(folder)
+    return target
+
+
+def write_schema_beside(folder: Path) -> Path:
+    """``film.schema.json`` beside a plan: the plan's modeline points here, so editors work offline."""
+    target = Path(folder) / "film.schema.json"
+    write_text(target, json.dumps(json_schema(), indent=2, sort_keys=True) + "\n")
     return target
