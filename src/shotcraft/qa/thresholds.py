@@ -58,7 +58,7 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA110", 0.12, "fraction of frame", "pixels at or below luma 3 (crushed blacks)", "minor"),
     Threshold("QA111", 6.0, "Lab a/b units", "drift of the mean colour from the shot's first half second (colour cast drift)", "minor"),
     Threshold("QA112", 1.0, "face widths", "jump of a face between detections (4 per second) beyond which it is a new place, not motion; vanishing for 2+ detections mid-shot is also flagged", "major"),
-    Threshold("QA112.appearance", 0.45, "ratio", "change of a face's normalised appearance between detections", "major"),
+    Threshold("QA112.identity", 0.5, "descriptor distance", "change of a face track's 128-D identity descriptor (dlib ResNet) from what the same track showed before: another face, or a face melting (the same person under pose, expression and light stays under 0.35)", "major"),
     Threshold("QA114", 1, "frames", "frames missing against the planned duration; any frame rate mismatch is flagged", "major"),
     Threshold("QA114.long", 2.0, "seconds", "extra length beyond the plan (handles) before a warning", "minor"),
     # --- shot boundaries inside a clip ---------------------------------------------------------
