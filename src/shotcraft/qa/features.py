@@ -25,6 +25,12 @@ FLOW_WIDTH = 160
 TEXTURE_GRADIENT = 24.0  # Sobel |gx|+|gy| above which a pixel carries trackable texture
 MIN_TEXTURE = 0.05  # share of textured pixels needed to estimate camera motion
 BORDER_BAND = 0.06  # fraction of the proxy width/height that counts as "the edge of the frame"
+ENTERING_SHIFT = 0.15  # flow-proxy pixels per frame: a camera move this fast brings new content in at one side
+HOLD_BLUR = 1.2  # sigma (proxy pixels) that averages grain out before frames are compared for a hold
+HOLD_SIGMAS = 5.0  # a change this many grain deviations large is picture change, not grain
+HOLD_FLOOR = 1.5  # luma levels: smaller changes are never picture change (encoder noise)
+_HOLD_KERNEL = np.ones((3, 3), np.uint8)
+HOLD_RESET = 0.0002  # changed share at which the comparison frame moves on (QA102.epsilon's default)
 
 SERIES = (
     "luma_mean",  # 8-bit luma mean
@@ -36,7 +42,7 @@ SERIES = (
     "clip_high",  # fraction of pixels at luma >= 250
     "clip_low",  # fraction of pixels at luma <= 3
     "diff",  # mean |frame - previous frame|, luma levels
-    "changed",  # fraction of pixels that changed by more than 2 luma levels since the previous frame (0 on a repeat)
+    "changed",  # fraction of pixels whose grain-filtered change since the previous frame stands out of the grain (0 on a hold)
     "speed",  # mean optical-flow magnitude, frame widths per frame
     "global_x",  # median flow, frame widths per frame (camera motion)
     "global_y",
@@ -49,6 +55,7 @@ SERIES = (
     "border_side",  # 0 left, 1 right, 2 top, 3 bottom
     "acuity",  # fine / coarse detail at strong edges (detail frames only)
     "halo",  # overshoot beside strong edges / edge contrast (detail frames only)
+    "halo_soft",  # the same after a mild blur (sigma 1): thin natural lines vanish, unsharp-mask rims stay
     "grain",  # noise standard deviation in flat areas, luma levels (detail frames only)
     "corrupt",  # 1 when the decoder flagged the frame as damaged
 )
@@ -68,6 +75,7 @@ class FrameMeasurer:
         self._prev_gray: np.ndarray | None = None
         self._prev_small: np.ndarray | None = None
         self._prev_ab: np.ndarray | None = None
+        self._anchor: np.ndarray | None = None  # the frame a run of held frames is compared with
 
     def update(self, frame: DecodedFrame) -> None:
         rgb = frame.proxy
@@ -83,11 +91,18 @@ class FrameMeasurer:
         values["clip_high"] = float(np.count_nonzero(gray >= 250)) / gray.size
         values["clip_low"] = float(np.count_nonzero(gray <= 3)) / gray.size
         values["corrupt"] = 1.0 if frame.corrupt else 0.0
+        calm = cv2.GaussianBlur(gray, (0, 0), HOLD_BLUR)
         if self._prev_gray is not None and self._prev_gray.shape == gray.shape:
             delta = cv2.absdiff(gray, self._prev_gray)
             values["diff"] = float(delta.mean())
-            values["changed"] = float(np.count_nonzero(delta > 2)) / delta.size
+            # against the first frame of the current still run: slow micro-motion accumulates past the limit within a
+            # few frames, a held frame (fresh grain or not) never does
+            values["changed"] = _changed(calm, self._anchor)
+            if values["changed"] >= HOLD_RESET:
+                self._anchor = calm
             values.update(self._motion(small, self._prev_small, lab[..., 1:], self._prev_ab))
+        else:
+            self._anchor = calm
         if frame.detail is not None:
             values.update(_detail_stats(frame.detail))
         for name in SERIES:
@@ -123,15 +138,32 @@ class FrameMeasurer:
         instability = np.abs(residual - shift)
         instability[~valid] = np.nan
         b = self._band
-        sides = (instability[:, :b], instability[:, -b:], instability[:b, :], instability[-b:, :])
-        side_levels = [float(np.nanmean(side)) if np.isfinite(side).any() else 0.0 for side in sides]
+        sides = (np.s_[:, :b], np.s_[:, -b:], np.s_[:b, :], np.s_[-b:, :])
+        # the side where a camera move brings new content in cannot be predicted from the previous frame: not judged
+        entering = _entering_sides(out.get("global_x", 0.0) * fw, out.get("global_y", 0.0) * fw)
+        gradient = self._gradient(prev)
+        inner_grad = float(gradient[b:-b, b:-b].mean()) + 1.0
         interior = instability[b:-b, b:-b]
         inner = float(np.nanmean(interior)) if np.isfinite(interior).any() else 0.0
-        worst = int(np.argmax(side_levels))
+        side_levels, side_ratios = [], []
+        for index, band in enumerate(sides):
+            values = instability[band]
+            level = float(np.nanmean(values)) if index not in entering and np.isfinite(values).any() else 0.0
+            # a textured band mis-predicts more than a smooth interior under the same motion: normalise (capped)
+            texture = min(3.0, max(1.0, math.sqrt((float(gradient[band].mean()) + 1.0) / inner_grad)))
+            side_levels.append(level)
+            side_ratios.append(level / max(inner, 0.5) / texture)
+        worst = int(np.argmax(side_ratios))
         out["border_level"] = side_levels[worst]
-        out["border_ratio"] = side_levels[worst] / max(inner, 0.5)
+        out["border_ratio"] = side_ratios[worst]
         out["border_side"] = float(worst)
         return out
+
+    @staticmethod
+    def _gradient(small: np.ndarray) -> np.ndarray:
+        gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+        return np.abs(gx) + np.abs(gy)
 
 
     @staticmethod
@@ -139,6 +171,39 @@ class FrameMeasurer:
         gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
         gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
         return (np.abs(gx) + np.abs(gy)) > TEXTURE_GRADIENT
+
+
+def _entering_sides(dx: float, dy: float) -> set[int]:
+    """Border sides (0 left, 1 right, 2 top, 3 bottom) where content enters, given the flow to the previous frame (px)."""
+    sides = set()
+    if dx > ENTERING_SHIFT:
+        sides.add(1)  # this frame's right edge came from beyond the previous frame's right edge
+    elif dx < -ENTERING_SHIFT:
+        sides.add(0)
+    if dy > ENTERING_SHIFT:
+        sides.add(3)
+    elif dy < -ENTERING_SHIFT:
+        sides.add(2)
+    return sides
+
+
+def _changed(calm: np.ndarray, previous: np.ndarray | None) -> float:
+    """Share of pixels whose change stands out of the grain: 0 on a held frame, even when fresh grain is laid on it.
+
+    Both frames are blurred (grain averages out, a blink or a strand of hair does not); a pixel counts as changed
+    when its change exceeds ``HOLD_SIGMAS`` times the frame's robust change level (the grain's), and at least
+    ``HOLD_FLOOR`` levels.
+    """
+    if previous is None or previous.shape != calm.shape:
+        return math.nan
+    signed = calm.astype(np.int16) - previous.astype(np.int16)
+    if abs(float(np.median(signed[::2, ::2]))) > HOLD_FLOOR:
+        return 1.0  # the whole picture changed brightness: not a hold (flicker is QA101's)
+    delta = np.abs(signed).astype(np.uint8)
+    noise = 1.4826 * float(np.median(delta[::2, ::2]))
+    moved = (delta > max(HOLD_FLOOR, HOLD_SIGMAS * noise)).astype(np.uint8)
+    # what survives a 3x3 erosion is a region that moved (an eyelid, a strand of hair); encoder noise is scattered
+    return float(np.count_nonzero(cv2.erode(moved, _HOLD_KERNEL))) / delta.size
 
 
 def _mean_std(values: np.ndarray) -> tuple[float, float]:
@@ -156,6 +221,20 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / denominator
 
 
+def _halo(g: np.ndarray, band_cut: float) -> float:
+    """The halo index of a (blurred) image, on the same edge band threshold as the unblurred one."""
+    kernel = np.ones((7, 7), np.uint8)
+    smooth = cv2.GaussianBlur(g, (0, 0), 2.0)
+    local_max, local_min = cv2.dilate(smooth, kernel), cv2.erode(smooth, kernel)
+    contrast = local_max - local_min
+    band = contrast >= band_cut
+    if np.count_nonzero(band) <= 50:
+        return 0.0
+    near = np.ones((5, 5), np.uint8)
+    overshoot = np.minimum(cv2.dilate(np.maximum(g - local_max, 0.0), near), cv2.dilate(np.maximum(local_min - g, 0.0), near))
+    return float(np.percentile(overshoot[band], 90)) / max(float(np.median(contrast[band])), 1e-3)
+
+
 def _detail_stats(detail: np.ndarray) -> dict[str, float]:
     """Sharpness (acuity), over-sharpening (halo) and grain on a larger grey image."""
     g = detail.astype(np.float32)
@@ -166,7 +245,7 @@ def _detail_stats(detail: np.ndarray) -> dict[str, float]:
     local_max = cv2.dilate(smooth, kernel)
     local_min = cv2.erode(smooth, kernel)
     contrast = local_max - local_min
-    out = {"acuity": math.nan, "halo": math.nan}
+    out = {"acuity": math.nan, "halo": math.nan, "halo_soft": math.nan}
     # percentiles from a strided sample: the same answer at a ninth of the cost
     edge_cut = float(np.percentile(coarse[::3, ::3], 95))
     edges = coarse >= edge_cut
@@ -182,6 +261,7 @@ def _detail_stats(detail: np.ndarray) -> dict[str, float]:
         under = cv2.dilate(np.maximum(local_min - g, 0.0), near)
         overshoot = np.minimum(over, under)
         out["halo"] = float(np.percentile(overshoot[band], 90)) / max(float(np.median(contrast[band])), 1e-3)
+        out["halo_soft"] = _halo(cv2.GaussianBlur(g, (0, 0), 1.0), band_cut)
     # grain: Immerkaer's noise estimate over the flattest half of the picture
     response = np.abs(cv2.filter2D(g, -1, _NOISE_KERNEL))[1:-1, 1:-1]
     flat = contrast[1:-1, 1:-1] <= np.percentile(contrast[::3, ::3], 50)
