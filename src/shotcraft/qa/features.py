@@ -49,6 +49,7 @@ SERIES = (
     "unexplained",  # median luma change left after motion compensation, luma levels (signed)
     "shift_a",  # median a* change left after motion compensation (signed): colour change of the light, not the content
     "shift_b",
+    "raw_change",  # 1 - correlation of the frame with the previous one, without motion compensation (cut detection)
     "structure",  # correlation of the frame with the motion-compensated previous one (1 = same picture)
     "border_ratio",  # instability in the worst border band / in the interior
     "border_level",  # instability in that band, luma levels
@@ -120,6 +121,8 @@ class FrameMeasurer:
         current = small.astype(np.float32)
         residual = current - predicted
         out = {"speed": float(magnitude.mean()) / fw}
+        raw = _correlation(small.astype(np.float32), prev.astype(np.float32))
+        out["raw_change"] = 1.0 - raw if math.isfinite(raw) else math.nan
         # camera motion from textured pixels only: flow on a flat backdrop is arbitrary
         textured = self._texture(small)
         if np.count_nonzero(textured) >= textured.size * MIN_TEXTURE:

@@ -35,10 +35,11 @@ from shotcraft.qa.thresholds import resolve_thresholds
 from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_key
 
 #: bump when a change to the analysis changes its results: every cached analysis is then redone
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
-#: storyboard backends: their takes are timed previz, where a still panel is intended
-PREVIZ_BACKENDS = frozenset({"animatic", "stills"})
+#: the storyboard backend: its takes are timed previz (drawn panels, captions), where a still panel is intended.
+#: Takes animated from the user's own stills (the ``stills`` backend) are footage and judged like any take.
+PREVIZ_BACKENDS = frozenset({"animatic"})
 
 
 @dataclass

@@ -64,6 +64,8 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA114.long", 2.0, "seconds", "extra length beyond the plan (handles) before a warning", "minor"),
     # --- shot boundaries inside a clip ---------------------------------------------------------
     Threshold("cut", 0.35, "correlation", "structure correlation under which two frames are a cut, not a defect"),
+    Threshold("cut.min", 0.05, "1 - correlation", "uncompensated frame change under which a frame is never a cut"),
+    Threshold("cut.spike", 5.0, "ratio", "uncompensated change of one frame / the change around it (median of 6 frames on each side, the larger) above which it is a cut between similar framings"),
     # --- continuity across cuts -----------------------------------------------------------------
     Threshold("QA201", 8.0, "L* units", "exposure jump: mean lightness difference across a cut", "info"),
     Threshold("QA202", 6.0, "Lab a/b units", "white balance / colour cast jump across a cut", "info"),
