@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from shotcraft.qa import faces, image, motion, temporal
+from shotcraft.qa import faces, identity, image, motion, temporal
 from shotcraft.qa.context import CheckInput
 from shotcraft.media.prefetch import prefetch
 from shotcraft.qa.decode import DETAIL_STRIDE, PROXY_WIDTH, decode_proxy
@@ -22,7 +22,7 @@ from shotcraft.qa.verdict import score_of, verdict_of
 
 CUT_WINDOW = 6  # frames each side a cut's change is compared with
 
-CHECKS = (*temporal.CHECKS, *motion.CHECKS, *image.CHECKS, *faces.CHECKS)
+CHECKS = (*temporal.CHECKS, *motion.CHECKS, *image.CHECKS, *faces.CHECKS, *identity.CHECKS)
 
 #: For previz takes (the animatic: drawn storyboard panels, captions burned in, stillness by design) these
 #: picture-quality findings are noted (severity info), not judged; flicker, blank, corrupt frames, shake, too much
@@ -168,7 +168,7 @@ def _metrics(ci: CheckInput, tracker: faces.FaceTracker) -> dict[str, Any]:
         "crushed_blacks": _max(ci, "clip_low"),
         "decode_errors": len(ci.log.errors),
         "corrupt_frames": len(ci.log.corrupt_frames),
-        "faces": tracker.summary(),
+        "faces": {**tracker.summary(), "identities": ci.identities},
     }
     if ci.expected is not None and ci.expected.motion is not None:
         out["motion_expected"] = motion.expected_speed(ci.expected.motion, ci.thresholds)

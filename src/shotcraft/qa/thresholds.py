@@ -62,6 +62,7 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA112.identity", 0.5, "descriptor distance", "change of a face track's 128-D identity descriptor (dlib ResNet) from what the same track showed before: another face, or a face melting (the same person under pose, expression and light stays under 0.35)", "major"),
     Threshold("QA114", 1, "frames", "frames missing against the planned duration; any frame rate mismatch is flagged", "major"),
     Threshold("QA114.long", 2.0, "seconds", "extra length beyond the plan (handles) before a warning", "minor"),
+    Threshold("QA115", 0.6, "descriptor distance", "distance of a face track's identity descriptor to the nearest character of the shot (reference images, else the take's keyframe); dlib's same-person limit", "major"),
     # --- shot boundaries inside a clip ---------------------------------------------------------
     Threshold("cut", 0.35, "correlation", "structure correlation under which two frames are a cut, not a defect"),
     Threshold("cut.min", 0.05, "1 - correlation", "uncompensated frame change under which a frame is never a cut"),
@@ -74,6 +75,7 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA205", 1.6, "log2 ratio", "apparent-speed jump: motion speed ratio across a cut", "info"),
     Threshold("QA205.floor", 0.01, "frame widths / s", "speeds under this count as still when comparing"),
     Threshold("QA206", 2, "jumps", "more jumps than this at one cut make the cut a warning (the seeds' transition rule)", "minor"),
+    Threshold("QA207", 0.5, "descriptor distance", "the same character's face in two shots of the cut (fake casting)", "minor"),
 )
 
 DEFAULTS: dict[str, float] = {row.key: float(row.value) for row in TABLE}
