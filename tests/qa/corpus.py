@@ -23,7 +23,8 @@ from skimage import data
 
 from shotcraft.media.video import VideoWriter
 
-WIDTH, HEIGHT, FRAMES, RATE = 480, 270, 60, Fraction(24)
+WIDTH, HEIGHT, FRAMES, RATE = 400, 224, 48, Fraction(24)
+DESIGN_WIDTH = 480  # the moves below were framed for 480 px; scales follow the width
 GRAIN = 1.6  # luma levels, seeded per frame: light film grain
 
 
@@ -64,6 +65,7 @@ ASTRONAUT_FACE = (179, 83, 88, 88)  # dlib's HOG box on the photograph (x, y, w,
 def view(image: np.ndarray, cx: float, cy: float, scale: float, size=(WIDTH, HEIGHT)) -> np.ndarray:
     """The output frame showing ``image`` around (cx, cy) magnified by ``scale`` (sub-pixel, no border)."""
     w, h = size
+    scale *= w / DESIGN_WIDTH
     matrix = np.float32([[scale, 0, w / 2 - scale * cx], [0, scale, h / 2 - scale * cy]])
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
@@ -101,7 +103,7 @@ def write(path: Path, frames: list[np.ndarray], rate: Fraction = RATE) -> Path:
 
 
 def pan_coffee() -> list[np.ndarray]:
-    return move(photo("coffee"), (250, 200, 1.05), (340, 205, 1.05))
+    return move(photo("coffee"), (260, 200, 1.05), (300, 203, 1.05))
 
 
 def tilt_rocket() -> list[np.ndarray]:
@@ -226,7 +228,7 @@ def _face_box_in(frame_index: int, frames: list[np.ndarray]) -> tuple[int, int, 
     """Where the astronaut's face is in push_astronaut's frame (from the move's geometry)."""
     t = frame_index / (FRAMES - 1)
     t = t * t * (3 - 2 * t)
-    cx, cy, scale = 230 - 4 * t, 170 - 20 * t, 1.15 + 0.2 * t
+    cx, cy, scale = 230 - 4 * t, 170 - 20 * t, (1.15 + 0.2 * t) * WIDTH / DESIGN_WIDTH
     x, y, w, h = ASTRONAUT_FACE
     left = WIDTH / 2 + scale * (x - cx)
     top = HEIGHT / 2 + scale * (y - cy)
@@ -312,7 +314,7 @@ def blurred(folder: Path) -> Clip:
     return Clip(write(folder / "blurred.mp4", grain(frames, "blurred", 0.5)), "QA107", 0, FRAMES - 1)
 
 
-def border_garbage(folder: Path, start: int = 10, end: int = 50) -> Clip:
+def border_garbage(folder: Path, start: int = 10, end: int = 40) -> Clip:
     frames = grain(pan_coffee(), "border_garbage")
     band = WIDTH // 20
     for index in range(start, end + 1):
@@ -345,7 +347,7 @@ def cast_drift(folder: Path, start: int = 24) -> Clip:
     return Clip(write(folder / "cast_drift.mp4", grain(frames, "cast_drift")), "QA111", start + 6, FRAMES - 1)
 
 
-def shake(folder: Path, start: int = 15, end: int = 44) -> Clip:
+def shake(folder: Path, start: int = 12, end: int = 35) -> Clip:
     frames = pan_coffee()
     rng = np.random.default_rng(5)
     for index in range(start, end + 1):

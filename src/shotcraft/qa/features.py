@@ -141,17 +141,22 @@ class FrameMeasurer:
         instability = np.abs(residual - shift)
         instability[~valid] = np.nan
         b = self._band
-        sides = (np.s_[:, :b], np.s_[:, -b:], np.s_[:b, :], np.s_[-b:, :])
-        # the side where a camera move brings new content in cannot be predicted from the previous frame: not judged
-        entering = _entering_sides(out.get("global_x", 0.0) * fw, out.get("global_y", 0.0) * fw)
+        # where a camera move brings new content in, the strip it uncovers cannot be predicted from the previous frame:
+        # that strip (twice the shift, plus the flow's patch margin) is left out of its side's band
+        dx, dy = out.get("global_x", 0.0) * fw, out.get("global_y", 0.0) * fw
+        skip_x, skip_y = _uncovered(dx), _uncovered(dy)
+        sides = (np.s_[:, (skip_x if dx < 0 else 0):b + (skip_x if dx < 0 else 0)],
+                 np.s_[:, fw - b - (skip_x if dx > 0 else 0):fw - (skip_x if dx > 0 else 0)],
+                 np.s_[(skip_y if dy < 0 else 0):b + (skip_y if dy < 0 else 0), :],
+                 np.s_[fh - b - (skip_y if dy > 0 else 0):fh - (skip_y if dy > 0 else 0), :])
         gradient = self._gradient(prev)
         inner_grad = float(gradient[b:-b, b:-b].mean()) + 1.0
         interior = instability[b:-b, b:-b]
         inner = float(np.nanmean(interior)) if np.isfinite(interior).any() else 0.0
         side_levels, side_ratios = [], []
-        for index, band in enumerate(sides):
+        for band in sides:
             values = instability[band]
-            level = float(np.nanmean(values)) if index not in entering and np.isfinite(values).any() else 0.0
+            level = float(np.nanmean(values)) if np.isfinite(values).any() else 0.0
             # a textured band mis-predicts more than a smooth interior under the same motion: normalise (capped)
             texture = min(3.0, max(1.0, math.sqrt((float(gradient[band].mean()) + 1.0) / inner_grad)))
             side_levels.append(level)
@@ -176,18 +181,9 @@ class FrameMeasurer:
         return (np.abs(gx) + np.abs(gy)) > TEXTURE_GRADIENT
 
 
-def _entering_sides(dx: float, dy: float) -> set[int]:
-    """Border sides (0 left, 1 right, 2 top, 3 bottom) where content enters, given the flow to the previous frame (px)."""
-    sides = set()
-    if dx > ENTERING_SHIFT:
-        sides.add(1)  # this frame's right edge came from beyond the previous frame's right edge
-    elif dx < -ENTERING_SHIFT:
-        sides.add(0)
-    if dy > ENTERING_SHIFT:
-        sides.add(3)
-    elif dy < -ENTERING_SHIFT:
-        sides.add(2)
-    return sides
+def _uncovered(shift: float) -> int:
+    """Flow-proxy pixels at the leading edge that a move of ``shift`` px per frame uncovers (0 when still)."""
+    return 0 if abs(shift) < ENTERING_SHIFT else int(math.ceil(2 * abs(shift))) + 3
 
 
 def _changed(calm: np.ndarray, previous: np.ndarray | None) -> float:
