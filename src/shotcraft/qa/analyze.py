@@ -79,7 +79,7 @@ def analyze_clip(
     flags.sort(key=lambda f: (f.start_frame, f.code))
     # 5. verdict
     verdict = verdict_of(flags)
-    score = score_of(flags, max(1, count))
+    score = score_of([f for f in flags if not f.code.startswith("QA2")], max(1, count))  # continuity notes do not cost the shots
     report = ClipReport(path=path, verdict=verdict, score=score, flags=flags, metrics=_metrics(ci, tracker),
                         series={k: v.tolist() for k, v in series.items()}, frames=count, rate=log.rate,
                         width=log.width, height=log.height, cuts=cuts, expected=expected)
