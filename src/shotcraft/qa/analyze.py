@@ -116,7 +116,8 @@ def find_cuts(series: Mapping[str, np.ndarray], thresholds: Mapping[str, float])
     (``cut``). (2) Between similar framings (the same face, a reverse angle) optical flow can warp one shot into
     the next, so the uncompensated change is compared with the change around it: a cut is a single frame whose
     change is ``cut.spike`` times the larger of the medians of the ``CUT_WINDOW`` frames on each side (a pan or
-    shake changes every frame, a flash keeps the picture's structure). Measured on the corpus (tests/qa): every
+    shake changes every frame, a flash keeps the picture's structure; a jump after held frames is the picture
+    catching up after a stall). Measured on the corpus (tests/qa): every
     cut of a film joining similar framings found on its frame, no cut found inside any clean or defective clip.
     """
     structure = series.get("structure")
@@ -125,9 +126,12 @@ def find_cuts(series: Mapping[str, np.ndarray], thresholds: Mapping[str, float])
     low = np.nan_to_num(structure, nan=1.0) < thresholds["cut"]
     cuts = {int(i) for i in np.flatnonzero(low) if i > 0}
     change = series.get("raw_change")
+    held = np.nan_to_num(series.get("changed", np.zeros(0)), nan=1.0) < thresholds["QA102.epsilon"]
     if change is not None:
         values = np.nan_to_num(change, nan=0.0)
         for index in np.flatnonzero(values > thresholds["cut.min"]):
+            if held.size >= index and index >= 3 and held[index - 3 : index].all():
+                continue  # the picture catching up after a stall (QA102's), not a cut
             left = values[max(1, index - CUT_WINDOW) : index]
             right = values[index + 1 : index + 1 + CUT_WINDOW]
             around = max(float(np.median(left)) if left.size else 0.0, float(np.median(right)) if right.size else 0.0)
