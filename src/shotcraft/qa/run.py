@@ -92,6 +92,8 @@ class QAResult:
     cuts: list[CutCheck]
     cut_note: str | None = None  # why continuity was not checked, when it was not
     identity: list[Flag] = field(default_factory=list)  # QA207: the same character's face differing between shots
+    graded: bool = False  # the cuts were re-measured on graded frames (shotcraft.qa.graded)
+    cuts_ungraded: list[CutCheck] = field(default_factory=list)  # the same cuts on the takes as rendered, when graded
     checklist: list[dict[str, Any]] = field(default_factory=list)
     report_path: Path | None = None
     json_path: Path | None = None
@@ -109,6 +111,8 @@ class QAResult:
             "shots": [s.to_dict() for s in self.shots],
             "cuts": [c.to_dict() for c in self.cuts],
             "cut_note": self.cut_note,
+            "cuts_graded": self.graded,
+            "cuts_ungraded": [c.to_dict() for c in self.cuts_ungraded],
             "identity": [f.to_dict() for f in self.identity],
             "checklist": self.checklist,
             "summary": self.summary(),
