@@ -125,6 +125,7 @@ def _finish(ctx: MakeContext) -> None:
     entries = _reuse(ctx, "finish", key)
     if entries is None:
         grade_plan = plan_grade(ctx.plan, timeline)
+        ctx.state["grade_plan"] = grade_plan
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
@@ -138,11 +139,14 @@ def _finish(ctx: MakeContext) -> None:
 
 
 def _report(ctx: MakeContext) -> None:
-    """Close the QA report with what the later stages measured (loudness, deliverables' conformance)."""
+    """Close the QA report with what the later stages measured (graded cuts, loudness, deliverables' conformance)."""
     from shotcraft.qa.checklist import close_checklist
     from shotcraft.qa.report import write_plan_report
 
+    from shotcraft.qa.graded import grade_continuity
+
     result = ctx.state["qa"]
+    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
     result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
                                        conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
     write_plan_report(result, ctx.out_dir / "qa")
