@@ -44,5 +44,5 @@ def test_gc_drops_stale_qa_cache_entries_and_keeps_current_ones(solid_plan):
 
 
 def test_an_out_folder_inside_the_store_is_refused(solid_plan):
-    with pytest.raises(InputError, match="inside the project store"):
+    with pytest.raises(InputError, match="inside a .shotcraft takes store"):
         make(solid_plan, solid_plan.root / ".shotcraft" / "out", progress=False)

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shotcraft import files
 from shotcraft.cli import app
 from shotcraft.cli.progress_view import ProgressMode, ProgressView
 from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
 
@@ -41,16 +43,19 @@ def render_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the jobs that would run; change nothing."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
     """Render every keyframe and clip job of PLAN whose key is not done; exit 1 if any take failed."""
     from shotcraft.render.engine import render_plan
-    from shotcraft.render.executor import default_jobs
+    from shotcraft.render.executor import default_jobs, executor_for
 
     _check_format(output_format)
     plan = load_plan(plan_path)
+    runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     report = render_plan(
         plan, shots=_split(shots), takes=_split(takes), force=force, jobs=jobs or default_jobs(),
-        progress=not no_progress, dry_run=dry_run,
+        progress=not no_progress, dry_run=dry_run, executor=runner,
     )  # fmt: skip
     if dry_run and output_format == "text":
         for job in report.planned:
@@ -76,6 +81,7 @@ def takes_command(
 ) -> None:
     """List every take of PLAN's shots in plan order: state, source, seed, frames, QA verdict, pick."""
     from shotcraft.render.engine import stale_takes
+    from shotcraft.render.reviews import review_cell, take_reviews
     from shotcraft.render.store import open_project
 
     _check_format(output_format)
@@ -84,23 +90,26 @@ def takes_command(
         project = open_project(plan, read_only=True)
         records = project.takes(shot)
         stale = stale_takes(plan) if check else set()
+        reviews = take_reviews(project, records)
     if output_format == "json":
-        echo_json([{**_take_dict(r), **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
+        echo_json([{**_take_dict(r), "review": reviews[(r.shot_id, r.label)], **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
         return
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "key"):
+    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "review", "key"):
         table.add_column(column)
     for r in records:
         qa = f"{r.qa['verdict']} {r.qa['score']:.2f}" if r.qa else "-"
         pick = f"* {r.pick_reason}" if r.picked else ""
         state = f"{r.state} (stale)" if (r.shot_id, r.label) in stale else r.state
-        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, r.key[:12])
+        review = reviews[(r.shot_id, r.label)]
+        pick = f"{pick} ({review['shot_state']})" if pick else ""
+        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, escape(review_cell(review)), r.key[:12])
     console.print(table)
     if not records:
         what = "not rendered yet" if not project.rendered else "no takes yet"
-        console.print(f"{what}: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled(f"{what}: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
-        console.print(f"{len(stale)} take(s) changed in the plan since rendered: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
 
 
 def _take_dict(r) -> dict:
@@ -228,18 +237,23 @@ def make_command(
     progress_mode: ProgressMode = typer.Option(ProgressMode.auto, "--progress", case_sensitive=False,
                                                help="auto (Rich on a terminal, plain lines otherwise), rich, plain, json (JSON lines on stderr) or none."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
     """Render what changed, QA, cut, sound, finishing and the report; one line per stage with its time, then
     what needs your attention (QA rejects, risky picks, sound and grade warnings) with the command to look at each."""
     from shotcraft.events import listen
     from shotcraft.pipeline import make
+    from shotcraft.render.executor import default_jobs, executor_for
 
     chosen = progress_mode.value
     mode = "none" if quiet else ("plain" if no_progress and chosen == "auto" else chosen)
+    runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     view = ProgressView(mode)
     try:
         with listen(view):
-            manifest = make(load_plan(plan_path), out, jobs=jobs, progress=mode in ("rich", "auto") and not no_progress)
+            manifest = make(load_plan(plan_path), out, jobs=jobs, progress=mode in ("rich", "auto") and not no_progress,
+                            executor=runner)  # fmt: skip
     finally:
         view.close()
     if quiet or mode == "json":

@@ -38,6 +38,7 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import take_count
 from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.render.ledger import JobRow, Ledger, TakeRow
+from shotcraft.render.ledger_rows import check_object
 from shotcraft.timebase import parse_rate
 
 PROJECT_FOLDER = files.PROJECT_FOLDER
@@ -256,17 +257,21 @@ class Project:
     # --- locking (one render at a time per film) ---
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """The project lock (the filelock package: portable; the OS releases it when a process dies)."""
+    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """The project's writer lock (the filelock package: portable; the OS releases it when a process dies);
+        waits up to ``wait_seconds`` for another writer, then refuses."""
         from filelock import FileLock, Timeout
 
         if self.read_only:
             raise StoreError(f"{self.folder}: opened read-only; this command cannot change the store")
         lock = FileLock(str(self.folder / "lock"))
         try:
-            lock.acquire(timeout=0)
+            lock.acquire(timeout=wait_seconds, poll_interval=0.2)
         except Timeout:
-            raise ProjectBusyError(f"{self.folder}: another shotcraft render is running on this film") from None
+            raise ProjectBusyError(
+                f"{self.folder}: another shotcraft command (render, take add) is writing to this film; "
+                "nothing was changed, run it again when that one finishes"
+            ) from None
         try:
             yield
         finally:
@@ -439,6 +444,8 @@ class Project:
         error = clip.error if clip is not None else None
         if clip is not None and clip.state == "done":
             clip_path = self.objects.verified(clip.object_sha256, clip.object_ext)
+            if clip_path is not None:
+                check_object(clip, clip_path, self.ledger.path)
             if clip_path is None:
                 # missing or corrupt on disk: never serve it; the next render redoes it
                 state, error = "pending", "object missing or corrupt in the store"
@@ -449,6 +456,8 @@ class Project:
         keyframe_path = None
         if keyframe is not None and keyframe.state == "done":
             keyframe_path = self.objects.verified(keyframe.object_sha256, keyframe.object_ext)
+            if keyframe_path is not None:
+                check_object(keyframe, keyframe_path, self.ledger.path)
         is_picked = picked is not None and picked[0] == row.label and state == "done"
         settings = clip.settings if clip is not None else {}
         return TakeRecord(
