@@ -70,6 +70,8 @@ def load_still(shot_id: str, context: dict[str, Any]) -> np.ndarray:
     if not raw:
         raise InputError(f"shot {shot_id}: the stills backend needs a still image (set 'still:' on the shot)")
     path = Path(raw)
+    if not path.exists():
+        raise InputError(f"shot {shot_id}: still image not found: {path}")
     try:
         data = read_input(path, "image", where=f"shot {shot_id}", what="still image")
     except OSError as exc:

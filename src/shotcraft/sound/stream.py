@@ -42,8 +42,13 @@ class WorkFile:
 
     def write(self, block: np.ndarray) -> None:
         data = np.ascontiguousarray(block, dtype=np.float64)
-        with open(self.path, "ab") as handle:
-            handle.write(data.tobytes())
+        try:
+            with open(self.path, "ab") as handle:
+                handle.write(data.tobytes())
+        except OSError as exc:  # a full disk names the folder being written (a bare write error names nothing)
+            from shotcraft.errors import output_error
+
+            raise (output_error(exc, self.path.parent) or exc) from None
         self._written += data.shape[0]
 
     def read(self, start: int, stop: int) -> np.ndarray:
