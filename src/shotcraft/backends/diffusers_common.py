@@ -490,10 +490,19 @@ def float_to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def resize_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resize to the requested size: area averaging when shrinking, Lanczos when enlarging."""
+    """Resize to the requested size: area averaging when shrinking, Lanczos when enlarging.
+
+    A different aspect (a 4:3 init image for a 16:9 keyframe) is cover-fit by the one shared
+    implementation (centre crop, never a stretch), as the stills backend and the render do.
+    """
     if frame.shape[1] == width and frame.shape[0] == height:
         return frame
     import cv2
+
+    if abs(frame.shape[1] * height - frame.shape[0] * width) > max(frame.shape[0], height):  # not the same aspect
+        from shotcraft.backends.camera import cover_resize
+
+        return cover_resize(frame, (width, height))
 
     shrinking = width * height < frame.shape[0] * frame.shape[1]
     return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4)

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from shotcraft import __version__, events
+from shotcraft.backends.camera import cover_resize
 from shotcraft.backends.protocol import ClipRequest, KeyframeRequest
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import ShotcraftError
@@ -170,15 +171,9 @@ def check_frame(frame: Any, spec: JobSpec) -> np.ndarray:
 
 def conform_image(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Cover-fit (centre crop to the target aspect, then resize): never letterboxes, never stretches."""
-    h, w = image.shape[:2]
-    if (w, h) == (width, height):
+    if image.shape[:2] == (height, width):
         return np.ascontiguousarray(image)
-    scale = max(width / w, height / h)
-    crop_w, crop_h = min(w, round(width / scale)), min(h, round(height / scale))
-    x0, y0 = (w - crop_w) // 2, (h - crop_h) // 2
-    cropped = image[y0 : y0 + crop_h, x0 : x0 + crop_w]
-    interpolation = cv2.INTER_AREA if crop_w > width else cv2.INTER_CUBIC
-    return cv2.resize(cropped, (width, height), interpolation=interpolation)
+    return cover_resize(image, (width, height))  # the one cover-fit of the project
 
 
 def read_rgb(path: Path) -> np.ndarray:
