@@ -62,11 +62,11 @@ def test_size_limits_per_kind_and_suffixes_case_insensitive(tmp_path, photo, mon
 def test_content_is_sniffed_before_any_reader(tmp_path):
     fake = tmp_path / "still.png"
     fake.write_text("this is not a picture")
-    with pytest.raises(InputError, match="does not hold a image"):
+    with pytest.raises(InputError, match="cannot read image .*its bytes are not a image"):
         files.content_sha256(fake, "image", where="still")
     fake_wav = tmp_path / "music.WAV"
     fake_wav.write_bytes(b"\x80\x04\x95" + b"\0" * 64)  # a pickle named .WAV
-    with pytest.raises(InputError, match="does not hold a audio file"):
+    with pytest.raises(InputError, match="cannot read audio file .*its bytes are not"):
         files.check_content(fake_wav, "audio", where="sound.music.file")
 
 

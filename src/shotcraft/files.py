@@ -141,7 +141,8 @@ def sniff(head: bytes, path: str | Path, kind: str, *, where: str) -> None:
     """Refuse bytes that are not what the kind's name promises (a pickle renamed .png, text named .wav)."""
     spec = KINDS[kind]
     if spec.magics and not any(head.startswith(magic) for magic in spec.magics):
-        raise InputError(f"{where}: {path} does not hold a {spec.name} (its first bytes are {head[:8]!r})", code="file-content")
+        raise InputError(f"{where}: cannot read {spec.name} {path}: its bytes are not a {spec.name} (they start {head[:8]!r})",
+                         code="file-content")  # fmt: skip
     if kind == "look" and b"\0" in head:
         raise InputError(f"{where}: {path} is binary, not a text .cube", code="file-content")
 

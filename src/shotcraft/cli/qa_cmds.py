@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.common import Format, command, console, echo_json, err_console, format_option
 from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, ShotcraftError
 
@@ -21,7 +21,7 @@ VERDICT_STYLE = {"pass": "green", "warn": "yellow", "reject": "red"}
          example="shotcraft qa clip_a.mp4 clip_b.mp4 --format json")
 def qa_command(
     inputs: list[Path] = typer.Argument(..., metavar="PLAN_OR_FILES...", help="A film.yaml (plan mode) or video files (file mode)."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
     report: Path | None = typer.Option(None, "--report", help="Also write report.html and report.json to this folder."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan mode: score without recording anything in the store."),
 ) -> None:
@@ -31,8 +31,6 @@ def qa_command(
 
     File mode exits 0 when every file passes or warns, 1 when any is rejected, 2 when any file is unreadable
     (one line per bad file on stderr; the others are still analysed)."""
-    if output_format not in ("text", "json"):
-        raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
     if report is not None:
         from shotcraft.outputs import check_output_folder
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from shotcraft import files
 from shotcraft.cli import app
 from shotcraft.cli.progress_view import ProgressMode, ProgressView
-from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.common import Format, command, console, echo_json, err_console, format_option
 from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
@@ -28,10 +28,6 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _check_format(output_format: str) -> None:
-    if output_format not in ("text", "json"):
-        raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
-
 
 @command(app, "render", summary="Render the takes whose inputs changed (incremental, resumable).", example="shotcraft render examples/neo-noir/film.yaml -j 2")
 def render_command(
@@ -42,7 +38,7 @@ def render_command(
     jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Worker processes (default: one per core, at most 4)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the jobs that would run; change nothing."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
@@ -50,7 +46,6 @@ def render_command(
     from shotcraft.render.engine import render_plan
     from shotcraft.render.executor import default_jobs, executor_for
 
-    _check_format(output_format)
     plan = load_plan(plan_path)
     runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     report = render_plan(
@@ -77,14 +72,13 @@ def takes_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN"),
     shot: str = typer.Option(None, "--shot", help="Only this shot."),
     check: bool = typer.Option(False, "--check", help="Also mark takes the plan has changed since they were rendered."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """List every take of PLAN's shots in plan order: state, source, seed, frames, QA verdict, pick."""
     from shotcraft.render.engine import stale_takes
     from shotcraft.render.reviews import review_cell, take_reviews
     from shotcraft.render.store import open_project
 
-    _check_format(output_format)
     plan = load_plan(plan_path)
     with files.read_only():  # a listing never creates, locks or changes anything
         project = open_project(plan, read_only=True)
