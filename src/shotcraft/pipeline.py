@@ -160,19 +160,23 @@ def _report(ctx: MakeContext) -> None:
     from shotcraft.qa.graded import grade_continuity
 
     result = ctx.state["qa"]
-    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
-    result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
-                                       conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
-    # the report's own data is its key: nothing scored, picked or closed differently -> the last report stands
-    # (paths inside the film's folder are made relative: a copied project keeps its report)
-    data = json.dumps(result.to_dict(), default=str, sort_keys=True).replace(str(ctx.plan.root), "<film>")
-    key = job_key({"step": "report", "data": data, "shotcraft": __version__})
+    # keyed before the expensive part: the QA data as scored, and the keys of the steps whose results close it
+    # (finish: grade and conformance; sound: loudness). Paths inside the film's folder are made relative.
+    state = _load_state(ctx.out_dir)
+    scored = json.dumps(result.to_dict(), default=str, sort_keys=True).replace(str(ctx.plan.root), "<film>")
+    key = job_key({"step": "report", "qa": scored, "finish": (state.get("finish") or {}).get("key"),
+                   "sound": (state.get("sound") or {}).get("key"), "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "report", key)
     _summary(ctx, "QA report and checklist", reused=entries is not None)
     if entries is None:
+        grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
+        result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
+                                           conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
         html, data = write_plan_report(result, ctx.out_dir / "qa")
         entries = [ManifestEntry("qa-report", ctx.manifest.relative(html)), ManifestEntry("qa-json", ctx.manifest.relative(data))]
-        _remember(ctx, "report", key, entries)
+        _remember(ctx, "report", key, entries, checks=result.checklist)
+    else:
+        result.checklist = _load_state(ctx.out_dir)["report"]["checks"] or result.checklist  # as closed last time
     for entry in entries:
         ctx.manifest.add(entry)
     ctx.manifest.checks["checklist"] = {item["item"]: item["status"] for item in result.checklist}
