@@ -86,7 +86,7 @@ def _film(root: Path, minutes: float) -> Path:
     import numpy as np
     import soundfile
 
-    folder = root / f"film-{minutes:g}min"
+    folder = root / f"film-{minutes:g}min-{len(list(root.iterdir()))}"
     folder.mkdir()
     t = np.arange(60 * 48_000) / 48_000
     music = 0.2 * np.sin(2 * np.pi * 220 * t) * (0.8 + 0.2 * np.sin(2 * np.pi * 0.5 * t))
