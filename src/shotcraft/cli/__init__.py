@@ -40,12 +40,14 @@ def _root(
 
 # Command modules, in the order of the data flow; each registers its commands on `app`.
 from shotcraft.cli import plan_cmds  # noqa: E402,F401
+from shotcraft.cli import new_cmds  # noqa: E402,F401
 from shotcraft.cli import lint_cmds  # noqa: E402,F401
 from shotcraft.cli import prompt_cmds  # noqa: E402,F401
 from shotcraft.cli import render_cmds  # noqa: E402,F401
 from shotcraft.cli import qa_cmds  # noqa: E402,F401
 from shotcraft.cli import finish_cmds  # noqa: E402,F401
 from shotcraft.cli import sound_cmds  # noqa: E402,F401
+from shotcraft.cli import studio_cmds  # noqa: E402,F401
 
 app.info.epilog = "Examples:\n\n" + "\n\n".join(f"  {doc.example}" for doc in COMMANDS)
 

@@ -74,14 +74,26 @@ def _print_estimate(plan) -> None:
         err_console.print(f"{plan.file}:{line}:{column}: warning: {warning}", markup=False, style="yellow")
 
 
-@command(app, "rules", summary="List the lint rules, or show one rule's documentation.", example="shotcraft rules SC107")
+@command(app, "rules", summary="List the lint rules, or show one rule's (or QA/SND code's) documentation.", example="shotcraft rules QA112")
 def rules_command(
-    code: str | None = typer.Argument(None, metavar="[CODE]", help="A rule code (SC107), a prefix (SC1) or a rule name."),
+    code: str | None = typer.Argument(None, metavar="[CODE]", help="A rule code (SC107), a prefix (SC1), a rule name, or a QA/SND code (QA112)."),
     output: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", help="text or json."),
 ) -> None:
     """Without CODE, list every rule; with a full code or name, print its documentation page."""
     from shotcraft.lint import RULES
     from shotcraft.lint.report import rule_page, rule_summary
+
+    if code is not None and code.strip().upper().startswith(("QA", "SND")):
+        from shotcraft.qa.codes import BY_CODE, page
+
+        doc = BY_CODE.get(code.strip().upper())
+        if doc is None:
+            raise InputError(f"no QA or sound code {code!r} (see docs/qa/README.md)")
+        if output == OutputFormat.JSON:
+            echo_json([{"code": doc.code, "name": doc.name, "family": doc.family, "doc": page(doc)}])
+        else:
+            console.print(page(doc), markup=False)
+        return
 
     rules = list(RULES.values())
     if code is not None:

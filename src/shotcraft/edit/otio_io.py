@@ -61,8 +61,11 @@ def reel_name(shot_id: str, take: str) -> str:
 # --- export ------------------------------------------------------------------------------------------
 
 
-def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.schema.Timeline:
-    """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write)."""
+def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, markers: dict[tuple[str, str], list[Any]] | None = None) -> otio.schema.Timeline:
+    """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write).
+
+    ``markers``: (shot, take) -> the reviewers' frame-pinned notes (shotcraft.render.reviews.Note), as clip markers.
+    """
     rate = timeline.rate
     result = otio.schema.Timeline(name=timeline.title, global_start_time=_rt(0, rate))
     result.metadata[NAMESPACE] = {
@@ -113,12 +116,22 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.sche
         if event.source_rate is not None and event.source_rate != timeline.rate:
             clip.metadata[NAMESPACE]["source_rate"] = format_rate(event.source_rate)
         clip.metadata["cmx_3600"] = {"reel": reel_name(event.shot_id, event.take)}
+        for note in (markers or {}).get((event.shot_id, event.take), ()):
+            clip.markers.append(_note_marker(note, rate))
         track.append(clip)
     result.tracks.append(track)
     return result
 
 
-def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None) -> Path:
+def _note_marker(note: Any, rate: Fraction) -> otio.schema.Marker:
+    """A review note as a one-frame marker in the take's own frames (the clip's media time)."""
+    marker = otio.schema.Marker(name=note.text.splitlines()[0][:80], marked_range=otio.opentime.TimeRange(_rt(note.frame, rate), _rt(1, rate)),
+                                color=otio.schema.MarkerColor.RED)  # fmt: skip
+    marker.metadata[NAMESPACE] = {"note": note.text, "frame": note.frame, "x": note.x, "y": note.y, "reviewer": note.reviewer}
+    return marker
+
+
+def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None, *, markers: dict[tuple[str, str], list[Any]] | None = None) -> Path:
     """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically."""
     path = Path(path)
     if kind is None:
@@ -129,7 +142,7 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
         raise InputError(f"{path}: unknown interchange format {kind!r} (expected one of {', '.join(FORMATS)})")
     adapter = FORMATS[kind][1]
     # EDL and the XML dialects have no dip to black: they get a dissolve of the same length
-    document = to_otio(timeline, dips_as_dissolves=kind != "otio")
+    document = to_otio(timeline, dips_as_dissolves=kind != "otio", markers=markers if kind == "otio" else None)
     options: dict[str, Any] = {"rate": float(timeline.rate)} if kind == "edl" else {}
     with atomic_path(path) as temp:
         try:
@@ -149,10 +162,10 @@ def _fix_fcpxml_frame_duration(path: Path, rate: Fraction) -> None:
         path.write_text(text.replace('frameDuration=""', f'frameDuration="{rate.denominator}/{rate.numerator}s"'), encoding="utf-8")
 
 
-def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str) -> dict[str, Path]:
+def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, markers: dict[tuple[str, str], list[Any]] | None = None) -> dict[str, Path]:
     """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side; returns kind -> path."""
     out_dir = Path(out_dir)
-    return {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind) for kind, (suffix, _) in FORMATS.items()}
+    return {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, markers=markers) for kind, (suffix, _) in FORMATS.items()}
 
 
 # --- conform -------------------------------------------------------------------------------------------

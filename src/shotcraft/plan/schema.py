@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from shotcraft.plan import presets
+from shotcraft.plan import presets, spelling
 from shotcraft.plan.presets import Role, ShotType
 from shotcraft.timebase import format_rate, parse_rate
 
@@ -155,6 +155,18 @@ class Character(Model):
     wardrobe: list[Text] = Field(default_factory=list)
     references: list[Path] = Field(default_factory=list, description="reference images (IP-Adapter)")
     seed: int | None = Field(None, ge=0, lt=2**32)
+    aliases: list[Text] = Field(default_factory=list, description="other names the shot text uses: 'the stranger'")
+
+
+class Prop(Model):
+    """A prop or product sheet: locked like a character, compiled verbatim into every shot that lists it."""
+
+    id: Id
+    name: Text | None = None
+    kind: Literal["object", "product", "vehicle"] = "object"
+    descriptors: dict[str, Text] = Field(default_factory=dict, description="locked: material, colour, shape, label ...")
+    aliases: list[Text] = Field(default_factory=list, description="other names the shot text uses: 'the bottle'")
+    references: list[Path] = Field(default_factory=list, description="reference images")
 
 
 class Location(Model):
@@ -163,6 +175,7 @@ class Location(Model):
     geography: Text | None = Field(None, description="what is where: 'car on the left, door on the right'")
     time_of_day: Text | None = None
     weather: Text | None = None
+    lighting: Lighting | None = Field(None, description="this place's light; fields set here override the charter's")
 
 
 # --- charters ---------------------------------------------------------------------
@@ -416,7 +429,7 @@ def _camera_shorthand(value: object) -> object:
 
 
 class Camera(Model):
-    move: CameraMove = CameraMove.STATIC
+    move: Annotated[CameraMove, BeforeValidator(spelling.camera_move)] = CameraMove.STATIC
     justification: Text | None = Field(None, description="why a demonstrative move is earned")
 
 
@@ -433,7 +446,7 @@ Placement = Literal["left", "center-left", "center", "center-right", "right"]
 class EndFrame(Model):
     """A last frame for first-last-frame interpolation."""
 
-    type: ShotType | None = None
+    type: Annotated[ShotType | None, BeforeValidator(spelling.shot_type)] = None
     subject: Text | None = None
     still: Path | None = None
     blocking: dict[Id, Placement] = Field(default_factory=dict)
@@ -490,10 +503,20 @@ class CharacterOverride(Model):
     reason: Text | None = None
 
 
+FramingPart = Literal["face", "hair", "age", "build", "hands", "feet", "legs", "wardrobe", "other", "geography"]
+
+
+class Framing(Model):
+    """Per-shot change to the framing table (src/shotcraft/prompts/framing.yaml): what this shot shows."""
+
+    show: list[FramingPart] = Field(default_factory=list, description="parts shown although the shot type hides them")
+    hide: list[FramingPart] = Field(default_factory=list, description="parts hidden although the shot type shows them")
+
+
 class Shot(Model):
     id: Id
-    role: Role | None = None
-    type: ShotType
+    role: Annotated[Role | None, BeforeValidator(spelling.role)] = None
+    type: Annotated[ShotType, BeforeValidator(spelling.shot_type)]
     brief: Brief = Brief()
     action: Text | None = Field(None, description="what happens during the clip")
     characters: list[Id] = Field(default_factory=list)
@@ -519,6 +542,9 @@ class Shot(Model):
     qa: QASettings = QASettings()
     lint_ignore: list[Annotated[str, Field(pattern=r"^SC\d{3}$")]] = Field(default_factory=list)
     notes: Text | None = None
+    props: list[Id] = Field(default_factory=list, description="prop and product ids seen in this shot")
+    lighting: Lighting | None = Field(None, description="an intended light change; fields set here override location and charter")
+    framing: Framing | None = Field(None, description="what this shot shows, overriding the framing table")
 
 
 class Film(Model):
@@ -526,6 +552,7 @@ class Film(Model):
     production: Production
     intention: Intention = Intention()
     characters: list[Character] = Field(default_factory=list)
+    props: list[Prop] = Field(default_factory=list)
     locations: list[Location] = Field(default_factory=list)
     charters: Charters = Charters()
     sound: Sound = Sound()
@@ -546,6 +573,12 @@ class Film(Model):
             if character.id == character_id:
                 return character
         raise KeyError(character_id)
+
+    def prop(self, prop_id: str) -> Prop:
+        for prop in self.props:
+            if prop.id == prop_id:
+                return prop
+        raise KeyError(prop_id)
 
     def location(self, location_id: str) -> Location:
         for location in self.locations:
