@@ -7,7 +7,7 @@ failure reproduces from its number), goes through `shotcraft check` and
 `shotcraft show` in-process (Typer's runner), and counts as a failure on a traceback,
 an "internal error", an exception escaping the CLI or an exit code other than
 0/1/2 (check) or 0/2 (show). Failing plans are written to bench/results/fuzz_failures/.
-Prints and writes bench/results/fuzz_run.json.
+Prints and writes bench/results/fuzz_run_<start>.json (runs over disjoint ranges can go in parallel).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def main() -> int:
         "first_failures": failures[:20],
     }
     results.mkdir(parents=True, exist_ok=True)
-    (results / "fuzz_run.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (results / f"fuzz_run_{args.start}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "first_failures"}, indent=2))
     return 1 if failures else 0
 
