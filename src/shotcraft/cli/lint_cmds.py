@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json
+from shotcraft.cli.common import command, console, echo_json, err_console
 from shotcraft.errors import InputError
 from shotcraft.plan import load_plan
 
@@ -56,8 +56,22 @@ def check_command(
             if finding.fix and not no_fixes:
                 console.print(f"    {finding.severity}, fix: {finding.fix}", markup=False, style="dim")
         console.print(summary_line(findings, plan.file, shots=len(plan.film.shots)), markup=False)
+    if output == OutputFormat.TEXT:
+        _print_estimate(plan)
     if has_errors(findings):
         raise typer.Exit(1)
+
+
+def _print_estimate(plan) -> None:
+    """The render's size (frames, store, memory) and a warning per threshold crossed, on stderr:
+    stdout stays one finding per line for the tools that parse it."""
+    from shotcraft.plan.estimate import estimate_render
+
+    estimate = estimate_render(plan)
+    err_console.print(estimate.line(), markup=False, style="dim")
+    line, column = plan.locate(("production", "format", "resolution"))
+    for warning in estimate.warnings():
+        err_console.print(f"{plan.file}:{line}:{column}: warning: {warning}", markup=False, style="yellow")
 
 
 @command(app, "rules", summary="List the lint rules, or show one rule's (or QA/SND code's) documentation.", example="shotcraft rules QA112")

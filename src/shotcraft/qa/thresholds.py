@@ -14,6 +14,7 @@ Units are those of the measurement, on the analysis proxy (the clip scaled to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -97,9 +98,13 @@ def resolve_thresholds(*overrides: Mapping[str, float] | None, where: str = "qa.
                 hint = f" (known for {key.split('.')[0]}: {', '.join(close)})" if close else ""
                 raise InputError(f"{where}: unknown QA threshold {key!r}{hint}")
             try:
-                values[key] = float(value)
+                number = float(value)
             except (TypeError, ValueError):
                 raise InputError(f"{where}.{key}: expected a number, found {value!r}") from None
+            if not math.isfinite(number) or number < 0:
+                # a NaN compares false with everything and would silently disable the check
+                raise InputError(f"{where}.{key}: expected a finite number >= 0, found {value!r}")
+            values[key] = number
     return values
 
 
