@@ -31,14 +31,14 @@ class StudioService:
         self.plan_path = Path(plan_path)
         self.reviewer = reviewer
         self._plan: LoadedPlan = load_plan(self.plan_path)
-        self._plan_mtime = self._mtime()
+        self._plan_mtime = self.plan_mtime()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._objects: Any = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
-    def _mtime(self) -> int:
+    def plan_mtime(self) -> int:
         try:
             return self.plan_path.stat().st_mtime_ns
         except OSError:
@@ -46,7 +46,7 @@ class StudioService:
 
     @property
     def plan(self) -> LoadedPlan:
-        mtime = self._mtime()
+        mtime = self.plan_mtime()
         if mtime != self._plan_mtime:
             with self._lock:
                 try:
@@ -80,7 +80,7 @@ class StudioService:
     def ledger_path(self) -> Path:
         return self.project.ledger.path
 
-    def _shot(self, shot_id: str) -> Any:
+    def shot(self, shot_id: str) -> Any:
         for shot in self.plan.film.shots:
             if shot.id == shot_id:
                 return shot
@@ -96,7 +96,7 @@ class StudioService:
         raise NotFound("no such take")
 
     def _take(self, shot_id: str, label: str) -> TakeRecord:
-        self._shot(shot_id)
+        self.shot(shot_id)
         record = self.project.take(shot_id, label)
         if record is None or not record.done:
             raise InputError(f"shot {shot_id}: no done take {label!r}")
@@ -148,7 +148,7 @@ class StudioService:
         }
 
     def shot_detail(self, shot_id: str) -> dict[str, Any]:
-        shot = self._shot(shot_id)
+        shot = self.shot(shot_id)
         project, reviews = self.project, self.reviews
         takes = project.takes(shot_id)
         done = {t.label: t.key for t in takes if t.done}
@@ -168,7 +168,6 @@ class StudioService:
             "review": review.to_dict(),
             "user_pick": user_pick,
             "context": self.context(shot_id),
-            "sound": True,
         }
 
     def context(self, shot_id: str) -> dict[str, Any]:
@@ -191,7 +190,7 @@ class StudioService:
     # --- deciding -------------------------------------------------------------------------------------
 
     def pick(self, shot_id: str, label: str | None) -> None:
-        self._shot(shot_id)
+        self.shot(shot_id)
         if label is None:
             self.project.clear_pick(shot_id)
         else:
