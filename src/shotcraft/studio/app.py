@@ -79,6 +79,10 @@ def create_app(service: StudioService, *, token: str, port: int, extra_hosts: tu
     def shot(shot_id: str) -> dict[str, Any]:
         return service.shot_detail(shot_id)
 
+    @app.get("/api/shots/{shot_id}/context")
+    def context(shot_id: str) -> dict[str, Any]:
+        return service.context(shot_id)
+
     @app.get("/frames/{take_id}/{index}")
     def frame(take_id: str, index: int) -> Response:
         take = service.take_by_id(take_id)

@@ -167,25 +167,31 @@ class StudioService:
             "notes": [n.to_dict() for n in reviews.notes(shot_id, {(shot_id, k): v for k, v in done.items()})],
             "review": review.to_dict(),
             "user_pick": user_pick,
-            "context": self.context(shot_id),
         }
 
     def context(self, shot_id: str) -> dict[str, Any]:
-        """The previous and next shots' picked takes, as the cut will show them around this one."""
-        film = self.plan.film
-        ids = [s.id for s in film.shots]
-        index = ids.index(shot_id)
+        """The shot between its neighbours as the cut shows them: picked takes, trimmed as the edit trims them."""
+        from shotcraft.edit.build import build_timeline  # the studio sits above the edit: it asks it, never redoes it
 
-        def around(step: int) -> dict[str, Any] | None:
-            k = index + step
-            while 0 <= k < len(ids):
-                picked = self.project.picked_take(ids[k])
-                if picked is not None:
-                    return {"shot": ids[k], "take": picked.label, "id": picked.key, "frames": picked.frames}
-                k += step
-            return None
+        self.shot(shot_id)
+        plan, project = self.plan, self.project
+        try:
+            events = build_timeline(plan, project).events
+        except ShotcraftError as exc:
+            raise InputError(f"shot {shot_id}: no cut to show it in yet ({exc})") from None
+        index = next((k for k, e in enumerate(events) if e.shot_id == shot_id), None)
+        if index is None:
+            raise InputError(f"shot {shot_id}: not in the cut yet (no done take)")
 
-        return {"previous": around(-1), "next": around(1)}
+        def part(event: Any) -> dict[str, Any]:
+            take = project.take(event.shot_id, event.take)
+            return {"shot": event.shot_id, "take": event.take, "id": take.key if take else None, "start": event.source_in, "frames": event.duration}
+
+        return {
+            "previous": part(events[index - 1]) if index > 0 else None,
+            "current": part(events[index]),
+            "next": part(events[index + 1]) if index + 1 < len(events) else None,
+        }
 
     # --- deciding -------------------------------------------------------------------------------------
 
