@@ -79,14 +79,9 @@ def new_command(
     validated and linted, and you accept it shot by shot.
     """
     from shotcraft.plan.draft import Beats, draft_plan
-    from shotcraft.plan.scaffold import write_schema_beside
+    from shotcraft.plan.scaffold import film_target, write_schema_beside
 
-    target = folder / "film.yaml"
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: exists and is not a folder")
-    if target.exists() and not force:
-        raise InputError(f"{target}: already exists (use --force to overwrite)")
-    folder.mkdir(parents=True, exist_ok=True)
+    target = film_target(folder, force=force)
     answers = _load_answers(folder, answers_path)
     if kind is not None:
         if kind not in ("film", "music-video", "ad"):

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
 
@@ -102,9 +103,9 @@ def takes_command(
         table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, escape(review_cell(review)), r.key[:12])
     console.print(table)
     if not records:
-        console.print(f"no takes yet: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled("no takes yet: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
-        console.print(f"{len(stale)} take(s) changed in the plan since rendered: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
 
 
 def _take_dict(r) -> dict:

@@ -27,6 +27,7 @@ import opentimelineio as otio
 
 from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_timeline, override_path
 from shotcraft.edit.timeline import Timeline, TransitionType
+from shotcraft.edit.validate import check_timeline_file, check_track, foreign_media
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path, write_json
 from shotcraft.plan.loader import LoadedPlan
@@ -227,8 +228,7 @@ def _identify(clip: otio.schema.Clip, plan_ids: set[str], known_paths: dict[Path
 
 def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
     """Read an edited timeline: .otio, or an EDL / FCP XML / FCPXML (clips matched by name and media then)."""
-    if not path.is_file():
-        raise InputError(f"{path}: edited timeline not found")
+    check_timeline_file(path)  # before OTIO's reader: no special files, no stack-overflowing nesting
     options: dict[str, Any] = {"rate": float(rate)} if path.suffix.lower() == ".edl" else {}
     try:
         document = otio.adapters.read_from_file(str(path), **options)
@@ -238,6 +238,7 @@ def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
         raise InputError(f"{path}: expected an OTIO Timeline, found {type(document).__name__}")
     if not document.video_tracks():
         raise InputError(f"{path}: the timeline has no video track")
+    check_track(document.video_tracks()[0], path)
     return document
 
 
@@ -270,7 +271,7 @@ def conform(plan: LoadedPlan, project: ProjectLike, edited_otio_path: str | Path
         elif not isinstance(item, otio.schema.Clip):
             foreign.append(ForeignClip(position, item.name or type(item).__name__, None, _frames(item.duration(), rate), "nested or unsupported item"))
         else:
-            kept = _take_clip(item, position, path, rate, plan_ids, known_paths, pending if follows_take else None, events, foreign, missing, notes)
+            kept = _take_clip(item, position, path, rate, plan_ids, known_paths, pending if follows_take else None, events, foreign, missing, notes, project)
             if pending is not None and not follows_take and kept:
                 notes.append(f"the transition at item {position - 1} comes from a clip that is not a take; it became a cut")
         pending = None
@@ -309,6 +310,7 @@ def _take_clip(
     foreign: list[ForeignClip],
     missing: list[str],
     notes: list[str],
+    project: ProjectLike | None = None,
 ) -> bool:
     """Match one clip to a take and append its event; False when it is reported instead."""
     try:
@@ -330,6 +332,9 @@ def _take_clip(
         return False
     if shot_id not in plan_ids:
         foreign.append(ForeignClip(position, item.name, str(media), frames, f"shot {shot_id} is not in the plan"))
+        return False
+    if project is not None and (problem := foreign_media(media, shot_id, label, project, known_paths)) is not None:
+        missing.append(f"clip '{item.name}': {problem}")  # only the film's own takes are media
         return False
     if any(event.shot_id == shot_id for event in events):
         notes.append(f"shot {shot_id} is used twice; its second use (item {position}) was left out")
