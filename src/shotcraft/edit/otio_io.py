@@ -15,10 +15,11 @@ uses afterwards. Nothing is written when anything is wrong.
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import opentimelineio as otio
 
 from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_timeline, override_path
+from shotcraft.edit.nle_formats import finish_edl, finish_fcpxml
 from shotcraft.edit.timeline import Timeline, TransitionType
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path, write_json
@@ -53,15 +55,52 @@ def _frames(time: otio.opentime.RationalTime, rate: Fraction) -> int:
 
 
 def reel_name(shot_id: str, take: str) -> str:
-    """An 8-character EDL reel: the shot id's letters and digits plus the take label."""
+    """An 8-character EDL reel when no media folder names them (see :func:`shotcraft.edit.media.reel_names`)."""
     return (re.sub(r"[^A-Za-z0-9]", "", shot_id).upper()[:7] + take.upper())[:8]
+
+
+@dataclass(frozen=True)
+class SoundFile:
+    """An audio file laid under the whole cut (the mix, a stem), from the timeline's first frame."""
+
+    name: str  # "mix", "dialogue", ...
+    path: Path
+    frames: int  # its length in film frames
+    reel: str = "AX"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the hand-off timelines point at: the media folder's takes, the sound, per-shot metadata.
+
+    ``base`` is the folder the timeline file lives in: media and sound are referenced relative to it
+    (``media/s03_B.mov``), so the output folder can move. ``absolute`` writes file URLs instead (the
+    .otioz bundle adapter collects files from absolute paths and rewrites them itself).
+    ``clip_metadata`` (shot id -> dict) is merged into each clip's metadata: ``{"cdl": {"asc_sop": ...,
+    "asc_sat": ...}}`` there becomes the EDL's ``*ASC_SOP`` / ``*ASC_SAT`` comments.
+    """
+
+    base: Path
+    media: dict[tuple[str, str], Any] = field(default_factory=dict)  # (shot, take) -> shotcraft.edit.media.MediaFile
+    sound: tuple[SoundFile, ...] = ()
+    clip_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    absolute: bool = False
+
+    def url(self, path: Path) -> str:
+        if self.absolute:
+            return Path(path).resolve().as_uri()
+        return Path(os.path.relpath(Path(path).resolve(), Path(self.base).resolve())).as_posix()
 
 
 # --- export ------------------------------------------------------------------------------------------
 
 
-def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.schema.Timeline:
-    """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write)."""
+def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, sources: Sources | None = None) -> otio.schema.Timeline:
+    """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write).
+
+    Without ``sources`` clips point at the takes in the store by absolute URL; with them, at the media
+    folder by relative path, and the sound files follow as audio tracks.
+    """
     rate = timeline.rate
     result = otio.schema.Timeline(name=timeline.title, global_start_time=_rt(0, rate))
     result.metadata[NAMESPACE] = {
@@ -89,8 +128,9 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.sche
                 )
                 transition.metadata[NAMESPACE] = {"type": event.transition, "frames": event.transition_frames}
                 track.append(transition)
+        media = sources.media.get((event.shot_id, event.take)) if sources is not None else None
         reference = otio.schema.ExternalReference(
-            target_url=Path(event.clip_path).resolve().as_uri(),
+            target_url=sources.url(media.path) if media is not None else Path(event.clip_path).resolve().as_uri(),
             available_range=otio.opentime.TimeRange(_rt(0, rate), _rt(event.take_frames, rate)),
         )
         reference.name = f"{event.shot_id}_{event.take}"
@@ -111,14 +151,40 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.sche
             clip.metadata[NAMESPACE]["fade_in_frames"] = event.transition_frames
         if event.source_rate is not None and event.source_rate != timeline.rate:
             clip.metadata[NAMESPACE]["source_rate"] = format_rate(event.source_rate)
-        clip.metadata["cmx_3600"] = {"reel": reel_name(event.shot_id, event.take)}
+        clip.metadata["cmx_3600"] = {"reel": media.reel if media is not None else reel_name(event.shot_id, event.take)}
+        if sources is not None:
+            clip.metadata.update(sources.clip_metadata.get(event.shot_id, {}))
         track.append(clip)
     result.tracks.append(track)
+    for number, sound in enumerate(sources.sound if sources is not None else (), start=1):
+        result.tracks.append(_sound_track(sound, number, timeline, sources))  # type: ignore[arg-type]
     return result
 
 
-def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None) -> Path:
-    """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically."""
+def _sound_track(sound: SoundFile, number: int, timeline: Timeline, sources: Sources) -> otio.schema.Track:
+    """One audio track holding one sound file from frame 0 for the cut's length (or the file's, if shorter)."""
+    rate = timeline.rate
+    reference = otio.schema.ExternalReference(
+        target_url=sources.url(sound.path), available_range=otio.opentime.TimeRange(_rt(0, rate), _rt(sound.frames, rate))
+    )
+    reference.name = sound.path.stem
+    clip = otio.schema.Clip(
+        name=sound.path.name, media_reference=reference,
+        source_range=otio.opentime.TimeRange(_rt(0, rate), _rt(min(sound.frames, timeline.duration), rate)),
+    )  # fmt: skip
+    clip.metadata[NAMESPACE] = {"sound": sound.name}
+    clip.metadata["cmx_3600"] = {"reel": sound.reel}
+    track = otio.schema.Track(name=f"A{number} {sound.name}", kind=otio.schema.TrackKind.Audio)
+    track.append(clip)
+    return track
+
+
+def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None, *, sources: Sources | None = None) -> Path:
+    """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically.
+
+    ``sources``: reference the media folder and lay the sound (see :class:`Sources`); its ``base``
+    should be ``path``'s folder.
+    """
     path = Path(path)
     if kind is None:
         kind = next((k for k, (suffix, _) in FORMATS.items() if suffix == path.suffix.lower()), None)
@@ -128,7 +194,13 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
         raise InputError(f"{path}: unknown interchange format {kind!r} (expected one of {', '.join(FORMATS)})")
     adapter = FORMATS[kind][1]
     # EDL and the XML dialects have no dip to black: they get a dissolve of the same length
-    document = to_otio(timeline, dips_as_dissolves=kind != "otio")
+    document = to_otio(timeline, dips_as_dissolves=kind != "otio", sources=sources)
+    sound = [t for t in document.tracks if t.kind == otio.schema.TrackKind.Audio]
+    if kind == "edl":
+        # the EDL writer writes the video track only (and refuses more than two audio tracks):
+        # the sound goes in as AA events afterwards (nle_formats.finish_edl)
+        for track in sound:
+            document.tracks.remove(track)
     options: dict[str, Any] = {"rate": float(timeline.rate)} if kind == "edl" else {}
     with atomic_path(path) as temp:
         try:
@@ -137,21 +209,32 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
             hint = " (EDL timecode needs a SMPTE rate: 24, 25, 30, 24000/1001 ...)" if kind == "edl" and "rate" in str(exc) else ""
             raise InputError(f"{path}: the {kind} adapter could not write this cut ({exc}){hint}") from None
         if kind == "fcpxml":
-            _fix_fcpxml_frame_duration(temp, timeline.rate)
+            finish_fcpxml(temp, timeline, to_otio(timeline, dips_as_dissolves=True, sources=sources))
+        elif kind == "edl":
+            finish_edl(temp, timeline, sources.sound if sources is not None else ())
     return path
 
 
-def _fix_fcpxml_frame_duration(path: Path, rate: Fraction) -> None:
-    """The FCPXML adapter leaves ``frameDuration`` empty for rates outside its table (23.976 given exactly)."""
-    text = path.read_text(encoding="utf-8")
-    if 'frameDuration=""' in text:
-        path.write_text(text.replace('frameDuration=""', f'frameDuration="{rate.denominator}/{rate.numerator}s"'), encoding="utf-8")
+def write_bundle(timeline: Timeline, path: str | Path, sources: Sources) -> Path:
+    """The cut as an ``.otioz``: OTIO's bundle adapter zips the .otio with every media and sound file it uses."""
+    path = Path(path)
+    document = to_otio(timeline, sources=replace(sources, absolute=True))
+    with atomic_path(path) as temp:
+        temp.unlink()  # the bundle adapter refuses to overwrite a file
+        try:
+            otio.adapters.write_to_file(document, str(temp), adapter_name="otioz")
+        except (otio.exceptions.OTIOError, ValueError, OSError) as exc:
+            raise InputError(f"{path}: the otioz adapter could not bundle this cut ({exc})") from None
+    return path
 
 
-def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str) -> dict[str, Path]:
-    """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side; returns kind -> path."""
+def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None) -> dict[str, Path]:
+    """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side (and .otioz with ``sources``); kind -> path."""
     out_dir = Path(out_dir)
-    return {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind) for kind, (suffix, _) in FORMATS.items()}
+    written = {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, sources=sources) for kind, (suffix, _) in FORMATS.items()}
+    if sources is not None and sources.media:
+        written["otioz"] = write_bundle(timeline, out_dir / f"{stem}.otioz", sources)
+    return written
 
 
 # --- conform -------------------------------------------------------------------------------------------
