@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field, replace
@@ -225,7 +226,23 @@ def write_bundle(timeline: Timeline, path: str | Path, sources: Sources) -> Path
             otio.adapters.write_to_file(document, str(temp), adapter_name="otioz")
         except (otio.exceptions.OTIOError, ValueError, OSError) as exc:
             raise InputError(f"{path}: the otioz adapter could not bundle this cut ({exc})") from None
+        _fixed_zip_times(temp)
     return path
+
+
+def _fixed_zip_times(path: Path) -> None:
+    """Rewrite a zip with every entry dated 1980-01-01: the bundle adapter stamps the clock and file mtimes,
+    so the same cut would otherwise give a different .otioz on every run."""
+    import zipfile
+
+    rewritten = path.with_name(path.name + ".fixed")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = entry.compress_type, 0o644 << 16
+            with source.open(entry) as data, target.open(info, "w") as sink:
+                shutil.copyfileobj(data, sink, 1 << 20)
+    os.replace(rewritten, path)
 
 
 def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None) -> dict[str, Path]:
