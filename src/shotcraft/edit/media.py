@@ -83,7 +83,7 @@ def reel_names(sources: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         width += 1
     numbered: dict[tuple[str, str], str] = {}
     for position, (shot_id, take) in enumerate(unique):
-        tail = _base36(position, width) + _letters(take)[:1]
+        tail = _base36(position, width) + (_letters(take)[:1] or "0")  # fixed width: the number's place is fixed
         numbered[(shot_id, take)] = _letters(shot_id)[: 8 - len(tail)] + tail
     return numbered
 
