@@ -28,6 +28,7 @@ from typing import Any
 import opentimelineio as otio
 
 from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_timeline, override_path
+from shotcraft.edit.media import media_name
 from shotcraft.edit.nle_formats import finish_edl, finish_fcpxml
 from shotcraft.edit.timeline import Timeline, TransitionType
 from shotcraft.errors import InputError
@@ -321,6 +322,9 @@ def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
         document = otio.adapters.read_from_file(str(path), **options)
     except Exception as exc:  # noqa: BLE001 - adapters raise many kinds; all mean "not a timeline we can read"
         raise InputError(f"{path}: not a readable timeline ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    timelines = [item for item in document if isinstance(item, otio.schema.Timeline)] if isinstance(document, otio.schema.SerializableCollection) else []
+    if len(timelines) == 1:  # FCPXML: a library/event holding one project
+        document = timelines[0]
     if not isinstance(document, otio.schema.Timeline):
         raise InputError(f"{path}: expected an OTIO Timeline, found {type(document).__name__}")
     if not document.video_tracks():
@@ -412,7 +416,10 @@ def _take_clip(
         foreign.append(ForeignClip(position, item.name, str(media) if media else None, frames, "not a shotcraft take"))
         return False
     shot_id, label = identity
-    if media is None or not media.is_file():
+    # a clip on the hand-off media folder's copy of a take (media/s03_B.mov) stands for the take in the store,
+    # wherever the edited timeline was saved: the take itself is checked against the store below
+    handoff_copy = media is not None and media.name == media_name(shot_id, label)
+    if (media is None or not media.is_file()) and not handoff_copy:
         missing.append(f"clip '{item.name}' (shot {shot_id}) points at missing media {media or '(no media reference)'}")
         return False
     if shot_id not in plan_ids:
