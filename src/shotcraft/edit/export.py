@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from shotcraft.edit.build import ProjectLike, build_timeline
 from shotcraft.edit.media import conform_media, timeline_reels
@@ -56,10 +57,14 @@ def export_cut(
     transform: FrameTransform | None = None,
     timeline: Timeline | None = None,
     sound: list[tuple[str, Path]] | None = None,
+    clip_metadata: dict[str, dict[str, Any]] | None = None,
 ) -> CutExport:
     """Build the cut (a conformed edit included; or use ``timeline``) and write every hand-off file into ``out_dir``.
 
     ``sound``: (name, wav) pairs, the mix named "mix" first; laid in every timeline, the mix muxed into the rough cut.
+    ``clip_metadata``: shot id -> metadata merged into that shot's clips, e.g. the grade's
+    ``{"cdl": {"asc_sop": {"slope": [...], "offset": [...], "power": [...]}, "asc_sat": 1.0}}``, which the EDL
+    writes as ``*ASC_SOP`` / ``*ASC_SAT`` comments and the .otio keeps.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -73,7 +78,8 @@ def export_cut(
     names = tuple(name for name, _ in sound)
     reels = timeline_reels(timeline, names)
     media = conform_media(timeline, out_dir, plan.film.delivery.editing_media, reels=reels)
-    sources = Sources(base=out_dir, media=media, sound=sound_files(timeline, sound, {n: reels[(n, "")] for n in names}))
+    sources = Sources(base=out_dir, media=media, sound=sound_files(timeline, sound, {n: reels[(n, "")] for n in names}),
+                      clip_metadata=dict(clip_metadata or {}))  # fmt: skip
     interchange = export_interchange(timeline, out_dir, stem, sources=sources)
     rough_cut = write_rough_cut(timeline, out_dir / f"{stem}-rough-cut.mp4", transform, audio=sound[0][1] if sound else None)
     return CutExport(timeline, rough_cut, interchange, tuple(m.path for m in media.values()))
