@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field, replace
@@ -232,18 +231,29 @@ def write_bundle(timeline: Timeline, path: str | Path, sources: Sources) -> Path
 
 
 def _fixed_zip_times(path: Path) -> None:
-    """Rewrite a zip with every entry dated 1980-01-01: the bundle adapter stamps the clock and file mtimes,
-    so the same cut would otherwise give a different .otioz on every run."""
+    """Date every entry of a zip 1980-01-01 00:00, in place: the bundle adapter stamps the clock and the
+    media files' mtimes, so the same cut would otherwise give a different .otioz on every run. Only the
+    four time/date bytes of each local and central header change (no copy of the bundled media)."""
+    import struct
     import zipfile
 
-    rewritten = path.with_name(path.name + ".fixed")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type, info.external_attr = entry.compress_type, 0o644 << 16
-            with source.open(entry) as data, target.open(info, "w") as sink:
-                shutil.copyfileobj(data, sink, 1 << 20)
-    os.replace(rewritten, path)
+    fixed = struct.pack("<HH", 0, (0 << 9) | (1 << 5) | 1)  # DOS time 00:00:00, date 1980-01-01
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+        central = archive.start_dir  # type: ignore[attr-defined]
+    with open(path, "r+b") as handle:
+        for entry in entries:
+            handle.seek(entry.header_offset + 10)  # local file header: signature, version, flags, method, time, date
+            handle.write(fixed)
+        handle.seek(central)
+        for _ in entries:
+            header = handle.read(46)
+            if header[:4] != b"PK\x01\x02":
+                raise InputError(f"{path}: unexpected zip layout from the bundle adapter")
+            names = sum(struct.unpack("<HHH", header[28:34]))
+            handle.seek(-46 + 12, os.SEEK_CUR)
+            handle.write(fixed)
+            handle.seek(46 - 16 + names, os.SEEK_CUR)
 
 
 def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None) -> dict[str, Path]:
