@@ -20,6 +20,7 @@ from shotcraft.edit.render import FrameTransform, write_rough_cut
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.render.reviews import review_markers
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,6 @@ def export_cut(
     media = conform_media(timeline, out_dir, plan.film.delivery.editing_media, reels=reels)
     sources = Sources(base=out_dir, media=media, sound=sound_files(timeline, sound, {n: reels[(n, "")] for n in names}),
                       clip_metadata=dict(clip_metadata or {}))  # fmt: skip
-    interchange = export_interchange(timeline, out_dir, stem, sources=sources)
+    interchange = export_interchange(timeline, out_dir, stem, sources=sources, markers=review_markers(project))  # the studio's notes
     rough_cut = write_rough_cut(timeline, out_dir / f"{stem}-rough-cut.mp4", transform, audio=sound[0][1] if sound else None)
     return CutExport(timeline, rough_cut, interchange, tuple(m.path for m in media.values()))

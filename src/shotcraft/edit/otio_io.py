@@ -30,6 +30,7 @@ from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_
 from shotcraft.edit.media import media_name
 from shotcraft.edit.nle_formats import finish_edl, finish_fcpxml
 from shotcraft.edit.timeline import Timeline, TransitionType
+from shotcraft.edit.validate import check_timeline_file, check_track, foreign_media
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path, write_json
 from shotcraft.plan.loader import LoadedPlan
@@ -96,11 +97,14 @@ class Sources:
 # --- export ------------------------------------------------------------------------------------------
 
 
-def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, sources: Sources | None = None) -> otio.schema.Timeline:
+def to_otio(
+    timeline: Timeline, *, dips_as_dissolves: bool = False, sources: Sources | None = None, markers: dict[tuple[str, str], list[Any]] | None = None
+) -> otio.schema.Timeline:
     """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write).
 
     Without ``sources`` clips point at the takes in the store by absolute URL; with them, at the media
     folder by relative path, and the sound files follow as audio tracks.
+    ``markers``: (shot, take) -> the reviewers' frame-pinned notes (shotcraft.render.reviews.Note), as clip markers.
     """
     rate = timeline.rate
     result = otio.schema.Timeline(name=timeline.title, global_start_time=_rt(0, rate))
@@ -155,6 +159,8 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, sources: Sou
         clip.metadata["cmx_3600"] = {"reel": media.reel if media is not None else reel_name(event.shot_id, event.take)}
         if sources is not None:
             clip.metadata.update(sources.clip_metadata.get(event.shot_id, {}))
+        for note in (markers or {}).get((event.shot_id, event.take), ()):
+            clip.markers.append(_note_marker(note, rate))
         track.append(clip)
     result.tracks.append(track)
     for number, sound in enumerate(sources.sound if sources is not None else (), start=1):
@@ -180,11 +186,22 @@ def _sound_track(sound: SoundFile, number: int, timeline: Timeline, sources: Sou
     return track
 
 
-def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None, *, sources: Sources | None = None) -> Path:
+def _note_marker(note: Any, rate: Fraction) -> otio.schema.Marker:
+    """A review note as a one-frame marker in the take's own frames (the clip's media time)."""
+    marker = otio.schema.Marker(name=note.text.splitlines()[0][:80], marked_range=otio.opentime.TimeRange(_rt(note.frame, rate), _rt(1, rate)),
+                                color=otio.schema.MarkerColor.RED)  # fmt: skip
+    marker.metadata[NAMESPACE] = {"note": note.text, "frame": note.frame, "x": note.x, "y": note.y, "reviewer": note.reviewer}
+    return marker
+
+
+def write_interchange(
+    timeline: Timeline, path: str | Path, kind: str | None = None, *, sources: Sources | None = None,
+    markers: dict[tuple[str, str], list[Any]] | None = None,
+) -> Path:
     """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically.
 
     ``sources``: reference the media folder and lay the sound (see :class:`Sources`); its ``base``
-    should be ``path``'s folder.
+    should be ``path``'s folder. ``markers``: review notes, in the .otio only.
     """
     path = Path(path)
     if kind is None:
@@ -195,7 +212,7 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
         raise InputError(f"{path}: unknown interchange format {kind!r} (expected one of {', '.join(FORMATS)})")
     adapter = FORMATS[kind][1]
     # EDL and the XML dialects have no dip to black: they get a dissolve of the same length
-    document = to_otio(timeline, dips_as_dissolves=kind != "otio", sources=sources)
+    document = to_otio(timeline, dips_as_dissolves=kind != "otio", sources=sources, markers=markers if kind == "otio" else None)
     sound = [t for t in document.tracks if t.kind == otio.schema.TrackKind.Audio]
     if kind == "edl":
         # the EDL writer writes the video track only (and refuses more than two audio tracks):
@@ -256,10 +273,12 @@ def _fixed_zip_times(path: Path) -> None:
             handle.seek(46 - 16 + names, os.SEEK_CUR)
 
 
-def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None) -> dict[str, Path]:
+def export_interchange(
+    timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None, markers: dict[tuple[str, str], list[Any]] | None = None
+) -> dict[str, Path]:
     """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side (and .otioz with ``sources``); kind -> path."""
     out_dir = Path(out_dir)
-    written = {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, sources=sources) for kind, (suffix, _) in FORMATS.items()}
+    written = {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, sources=sources, markers=markers) for kind, (suffix, _) in FORMATS.items()}
     if sources is not None and sources.media:
         written["otioz"] = write_bundle(timeline, out_dir / f"{stem}.otioz", sources)
     return written
@@ -325,8 +344,7 @@ def _identify(clip: otio.schema.Clip, plan_ids: set[str], known_paths: dict[Path
 
 def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
     """Read an edited timeline: .otio, or an EDL / FCP XML / FCPXML (clips matched by name and media then)."""
-    if not path.is_file():
-        raise InputError(f"{path}: edited timeline not found")
+    check_timeline_file(path)  # before OTIO's reader: no special files, no stack-overflowing nesting
     options: dict[str, Any] = {"rate": float(rate)} if path.suffix.lower() == ".edl" else {}
     try:
         document = otio.adapters.read_from_file(str(path), **options)
@@ -339,6 +357,7 @@ def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
         raise InputError(f"{path}: expected an OTIO Timeline, found {type(document).__name__}")
     if not document.video_tracks():
         raise InputError(f"{path}: the timeline has no video track")
+    check_track(document.video_tracks()[0], path)
     return document
 
 
@@ -371,7 +390,7 @@ def conform(plan: LoadedPlan, project: ProjectLike, edited_otio_path: str | Path
         elif not isinstance(item, otio.schema.Clip):
             foreign.append(ForeignClip(position, item.name or type(item).__name__, None, _frames(item.duration(), rate), "nested or unsupported item"))
         else:
-            kept = _take_clip(item, position, path, rate, plan_ids, known_paths, pending if follows_take else None, events, foreign, missing, notes)
+            kept = _take_clip(item, position, path, rate, plan_ids, known_paths, pending if follows_take else None, events, foreign, missing, notes, project)
             if pending is not None and not follows_take and kept:
                 notes.append(f"the transition at item {position - 1} comes from a clip that is not a take; it became a cut")
         pending = None
@@ -410,6 +429,7 @@ def _take_clip(
     foreign: list[ForeignClip],
     missing: list[str],
     notes: list[str],
+    project: ProjectLike | None = None,
 ) -> bool:
     """Match one clip to a take and append its event; False when it is reported instead."""
     try:
@@ -434,6 +454,10 @@ def _take_clip(
         return False
     if shot_id not in plan_ids:
         foreign.append(ForeignClip(position, item.name, str(media), frames, f"shot {shot_id} is not in the plan"))
+        return False
+    # the hand-off copy is a transcode (ProRes), never byte-identical: it names the take, whose store object is used
+    if project is not None and not handoff_copy and (problem := foreign_media(media, shot_id, label, project, known_paths)) is not None:
+        missing.append(f"clip '{item.name}': {problem}")  # only the film's own takes are media
         return False
     if any(event.shot_id == shot_id for event in events):
         notes.append(f"shot {shot_id} is used twice; its second use (item {position}) was left out")
