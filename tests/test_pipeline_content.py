@@ -90,7 +90,7 @@ def test_a_copied_project_renders_and_re_encodes_nothing(copy):
     before = {p: p.stat().st_mtime_ns for p in (copy / "out").rglob("*") if p.suffix in (".mov", ".mp4", ".wav")}
     checks, _ = _make(copy)
     assert checks["render"]["rendered"] == 0
-    assert checks["reused"] == ["render", "cut", "sound", "finish", "report"]
+    assert set(checks["reused"]) == {"render", "sound", "cut", "finish", "report"}
     assert {p: p.stat().st_mtime_ns for p in before} == before
 
 
@@ -99,13 +99,13 @@ def test_touching_every_input_re_runs_nothing(copy):
         stat = path.stat()
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7 * 10**9))
     checks, _ = _make(copy)
-    assert checks["reused"] == ["render", "cut", "sound", "finish", "report"]
+    assert set(checks["reused"]) == {"render", "sound", "cut", "finish", "report"}
 
 
 @pytest.mark.parametrize(
     ("change", "reran"),
     [
-        (lambda f: _tone(f / "sound" / "music.wav", 330, 3, 0.2), {"sound", "finish"}),
+        (lambda f: _tone(f / "sound" / "music.wav", 330, 3, 0.2), {"sound", "cut", "finish"}),  # the rough cut carries the mix
         (lambda f: _cube(f / "looks" / "look.cube", 0.8), {"finish"}),
     ],
     ids=["music", "look"],

@@ -33,6 +33,7 @@ class AnimaticBackend:
         deterministic=True,
         prompt_family="sd",
         keyframe_reads_plan=True,
+        handles=True,
     )
 
     def __init__(self) -> None:
@@ -77,7 +78,7 @@ class AnimaticBackend:
         picture = self._picture(still, key_size, request.seed)
         if np.array_equal(panel.composite(picture, panel.draw_caption(still, key_size)), request.keyframe):
             source = picture
-            overlays = panel.beat_captions(spec, (request.width, request.height), float(request.fps), request.frames)
+            overlays = panel.beat_captions(spec, (request.width, request.height), float(request.fps), request.frames, head=request.handles)
         return camera.animate(
             source,
             move=request.camera_move,
@@ -86,6 +87,6 @@ class AnimaticBackend:
             motion=request.motion,
             seed=request.seed,
             output_size=(request.width, request.height),
-            triggers=spec.triggers,
+            triggers=tuple(at + request.handles / float(request.fps) for at in spec.triggers),  # plan time -> take time
             overlays=overlays,
         )

@@ -227,9 +227,10 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
         try:
-            cached = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
-            cached.path = Path(record_.clip_path)  # where the object is now (the project may have moved)
-            return cached
+            report = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+            report.path = Path(record_.clip_path)  # where the object is now (the project may have moved)
+            report.cache_key = key
+            return report
         except (ValueError, KeyError, TypeError):
             pass  # recompute below
     try:
@@ -238,6 +239,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
         raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
     if cache is not None and not getattr(project, "read_only", False):
         write_json(cache, report.to_cache())
+    report.cache_key = key
     return report
 
 
