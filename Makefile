@@ -11,13 +11,25 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: demo test bench schema clean system-deps
+.PHONY: demo test test-min bench schema clean system-deps
 
 demo: $(VENV)/.core
 	$(BIN)/shotcraft make $(DEMO_PLAN) --out $(DEMO_OUT)
 
 test: $(VENV)/.all system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# The declared floors, proven: a separate venv with every dependency pinned to its lowest declared
+# version (tools/min_constraints.py turns `>=X` into `==X`), then the core and diffusers tests.
+MIN_VENV ?= .venv-min
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+test-min: system-deps
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python tools/min_constraints.py diffusers test > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet --extra-index-url $(TORCH_INDEX) -c $(MIN_VENV)/constraints.txt -e ".[diffusers,test]"
+	$(MIN_VENV)/bin/python -m pip freeze > $(MIN_VENV)/installed.txt
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/backends/diffusers tests/plan tests/render tests/test_files.py
 
 bench: $(VENV)/.all
 	$(BIN)/python bench/run_all.py
@@ -50,4 +62,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(MIN_VENV) out .pytest_cache

@@ -19,8 +19,8 @@ from shotcraft.errors import InputError, RenderError
 from shotcraft.fsutil import sweep_stale_temps, write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
-from shotcraft.fsutil import file_sha256
-from shotcraft.render.keys import job_key
+from shotcraft import events, files
+from shotcraft.render.keys import canonical, job_key
 
 
 @dataclass
@@ -31,6 +31,7 @@ class MakeContext:
     jobs: int | None
     progress: bool
     state: dict[str, Any]  # what a stage hands to the next (the timeline, the render report)
+    stage: events.Stage | None = None  # the running step's progress handle
     executor: Any = None  # a render Executor (Ray...); None: local worker processes
 
 
@@ -47,6 +48,8 @@ def _render(ctx: MakeContext) -> None:
     report = render_plan(ctx.plan, jobs=ctx.jobs or default_jobs(), progress=ctx.progress, executor=ctx.executor)
     ctx.state["render"] = report
     ctx.manifest.checks["render"] = report.to_dict()
+    _summary(ctx, f"{len(report.rendered)} job(s) rendered, {len(report.cached)} cached, {len(report.failed)} failed",
+             reused=not report.rendered and not report.failed)  # fmt: skip
     if not report.ok:
         first = report.failed[0]
         raise RenderError(
@@ -56,14 +59,16 @@ def _render(ctx: MakeContext) -> None:
 
 def _qa(ctx: MakeContext) -> None:
     """Score every take; the proposals it records drive the picks the cut uses (a user's pick wins)."""
-    from shotcraft.qa.run import qa_for_make
+    from shotcraft.qa.run import run_qa
+    from shotcraft.render.store import open_project
 
-    result = qa_for_make(ctx.plan, ctx.out_dir)
+    # scored here, written once by the report step (with the checklist closed) and only when it changed
+    result = run_qa(ctx.plan, open_project(ctx.plan))
     ctx.state["qa"] = result
     ctx.manifest.checks["qa"] = result.summary()
-    for kind, path in (("qa-report", result.report_path), ("qa-json", result.json_path)):
-        if path is not None:
-            ctx.manifest.add(ManifestEntry(kind, ctx.manifest.relative(path)))
+    takes = [take for shot in result.shots for take in shot.takes]
+    rejects = sum(1 for take in takes if take.report.verdict == "reject")
+    _summary(ctx, f"{len(takes)} take(s) scored, {rejects} rejected")
 
 
 def _edit(ctx: MakeContext) -> None:
@@ -76,7 +81,8 @@ def _edit(ctx: MakeContext) -> None:
     if missing:
         raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
     ctx.state["project"] = project
-    ctx.state["timeline"] = build_timeline(ctx.plan, project)
+    timeline = ctx.state["timeline"] = build_timeline(ctx.plan, project)
+    _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s")
 
 
 def _cut(ctx: MakeContext) -> None:
@@ -91,9 +97,10 @@ def _cut(ctx: MakeContext) -> None:
     timeline = ctx.state["timeline"]
     sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
     # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
-    key = job_key({"step": "cut", "timeline": timeline, "sound": [(name, file_sha256(path)) for name, path in sound],
+    key = job_key({"step": "cut", "timeline": timeline_key_data(timeline), "sound": [(name, _output_sha(ctx, path)) for name, path in sound],
                    "media": ctx.plan.film.delivery.editing_media, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "cut", key)
+    _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s", reused=entries is not None)
     if entries is None:
         cut = export_cut(ctx.plan, ctx.state["project"], ctx.out_dir, timeline=timeline, sound=sound)
         info = probe(cut.rough_cut)
@@ -108,13 +115,14 @@ def _cut(ctx: MakeContext) -> None:
 
 def _sound(ctx: MakeContext) -> None:
     """Lay and mix the sound on the cut: ambience per location, cues, music, dialogue, to loudness targets."""
-    from shotcraft.sound.mix import mix_film
-
     timeline = ctx.state["timeline"]
-    key = job_key({"step": "sound", "timeline": timeline, "sound": ctx.plan.film.sound.model_dump(mode="json"),
+    key = job_key({"step": "sound", "timeline": timeline_key_data(timeline), "sound": sound_key_data(ctx.plan),
                    "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "sound", key)
+    _summary(ctx, "mix and stems", reused=entries is not None)
     if entries is None:
+        from shotcraft.sound.mix import mix_film  # scipy's import alone is seconds: only when mixing
+
         result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
         entries = result.manifest_entries(ctx.out_dir)
         _remember(ctx, "sound", key, entries, checks=result.to_dict(ctx.out_dir))
@@ -131,19 +139,26 @@ def _finish(ctx: MakeContext) -> None:
     from shotcraft.grade.plan import plan_grade
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
-    key = job_key({"step": "finish", "timeline": timeline, "grade": film.grade.model_dump(mode="json"),
+    key = job_key({"step": "finish", "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
                    "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
                    "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
                    "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
-                   "look": file_sha256(ctx.plan.resolve_path(film.grade.look)) if film.grade.look else None,
-                   "mix": file_sha256(mix) if mix else None, "shotcraft": __version__})  # fmt: skip
+                   "look": files.content_sha256(ctx.plan.resolve_path(film.grade.look), "look", where=f"{ctx.plan.file}: grade.look")
+                           if film.grade.look else None,
+                   "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "finish", key)
+    reused = entries is not None
     if entries is None:
+        if ctx.stage is not None:
+            ctx.stage.note("grading")
         grade_plan = plan_grade(ctx.plan, timeline)
+        if ctx.stage is not None:
+            ctx.stage.note("encoding deliverables")
         ctx.state["grade_plan"] = grade_plan
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
+    _summary(ctx, f"{len(entries)} deliverable(s)", reused=reused)
     conformance = {e.path: e.extra["conformance"].get("ok") for e in entries if "conformance" in e.extra}
     ctx.manifest.checks["conformance"] = conformance
     for entry in entries:
@@ -161,11 +176,54 @@ def _report(ctx: MakeContext) -> None:
     from shotcraft.qa.graded import grade_continuity
 
     result = ctx.state["qa"]
-    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
-    result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
-                                       conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
-    write_plan_report(result, ctx.out_dir / "qa")
+    # keyed before the expensive part: the QA data as scored, and the keys of the steps whose results close it
+    # (finish: grade and conformance; sound: loudness). Paths inside the film's folder are made relative.
+    state = _load_state(ctx.out_dir)
+    scored = json.dumps(result.to_dict(), default=str, sort_keys=True).replace(str(ctx.plan.root), "<film>")
+    key = job_key({"step": "report", "qa": scored, "finish": (state.get("finish") or {}).get("key"),
+                   "sound": (state.get("sound") or {}).get("key"), "shotcraft": __version__})  # fmt: skip
+    entries = _reuse(ctx, "report", key)
+    _summary(ctx, "QA report and checklist", reused=entries is not None)
+    if entries is None:
+        grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
+        result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
+                                           conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
+        html, data = write_plan_report(result, ctx.out_dir / "qa")
+        entries = [ManifestEntry("qa-report", ctx.manifest.relative(html)), ManifestEntry("qa-json", ctx.manifest.relative(data))]
+        _remember(ctx, "report", key, entries, checks=result.checklist)
+    else:
+        result.checklist = _load_state(ctx.out_dir)["report"]["checks"] or result.checklist  # as closed last time
+    for entry in entries:
+        ctx.manifest.add(entry)
     ctx.manifest.checks["checklist"] = {item["item"]: item["status"] for item in result.checklist}
+    _attention(ctx)
+
+
+def _attention(ctx: MakeContext) -> None:
+    """What needs the filmmaker's eyes (rejects, risky picks, sound and grade warnings), each with its command."""
+    from shotcraft.attention import attention_items
+    from shotcraft.render.store import open_project
+
+    project = open_project(ctx.plan, read_only=True)
+    picks = {}
+    for shot in ctx.plan.film.shots:
+        record = project.picked_take(shot.id)
+        if record is not None:
+            picks[shot.id] = (record.label, record.pick_reason)
+    items = attention_items(ctx.plan.path, ctx.out_dir, ctx.manifest.checks, ctx.state.get("qa"), picks)
+    ctx.manifest.checks["attention"] = [item.to_dict() for item in items]
+    # one event for front ends that keep the stream (JSON lines); the CLI prints the list itself at the end
+    events.emit(events.Event("summary", "note", f"{len(items)} item(s) need attention",
+                             data={"items": [item.to_dict() for item in items]}))  # fmt: skip
+
+
+def _summary(ctx: MakeContext, text: str, *, reused: bool = False) -> None:
+    """The step's one-line summary (and whether it reused its last result) for the closing event."""
+    if ctx.stage is None:
+        return
+    ctx.stage.finish(text)
+    if reused:
+        ctx.stage.reused(f"{text} (unchanged, reused)")
 
 
 # --- step reuse: a step whose inputs are unchanged and whose outputs are intact is not redone ---
@@ -187,7 +245,7 @@ def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
         return None
     for relative, digest in record.get("files", {}).items():
         path = ctx.out_dir / relative
-        if not path.is_file() or file_sha256(path) != digest:
+        if not path.is_file() or _output_sha(ctx, path) != digest:
             return None
     return [ManifestEntry(kind=e["kind"], path=e["path"], duration=e.get("duration"), frames=e.get("frames"),
                           codec=e.get("codec"), extra=e.get("extra", {})) for e in record["entries"]]  # fmt: skip
@@ -198,10 +256,61 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
     state[step] = {
         "key": key,
         "checks": checks,
-        "files": {e.path: file_sha256(ctx.out_dir / e.path) for e in entries},
+        "files": {e.path: _output_sha(ctx, ctx.out_dir / e.path) for e in entries},
         "entries": [{"kind": e.kind, "path": e.path, "duration": e.duration, "frames": e.frames, "codec": e.codec, "extra": e.extra} for e in entries],
     }
     write_json(ctx.out_dir / STATE_FILE, state)
+
+
+def _output_sha(ctx: MakeContext, path: Path) -> str:
+    """An output's hash through the persistent cache: a warm make stats its outputs, it does not re-read them."""
+    return files.content_sha256(path, "output", where=f"{ctx.out_dir}")
+
+
+def _without(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in names}
+
+
+def timeline_key_data(timeline: Any) -> Any:
+    """The cut as a key holds it: every event's take by its content (store objects are named by their sha256)."""
+    from dataclasses import asdict
+
+    events = []
+    for event in timeline.events:
+        data = {k: v for k, v in asdict(event).items() if k != "clip_path"}
+        data["clip"] = _clip_identity(Path(event.clip_path))
+        events.append(data)
+    # conformed_from is where an .otio was read: the events already hold what it said
+    data = {k: v for k, v in asdict(timeline).items() if k not in ("events", "conformed_from")}
+    data["events"] = events
+    return canonical(data, where="timeline")
+
+
+def _clip_identity(path: Path) -> str:
+    name = path.name.split(".", 1)[0]
+    if len(name) == 64 and all(c in "0123456789abcdef" for c in name):
+        return name  # a store object: its name is its content hash
+    return files.content_sha256(path, "video", where="timeline")
+
+
+def sound_key_data(plan: LoadedPlan) -> Any:
+    """The sound section with every file it names replaced by the file's content hash (paths move, bytes count)."""
+    sound = plan.film.sound.model_dump(mode="json")
+    where = f"{plan.file}: sound"
+
+    def hashed(item: dict[str, Any], field: str) -> dict[str, Any]:
+        value = item.get("file")
+        if value is None:
+            return item
+        sha = files.content_sha256(plan.resolve_path(Path(value)), "audio", where=f"{where}.{field}.file")
+        return {**item, "file": {"sha256": sha}}
+
+    sound["ambience"] = {k: hashed(v, f"ambience.{k}") for k, v in (sound.get("ambience") or {}).items()}
+    sound["cues"] = [hashed(c, f"cues[{i}]") for i, c in enumerate(sound.get("cues") or [])]
+    sound["dialogue"] = [hashed(d, f"dialogue[{i}]") for i, d in enumerate(sound.get("dialogue") or [])]
+    if sound.get("music"):
+        sound["music"] = hashed(sound["music"], "music")
+    return sound
 
 
 #: the whole chain, in order
@@ -232,18 +341,25 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     timings: dict[str, float] = {}  # seconds per stage (wall clock)
     manifest.checks["stages"] = stages
     manifest.checks["stage_seconds"] = timings
-    for step in STEPS:
-        stages[step.name] = "running"
-        started = time.perf_counter()
-        try:
-            step.run(ctx)
-        except BaseException:
-            stages[step.name] = "failed"
+    reused: list[str] = []
+    manifest.checks["reused"] = reused
+    with files.project_hashes(plan.root / files.PROJECT_FOLDER):
+        for step in STEPS:
+            stages[step.name] = "running"
+            started = time.perf_counter()
+            try:
+                with events.stage(step.name) as ctx.stage:
+                    step.run(ctx)
+            except BaseException:
+                stages[step.name] = "failed"
+                manifest.write()
+                raise
+            finally:
+                timings[step.name] = round(time.perf_counter() - started, 3)
+            stages[step.name] = "done"
+            if ctx.stage.outcome == "reused":
+                reused.append(step.name)
             manifest.write()
-            raise
-        finally:
-            timings[step.name] = round(time.perf_counter() - started, 3)
-        stages[step.name] = "done"
-        manifest.write()
+        ctx.stage = None
     manifest.write()
     return manifest

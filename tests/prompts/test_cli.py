@@ -41,7 +41,7 @@ def test_bad_arguments_are_one_line_errors() -> None:
         ("--family", "dalle"): "--family: expected one of sd, prose, midjourney, veo, runway, luma, kling, found 'dalle'",
         ("--shot", "s99"): "--shot: no shot 's99'",
         ("--take", "A"): "--take needs --shot",
-        ("--format", "yaml"): "--format: expected text or json",
+        ("--format", "yaml"): "'yaml' is not one of 'text'",  # the one --format choice type, checked by Typer
         ("--shot", "s01", "--take", "Z"): "shot s01: no take 'Z'",
     }
     for args, message in cases.items():

@@ -19,8 +19,13 @@ def test_key_changes_with_any_value():
 
 
 def test_canonical_json_is_stable_text():
-    text = canonical_json({"b": PurePosixPath("x/y.png"), "a": Fraction(1, 3), "c": (1.5, None, True)})
-    assert text == '{"a":{"fraction":"1/3"},"b":{"path":"x/y.png"},"c":[1.5,null,true]}'
+    text = canonical_json({"a": Fraction(1, 3), "c": (1.5, None, True)})
+    assert text == '{"a":{"fraction":"1/3"},"c":[1.5,null,true]}'
+
+
+def test_a_bare_path_is_refused_naming_the_field():
+    with pytest.raises(UnhashableInputError, match=r"inputs\.still.*bare path.*content hash"):
+        job_key({"still": PurePosixPath("x/y.png")})
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,8 @@ def test_make_renders_cuts_and_writes_the_manifest_then_warm_make_redoes_nothing
     stamp = (out / rough["path"]).stat().st_mtime_ns
     result = CliRunner().invoke(app, ["make", str(plan.root / "film.yaml"), "--out", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "0 jobs rendered, 12 cached" in result.stdout
+    assert "0 job(s) rendered, 12 cached" in result.stderr  # one closing line per stage, on stderr
+    assert "(unchanged, reused)" in result.stderr
     runs = open_project(plan).ledger.runs()
     assert runs[-1]["jobs_rendered"] == 0
     assert (out / rough["path"]).stat().st_mtime_ns == stamp  # the cut was reused, not re-encoded

@@ -23,7 +23,7 @@ class AnimaticBackend:
 
     name = "animatic"
     #: bump when drawing or motion changes: it is part of every job key
-    version = "1.1"
+    version = "1.2"
     capabilities = Capabilities(
         text_to_image=True,
         image_to_video=True,
@@ -32,6 +32,7 @@ class AnimaticBackend:
         resolution_multiple=2,
         deterministic=True,
         prompt_family="sd",
+        keyframe_reads_plan=True,
         handles=True,
     )
 
@@ -58,7 +59,8 @@ class AnimaticBackend:
     def keyframe(self, request: KeyframeRequest) -> np.ndarray:
         """A storyboard panel with its caption, at the requested size."""
         camera.check_size(request.shot_id, request.width, request.height)
-        spec = panel.panel_spec(request.context, shot_id=request.shot_id, take=request.take, prompt=request.prompt)
+        # the keyframe shows what the still frame holds; role, move, duration and beats belong to the clip
+        spec = panel.keyframe_spec(panel.panel_spec(request.context, shot_id=request.shot_id, take=request.take, prompt=request.prompt))
         size = (request.width, request.height)
         picture = self._picture(spec, size, request.seed)
         return panel.composite(picture, panel.draw_caption(spec, size))
@@ -72,8 +74,9 @@ class AnimaticBackend:
         overlays: list[tuple[int, tuple[np.ndarray, np.ndarray]]] = []
         # If the keyframe is our own panel, animate the picture without its caption and lay a
         # fresh caption on top (a caption that zooms with a push-in reads as a mistake).
-        picture = self._picture(spec, key_size, request.seed)
-        if np.array_equal(panel.composite(picture, panel.draw_caption(spec, key_size)), request.keyframe):
+        still = panel.keyframe_spec(spec)
+        picture = self._picture(still, key_size, request.seed)
+        if np.array_equal(panel.composite(picture, panel.draw_caption(still, key_size)), request.keyframe):
             source = picture
             overlays = panel.beat_captions(spec, (request.width, request.height), float(request.fps), request.frames, head=request.handles)
         return camera.animate(

@@ -17,7 +17,10 @@ import contextlib
 import hashlib
 import json
 import os
+import platform
+import sys
 from collections import OrderedDict
+from importlib import metadata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +33,11 @@ from shotcraft.backends.diffusers_sources import (
     GenerationError,
     ModelSourceError,
     ResolvedSource,
-    base_scheduler_config,
     library_versions,
+    refuse_pickle_file,
     source_identity,
 )
+from shotcraft.files import is_safetensors
 
 # MKL picks kernels by buffer alignment unless told not to, so two copies of the same weights can differ in the
 # last bit on CPU; strict conditional numerical reproducibility makes a folder, a single file and an in-memory
@@ -134,33 +138,95 @@ class Runtime:
 
 
 def select_device(requested: str | None) -> str:
-    """'auto' (or absent): the first of cuda, mps, cpu that this machine has."""
-    import torch
-
+    """'auto' (or absent): the first of cuda, mps, cpu that this machine has. Never imports torch here."""
+    if requested == "cpu":
+        return "cpu"
+    machine = machine_devices()
     if requested not in (None, "auto"):
-        if requested.startswith("cuda") and not torch.cuda.is_available():
+        if requested.startswith("cuda") and not machine["cuda"]:
             raise ModelSourceError(f"model device '{requested}' asked for, but this machine has no CUDA device")
-        if requested == "mps" and not torch.backends.mps.is_available():
+        if requested == "mps" and not machine["mps"]:
             raise ModelSourceError("model device 'mps' asked for, but this machine has no Apple GPU")
         return requested
-    if torch.cuda.is_available():
+    if machine["cuda"]:
         return "cuda"
-    if torch.backends.mps.is_available():
+    if machine["mps"]:
         return "mps"
     return "cpu"
 
 
 def select_dtype(requested: str, device: str) -> str:
     """'auto': bf16 on CUDA cards that have it (fp16 otherwise), fp16 on Apple GPUs, fp32 on CPU."""
-    import torch
-
     if requested != "auto":
         return requested
     if device.startswith("cuda"):
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+        return "bfloat16" if machine_devices()["bf16"] else "float16"
     if device == "mps":
         return "float16"
     return "float32"
+
+
+_PROBE = ("import json, torch; c = torch.cuda.is_available(); "
+          "print(json.dumps({'cuda': c, 'bf16': bool(c and torch.cuda.is_bf16_supported()), "
+          "'mps': bool(getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available())}))")
+_MACHINE: dict[str, bool] | None = None
+
+
+def machine_devices() -> dict[str, bool]:
+    """What torch would find on this machine (cuda, bf16, mps), without importing torch in this process.
+
+    Job planning needs it (device type and dtype are part of a model's identity) but must not pay
+    torch's import (seconds) in the main process: a worker that already imported torch asks it
+    directly; otherwise one child process asks, and the answer is kept per machine state
+    (torch version, visible devices, boot) in the user cache, so it is paid once per boot.
+    """
+    global _MACHINE
+    if _MACHINE is not None:
+        return _MACHINE
+    if "torch" in sys.modules:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        _MACHINE = {"cuda": cuda, "bf16": bool(cuda and torch.cuda.is_bf16_supported()),
+                    "mps": bool(torch.backends.mps.is_available())}  # fmt: skip
+        return _MACHINE
+    cache = _machine_cache_path()
+    state = _machine_state()
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        recorded = json.loads(cache.read_text(encoding="utf-8"))
+        if recorded["state"] == state:
+            _MACHINE = {k: bool(recorded["devices"][k]) for k in ("cuda", "bf16", "mps")}
+            return _MACHINE
+    import subprocess
+
+    try:
+        done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=300, check=True)
+        devices = json.loads(done.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, OSError, ValueError, IndexError) as error:
+        raise ModelSourceError(f"cannot tell which devices torch sees on this machine ({_one_line(error)})") from None
+    _MACHINE = {k: bool(devices[k]) for k in ("cuda", "bf16", "mps")}
+    with contextlib.suppress(OSError):
+        from shotcraft.fsutil import write_json
+
+        write_json(cache, {"state": state, "devices": _MACHINE})
+    return _MACHINE
+
+
+def _machine_state() -> dict[str, str]:
+    boot = ""
+    with contextlib.suppress(OSError):
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    try:
+        torch_version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = "absent"
+    return {"torch": torch_version, "python": sys.executable, "boot": boot,
+            "visible": os.environ.get("CUDA_VISIBLE_DEVICES", "*"), "platform": platform.platform()}  # fmt: skip
+
+
+def _machine_cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shotcraft" / "devices.json"
 
 
 def runtime_for(source: Any) -> Runtime:
@@ -180,12 +246,34 @@ def model_identity(resolved: ResolvedSource, runtime: Runtime) -> dict[str, Any]
 
     Device type and dtype are part of it because they change the pixels (bf16 on CUDA is not fp32 on CPU).
     """
+    # from what is pinned only: repo + revision or content hashes (the scheduler config is part of those;
+    # reading it from the hub cache made keys change when offline and uncached)
     return {
         "model": source_identity(resolved),
         "libraries": library_versions(),
-        "scheduler": base_scheduler_config(resolved),
         "runtime": {"device_type": runtime.device.split(":")[0], "dtype": runtime.dtype, "compile": runtime.compile},
     }
+
+
+def report_denoising(pipeline: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Add diffusers' ``callback_on_step_end`` so each denoising step reaches the job's progress (events.report_steps).
+
+    The total is the pipeline's own count of timesteps once set (img2img runs int(steps * strength)).
+    """
+    import inspect
+
+    from shotcraft import events
+
+    if "callback_on_step_end" not in inspect.signature(pipeline.__call__).parameters:
+        return kwargs
+    requested = int(kwargs.get("num_inference_steps") or 0)
+
+    def on_step_end(pipe: Any, step: int, timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+        total = int(getattr(pipe, "num_timesteps", 0) or requested or step + 1)
+        events.report_steps(step + 1, total)
+        return callback_kwargs
+
+    return {**kwargs, "callback_on_step_end": on_step_end}
 
 
 def identity_digest(identity: dict[str, Any]) -> str:
@@ -280,11 +368,13 @@ def _load_with_denoiser_file_into(denoiser: Any, resolved: ResolvedSource, subfo
     import torch
 
     path = Path(resolved.location)
-    if path.suffix == ".safetensors":
+    if is_safetensors(path):  # the one decision (name and bytes), shared with resolve_source
         from safetensors.torch import load_file
 
         state = load_file(str(path))
-    else:  # an explicitly allowed pickle: weights only, never arbitrary objects
+    else:
+        refuse_pickle_file(path, resolved.allow_pickle)  # a renamed pickle never gets here unless allowed
+        # an explicitly allowed pickle: weights only, never arbitrary objects
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     if set(state) == set(denoiser.state_dict()):
         denoiser.load_state_dict(state, strict=True)
@@ -400,10 +490,19 @@ def float_to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def resize_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resize to the requested size: area averaging when shrinking, Lanczos when enlarging."""
+    """Resize to the requested size: area averaging when shrinking, Lanczos when enlarging.
+
+    A different aspect (a 4:3 init image for a 16:9 keyframe) is cover-fit by the one shared
+    implementation (centre crop, never a stretch), as the stills backend and the render do.
+    """
     if frame.shape[1] == width and frame.shape[0] == height:
         return frame
     import cv2
+
+    if abs(frame.shape[1] * height - frame.shape[0] * width) > max(frame.shape[0], height):  # not the same aspect
+        from shotcraft.backends.camera import cover_resize
+
+        return cover_resize(frame, (width, height))
 
     shrinking = width * height < frame.shape[0] * frame.shape[1]
     return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4)

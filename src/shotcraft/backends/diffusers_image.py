@@ -64,7 +64,8 @@ class DiffusersImageBackend:
         identity["keyframe"] = {"options": {key: options[key] for key in sorted(options)}}
         if getattr(model, "ip_adapter", None):
             identity["ip_adapter"] = {"source": model.ip_adapter, "weight": model.ip_adapter_weight,
-                                      "revision": model.ip_adapter_revision, "scale": model.ip_adapter_scale}
+                                      "revision": model.ip_adapter_revision, "scale": model.ip_adapter_scale,
+                                      "image_encoder": getattr(model, "ip_adapter_image_encoder", None)}
         return identity
 
     def settings(self, request: KeyframeRequest) -> dict[str, Any]:
@@ -166,7 +167,7 @@ def generate_keyframes(pipeline: Any, family: str, requests: Sequence[KeyframeRe
             kwargs.pop("negative_prompt", None)
             kwargs.update(embeddings)
         with torch.inference_mode():
-            images = pipeline(**kwargs).images
+            images = pipeline(**common.report_denoising(pipeline, kwargs)).images
     return [common.float_to_uint8(image) for image in images]
 
 
@@ -182,7 +183,8 @@ def check_keyframe_request(request: KeyframeRequest, family: str) -> None:
             raise ModelSourceError(f"{where}: init image must be HxWx3 uint8, found {request.init_image.shape}")
         if not 0.0 < request.denoise <= 1.0:
             raise ModelSourceError(f"{where}: denoise must be in (0, 1] for img2img, found {request.denoise}")
-        if round(request.steps * request.denoise) < 1:
+        # diffusers' img2img runs int(steps * strength) steps (get_timesteps): the same arithmetic, not round()
+        if int(request.steps * request.denoise) < 1:
             raise ModelSourceError(f"{where}: {request.steps} steps at denoise {request.denoise} leave no step to run")
     if family != "flux":
         common.find_sampler(request.sampler)
@@ -262,7 +264,7 @@ def _prepare_ip_adapter(pipeline: Any, request: KeyframeRequest) -> list[Any] | 
         return None
     if not hasattr(pipeline, "load_ip_adapter"):
         raise ModelSourceError(f"shot {request.shot_id}: {type(pipeline).__name__} does not take an IP-Adapter")
-    key = (model.ip_adapter, model.ip_adapter_weight, model.ip_adapter_revision)
+    key = (model.ip_adapter, model.ip_adapter_weight, model.ip_adapter_revision, getattr(model, "ip_adapter_image_encoder", None))
     if loaded != key:
         if loaded is not None:
             pipeline.unload_ip_adapter()
@@ -286,7 +288,7 @@ def _load_ip_adapter(pipeline: Any, model: Any, shot_id: str) -> None:
     weight = model.ip_adapter_weight
     if not weight:
         raise ModelSourceError(f"shot {shot_id}: set 'ip_adapter_weight' (the weights file inside '{model.ip_adapter}')")
-    if not weight.endswith(".safetensors") and not model.allow_pickle:
+    if not weight.lower().endswith(".safetensors") and not model.allow_pickle:
         raise ModelSourceError(
             f"shot {shot_id}: IP-Adapter weights {weight} are a pickle; use the .safetensors file or set allow_pickle"
         )
@@ -300,6 +302,16 @@ def _load_ip_adapter(pipeline: Any, model: Any, shot_id: str) -> None:
         kwargs["revision"] = model.ip_adapter_revision
     else:
         source = str(local.resolve())
+    encoder = getattr(model, "ip_adapter_image_encoder", None)
+    if encoder:
+        # FLUX's adapters ship no image encoder: diffusers takes it as a separate source (docs: XLabs-AI/flux-ip-adapter
+        # with openai/clip-vit-large-patch14); in the pipeline's own dtype (diffusers' float16 default fails on CPU)
+        encoder_local = Path(encoder).expanduser()
+        kwargs["image_encoder_pretrained_model_name_or_path"] = str(encoder_local.resolve()) if encoder_local.is_dir() else encoder
+        kwargs["image_encoder_dtype"] = pipeline.dtype
+    elif type(pipeline).__name__.startswith("Flux"):
+        raise ModelSourceError(f"shot {shot_id}: a FLUX IP-Adapter needs 'ip_adapter_image_encoder' "
+                               "(for XLabs-AI/flux-ip-adapter: openai/clip-vit-large-patch14)")
     try:
         pipeline.load_ip_adapter(source, **kwargs)
     except (OSError, ValueError, KeyError) as error:

@@ -20,13 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from shotcraft import fsutil
+from shotcraft import files
 from shotcraft.errors import InputError, ShotcraftError
 
 PICKLE_SUFFIXES = frozenset({".ckpt", ".bin", ".pt", ".pth", ".pkl", ".pickle"})
@@ -119,7 +118,7 @@ def resolve_source(source: Any, *, expect: Literal["image", "video"], base_dir: 
         else:
             refuse_pickle_file(path, allow_pickle)
             base = _resolve_base(source, base_dir, allow_pickle)
-            layout = single_file_layout(path) if path.suffix in SAFE_SUFFIXES else "denoiser"
+            layout = single_file_layout(path) if files.is_safetensors(path) else "denoiser"
             if layout == "denoiser" and base is None:
                 raise ModelSourceError(
                     f"model file {path} holds only a denoiser: set 'base' to the diffusers folder or repo "
@@ -140,7 +139,18 @@ def resolve_source(source: Any, *, expect: Literal["image", "video"], base_dir: 
 
 
 def refuse_pickle_file(path: Path, allow_pickle: bool) -> None:
-    """Refuse a pickle checkpoint by its name, before opening it."""
+    """Refuse a pickle checkpoint by its name, and a file named safetensors whose bytes are not, before any loader.
+
+    The routing decision is :func:`shotcraft.files.is_safetensors` (suffix in any case AND a real header).
+    """
+    files.check_input(path, "model", where="model")  # regular file: no device, FIFO or folder
+    if files.claims_safetensors(path):
+        if not files.is_safetensors(path):
+            raise UnsafeCheckpointError(
+                f"model file {path} is named .safetensors but its bytes are not a safetensors file "
+                "(a renamed pickle can run code when loaded); refused before any loader opened it"
+            )
+        return
     if path.suffix.lower() in PICKLE_SUFFIXES and not allow_pickle:
         raise UnsafeCheckpointError(
             f"model file {path} is a pickle checkpoint ({path.suffix}), which can run code when loaded; "
@@ -166,14 +176,9 @@ def refuse_pickles_in_folder(folder: Path, allow_pickle: bool) -> None:
 
 def safetensors_keys(path: Path) -> list[str]:
     """Tensor names from a .safetensors header (8-byte length + JSON), without loading any tensor."""
-    try:
-        with open(path, "rb") as handle:
-            (length,) = struct.unpack("<Q", handle.read(8))
-            if length > 100_000_000:
-                raise ValueError("header too large")
-            header = json.loads(handle.read(length))
-    except (OSError, ValueError, struct.error) as error:
-        raise ModelSourceError(f"model file {path} is not a readable .safetensors file ({error})") from None
+    header = files.safetensors_header(path)
+    if header is None:
+        raise ModelSourceError(f"model file {path} is not a readable .safetensors file")
     return [key for key in header if key != "__metadata__"]
 
 
@@ -227,16 +232,9 @@ def _hub_file(resolved: ResolvedSource, filename: str) -> Path | None:
 
 # --- identity --------------------------------------------------------------------------------------
 
-_FILE_HASHES: dict[tuple[str, int, int], str] = {}
-
-
 def file_sha256(path: Path) -> str:
-    """sha256 of a file, memoised per (path, size, mtime) so multi-GB weights are hashed once per process."""
-    stat = path.stat()
-    memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if memo_key not in _FILE_HASHES:
-        _FILE_HASHES[memo_key] = fsutil.file_sha256(path, chunk=1 << 22)
-    return _FILE_HASHES[memo_key]
+    """sha256 of a weights file through the persistent hash cache: multi-GB weights are hashed once, not per process."""
+    return files.content_sha256(path, "model", where="model")
 
 
 def folder_sha256(folder: Path) -> str:
@@ -260,18 +258,6 @@ def source_identity(resolved: ResolvedSource) -> dict[str, Any]:
         identity["layout"] = resolved.file_layout
         identity["base"] = source_identity(resolved.base) if resolved.base is not None else "diffusers-default-config"
     return identity
-
-
-def base_scheduler_config(resolved: ResolvedSource) -> dict[str, Any] | None:
-    """The model's own scheduler config (before a sampler override), read as JSON without loading diffusers."""
-    source = resolved.base if resolved.kind == "single-file" else resolved
-    if source is None:
-        return None
-    if source.kind == "folder":
-        path = Path(source.location) / "scheduler" / "scheduler_config.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    local = _hub_file(source, "scheduler/scheduler_config.json")
-    return json.loads(local.read_text(encoding="utf-8")) if local else None
 
 
 def library_versions() -> dict[str, str]:

@@ -98,7 +98,7 @@ def generate_clip(pipeline: Any, spec: motion_table.VideoModelSpec, request: Cli
         import torch
 
         with torch.inference_mode():
-            video = pipeline(**kwargs).frames[0]
+            video = pipeline(**common.report_denoising(pipeline, kwargs)).frames[0]
     native = [common.resize_frame(common.float_to_uint8(frame), request.width, request.height) for frame in video]
     if len(native) != plan["native_frames"]:
         raise ModelSourceError(f"shot {request.shot_id}: {spec.family} returned {len(native)} frames, "

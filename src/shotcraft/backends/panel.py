@@ -8,6 +8,8 @@ clip can move the picture under a caption that stays put).
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -63,6 +65,11 @@ class PanelSpec:
     triggers: tuple[float, ...] = field(default_factory=tuple)
     beats: tuple[str, ...] = field(default_factory=tuple)  # the trigger's words, one per trigger
     props: tuple[dict[str, Any], ...] = field(default_factory=tuple)  # prop sheets listed on the shot
+
+
+def keyframe_spec(spec: PanelSpec) -> PanelSpec:
+    """The panel a keyframe draws: the clip's own facts (role, camera move, duration, beats) left out."""
+    return dataclasses.replace(spec, role="", camera_move="", duration=0.0, triggers=(), beats=())
 
 
 def _kelvin_rgb(kelvin: float) -> RGB:

@@ -47,6 +47,9 @@ class Capabilities:
     #: can draw frames before and after the planned moment (edit handles): the move simply runs longer
     handles: bool = False
     prompt_family: PromptFamily = "sd"
+    #: the keyframe is drawn from the plan context itself (the animatic), not only from the prompt; its key then
+    #: holds the context's keyframe fields (never the clip's: duration, camera move, beats, role)
+    keyframe_reads_plan: bool = False
 
 
 @dataclass(frozen=True)

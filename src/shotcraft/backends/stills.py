@@ -18,6 +18,7 @@ import numpy as np
 from shotcraft.backends import camera
 from shotcraft.backends.protocol import Capabilities, ClipRequest, KeyframeRequest
 from shotcraft.errors import InputError
+from shotcraft.files import read_input
 
 #: still formats OpenCV decodes without extra codecs
 STILL_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
@@ -70,10 +71,10 @@ def load_still(shot_id: str, context: dict[str, Any]) -> np.ndarray:
     if not raw:
         raise InputError(f"shot {shot_id}: the stills backend needs a still image (set 'still:' on the shot)")
     path = Path(raw)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"shot {shot_id}: still image not found: {path}")
     try:
-        data = path.read_bytes()
+        data = read_input(path, "image", where=f"shot {shot_id}", what="still image")
     except OSError as exc:
         raise InputError(f"shot {shot_id}: cannot read still image {path} ({exc.strerror or exc})") from None
     expected = context.get("still_sha256")

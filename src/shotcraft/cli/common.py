@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, TypeVar
 
 import typer
@@ -14,6 +17,23 @@ from shotcraft.errors import PlanError, ShotcraftError
 from shotcraft.cli.console import console, err_console  # noqa: E402,F401 - markup/emoji-safe printers
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    """`--format`: the one choice type of every command with a machine-readable output."""
+
+    text = "text"
+    json = "json"
+
+
+def format_option(help_text: str = "text or json (with json, errors too are a JSON object on stdout).") -> Any:
+    """The `--format` option, validated by Typer itself (one choice type, listed in --help)."""
+    return typer.Option(Format.text, "--format", case_sensitive=False, help=help_text)
+
+
+def _wants_json(kwargs: dict[str, Any]) -> bool:
+    value = kwargs.get("output_format", kwargs.get("output"))
+    return getattr(value, "value", value) == "json"
 
 
 @dataclass(frozen=True)
@@ -34,7 +54,7 @@ def command(app: typer.Typer, name: str, *, summary: str, example: str) -> Calla
 
     def decorate(function: F) -> F:
         COMMANDS.append(CommandDoc(f"{group} {name}" if group else name, summary, example))
-        doc = (function.__doc__ or summary).strip()
+        doc = inspect.cleandoc(function.__doc__ or summary)
         help_text = f"{doc}\n\nExample:\n\n    {example}"
         wrapped = handle_errors(function)
         app.command(name, help=help_text, short_help=summary)(wrapped)
@@ -50,20 +70,30 @@ def handle_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except PlanError as error:
-            for issue in error.issues:
-                err_console.print(issue.format(), markup=False)
-            raise typer.Exit(error.exit_code) from None
         except ShotcraftError as error:
-            err_console.print(f"shotcraft: {error}", markup=False)
+            if _wants_json(kwargs):  # scripts asked for JSON: the error is JSON too, on stdout, same exit code
+                sys.stdout.write(json.dumps(error_object(error), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+                raise typer.Exit(error.exit_code) from None
+            if isinstance(error, PlanError):
+                for issue in error.issues:
+                    err_console.print(issue.format(), markup=False)
+            else:
+                err_console.print(f"shotcraft: {error}", markup=False)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def error_object(error: ShotcraftError) -> dict[str, Any]:
+    """{code, message} (plus the plan's issues when the plan itself is invalid): stable for scripts."""
+    data: dict[str, Any] = {"code": error.code, "message": str(error)}
+    if isinstance(error, PlanError):
+        data["issues"] = [issue.format() for issue in error.issues]
+    return data
+
+
 def echo_json(data: Any) -> None:
     """JSON on stdout, uncoloured, for scripts."""
-    import json
-
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()

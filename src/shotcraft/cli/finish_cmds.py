@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shotcraft.cli import app  # noqa: F401
-from shotcraft.cli.common import command  # noqa: F401
+from shotcraft.cli.common import Format, command, format_option  # noqa: F401
 
 
 # --- edit: cut and conform (edit owner; finishing commands go after this block) --------------
@@ -17,17 +17,12 @@ from shotcraft.cli.common import echo_json as _edit_echo_json  # noqa: E402
 from shotcraft.errors import InputError as _EditInputError  # noqa: E402
 
 
-def _edit_format(output_format: str) -> None:
-    if output_format not in ("text", "json"):
-        raise _EditInputError(f"--format: expected 'text' or 'json', found {output_format!r}")
-
-
 @command(app, "cut", summary="Assemble the picked takes into a rough-cut MP4 plus .otio, .edl and FCP XML.",
          example="shotcraft cut examples/neo-noir/film.yaml --out cut/")
 def cut_command(
     plan_path: _EditPath = _edit_typer.Argument(..., metavar="PLAN", help="The film.yaml to cut."),
     out: _EditPath = _edit_typer.Option(None, "--out", help="Output folder (default: PLAN's folder/cut)."),
-    output_format: str = _edit_typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Cut the picked takes in plan order (or in the order of a conformed edit) with trims, transitions and
     handles; write the rough cut (H.264, yuv420p, faststart) and the interchange files for Resolve/Premiere/FCP."""
@@ -38,7 +33,6 @@ def cut_command(
 
     from shotcraft.outputs import check_output_folder
 
-    _edit_format(output_format)
     if out is not None:
         check_output_folder(out)
     plan = load_plan(plan_path)
@@ -66,7 +60,7 @@ def conform_command(
     plan_path: _EditPath = _edit_typer.Argument(..., metavar="PLAN", help="The film.yaml the edit belongs to."),
     edited: _EditPath = _edit_typer.Argument(None, metavar="EDITED", help="The .otio exported by the NLE."),
     reset: bool = _edit_typer.Option(False, "--reset", help="Forget the conformed edit: the cut follows the plan again."),
-    output_format: str = _edit_typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Read EDITED, match its clips to the plan's takes and store the new cut in .shotcraft/cut.json (film.yaml
     is not rewritten). Clips that are not takes of this film are listed, never dropped silently."""
@@ -74,7 +68,6 @@ def conform_command(
     from shotcraft.plan import load_plan
     from shotcraft.render.store import open_project
 
-    _edit_format(output_format)
     plan = load_plan(plan_path)
     project = open_project(plan)
     if reset:
@@ -124,7 +117,7 @@ def deliver_check_command(
     profile: str | None = _typer.Option(None, "--profile", help="prores, ffv1, distribution or mobile (default: from the file name)."),
     fps: str | None = _typer.Option(None, "--fps", help="Expected frame rate, e.g. 24 or 24000/1001."),
     frames: int | None = _typer.Option(None, "--frames", help="Expected frame count."),
-    output_format: str = _typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Probe each file (as ffprobe would, by demuxing every packet) and check it against its delivery profile.
     Exits 1 when any check fails."""
@@ -144,7 +137,7 @@ def deliver_check_command(
 def grade_command(
     plan_path: _Path = _typer.Argument(_Path("film.yaml"), metavar="PLAN", help="The film plan."),
     export_luts: _Path | None = _typer.Option(None, "--export-luts", help="Write <shot>.cube files (Resolve) to this folder."),
-    output_format: str = _typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Grade the current cut in the seed's order (exposure, soft contrast, secondary skin, harmonization to the
     reference shot, saturation/temperature/tint, the plan's look last) and report what each shot's grade does."""

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json
+from shotcraft.cli.common import Format, command, console, echo_json, format_option
 from shotcraft.cli.console import styled
 from shotcraft.plan import load_plan
 from shotcraft.plan.scaffold import scaffold
@@ -36,7 +36,7 @@ def init_command(
 @command(app, "show", summary="Summarize a plan: arc, shot table, running time.", example="shotcraft show examples/neo-noir/film.yaml")
 def show_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN", help="The film.yaml to summarize."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Print the arc, the shot table (id, role, type, duration, motion, characters, seed) and total running time."""
     summary = summarize(load_plan(plan_path))

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command
+from shotcraft.cli.common import Format, command, format_option
 from shotcraft.errors import InputError
 from shotcraft.plan import load_plan
 from shotcraft.plan.resolve import resolve_shot
@@ -48,12 +48,10 @@ def prompts_command(
     keyframe_family: str | None = typer.Option(None, "--keyframe-family", help="Family of the keyframe prompt only."),
     clip_family: str | None = typer.Option(None, "--clip-family", help="Family of the clip prompt only."),
     weights: bool = typer.Option(False, "--weights", help="Weight the subject, '(subject:1.2)', in sd prompts."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Compile PLAN's prompts per take (keyframe and clip, positive and negative) in the family each shot's backends read, or --family; byte-stable: exactly what `shotcraft render` sends. Warnings say what to fix."""
     # 1. Check the arguments.
-    if output_format not in ("text", "json"):
-        raise InputError(f"--format: expected text or json, found {output_format!r}")
     for option, name in (("--family", family), ("--keyframe-family", keyframe_family), ("--clip-family", clip_family)):
         if name is not None and name not in family_names():
             raise InputError(f"{option}: expected one of {', '.join(family_names())}, found {name!r}")

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.common import Format, command, console, echo_json, err_console, format_option
 from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, ShotcraftError
 
@@ -21,8 +21,9 @@ VERDICT_STYLE = {"pass": "green", "warn": "yellow", "reject": "red"}
          example="shotcraft qa clip_a.mp4 clip_b.mp4 --format json")
 def qa_command(
     inputs: list[Path] = typer.Argument(..., metavar="PLAN_OR_FILES...", help="A film.yaml (plan mode) or video files (file mode)."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
     report: Path | None = typer.Option(None, "--report", help="Also write report.html and report.json to this folder."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Plan mode: score without recording anything in the store."),
 ) -> None:
     """Measure flicker, frozen/blank/corrupt frames, motion vs plan, shake, sharpness, edge artifacts, clipping,
     colour drift, face instability and duration on every take; in plan mode also continuity across the cut,
@@ -30,8 +31,6 @@ def qa_command(
 
     File mode exits 0 when every file passes or warns, 1 when any is rejected, 2 when any file is unreadable
     (one line per bad file on stderr; the others are still analysed)."""
-    if output_format not in ("text", "json"):
-        raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
     if report is not None:
         from shotcraft.outputs import check_output_folder
 
@@ -40,7 +39,7 @@ def qa_command(
     if plans:
         if len(inputs) != 1:
             raise InputError(f"{plans[0]}: give one film plan alone, or video files without a plan")
-        raise typer.Exit(_plan_mode(plans[0], output_format, report))
+        raise typer.Exit(_plan_mode(plans[0], output_format, report, dry_run))
     raise typer.Exit(_file_mode(inputs, output_format, report))
 
 
@@ -80,12 +79,12 @@ def _print_clip(r) -> None:
                              f"frames {flag.start_frame}-{flag.end_frame}: {flag.message}"))
 
 
-def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None) -> int:
+def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None, dry_run: bool = False) -> int:
     from shotcraft.plan import load_plan
     from shotcraft.qa.run import run_qa_for_plan
 
     plan = load_plan(plan_path)
-    result = run_qa_for_plan(plan, report_dir=report_dir)
+    result = run_qa_for_plan(plan, report_dir=report_dir, dry_run=dry_run)
     if output_format == "json":
         echo_json(result.to_dict())
         return result.exit_code

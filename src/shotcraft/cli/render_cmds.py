@@ -9,8 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from shotcraft import files
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.progress_view import ProgressMode, ProgressView
+from shotcraft.cli.common import Format, command, console, echo_json, err_console, format_option
 from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
@@ -26,10 +28,6 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _check_format(output_format: str) -> None:
-    if output_format not in ("text", "json"):
-        raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
-
 
 @command(app, "render", summary="Render the takes whose inputs changed (incremental, resumable).", example="shotcraft render examples/neo-noir/film.yaml -j 2")
 def render_command(
@@ -40,7 +38,7 @@ def render_command(
     jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Worker processes (default: one per core, at most 4)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the jobs that would run; change nothing."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
@@ -48,7 +46,6 @@ def render_command(
     from shotcraft.render.engine import render_plan
     from shotcraft.render.executor import default_jobs, executor_for
 
-    _check_format(output_format)
     plan = load_plan(plan_path)
     runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     report = render_plan(
@@ -75,19 +72,19 @@ def takes_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN"),
     shot: str = typer.Option(None, "--shot", help="Only this shot."),
     check: bool = typer.Option(False, "--check", help="Also mark takes the plan has changed since they were rendered."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """List every take of PLAN's shots in plan order: state, source, seed, frames, QA verdict, pick."""
     from shotcraft.render.engine import stale_takes
     from shotcraft.render.reviews import review_cell, take_reviews
     from shotcraft.render.store import open_project
 
-    _check_format(output_format)
     plan = load_plan(plan_path)
-    project = open_project(plan)
-    records = project.takes(shot)
-    stale = stale_takes(plan) if check else set()
-    reviews = take_reviews(project, records)
+    with files.read_only():  # a listing never creates, locks or changes anything
+        project = open_project(plan, read_only=True)
+        records = project.takes(shot)
+        stale = stale_takes(plan) if check else set()
+        reviews = take_reviews(project, records)
     if output_format == "json":
         echo_json([{**_take_dict(r), "review": reviews[(r.shot_id, r.label)], **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
         return
@@ -103,7 +100,8 @@ def takes_command(
         table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, escape(review_cell(review)), r.key[:12])
     console.print(table)
     if not records:
-        console.print(styled("no takes yet: run ", (f"shotcraft render {plan_path}", "bold")))
+        what = "not rendered yet" if not project.rendered else "no takes yet"
+        console.print(styled(f"{what}: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
         console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
 
@@ -138,8 +136,12 @@ def log_command(
     """Print everything recorded to reproduce SHOT's TAKE: compiled prompts, settings, seed, model identity, library versions, timings."""
     from shotcraft.render.store import open_project
 
-    project = open_project(load_plan(plan_path))
-    typer.echo(json.dumps(project.settings_log(shot, take), indent=2, ensure_ascii=False))
+    with files.read_only():
+        project = open_project(load_plan(plan_path), read_only=True)
+        if not project.rendered:
+            raise InputError(f"{plan_path}: not rendered yet (run `shotcraft render {plan_path}`)")
+        log = project.settings_log(shot, take)
+    typer.echo(json.dumps(log, indent=2, ensure_ascii=False))
 
 
 @command(take_app, "add", summary="Import a clip made elsewhere (MP4/MOV/WebM/PNG sequence) as a take.", example="shotcraft take add examples/neo-noir/film.yaml s05 veo.mp4 --source 'Veo 3' --label C")
@@ -188,9 +190,36 @@ def gc_command(
     """Free disk space: remove objects of earlier renders that no take of the current plan uses (they re-render if needed)."""
     from shotcraft.render.store import open_project
 
-    files, size = open_project(load_plan(plan_path)).collect_garbage(dry_run=dry_run)
+    plan = load_plan(plan_path)
+    if dry_run:
+        with files.read_only():
+            count, size = open_project(plan, read_only=True).collect_garbage(dry_run=True)
+    else:
+        count, size = open_project(plan).collect_garbage()
     verb = "would delete" if dry_run else "deleted"
-    console.print(f"{verb} {files} object(s), {size / 1e6:.1f} MB")
+    console.print(f"{verb} {count} file(s) (old objects, stale QA cache), {size / 1e6:.1f} MB")
+
+
+@command(app, "fsck", summary="Verify every stored object's hash; quarantine bad ones so they re-render.", example="shotcraft fsck examples/neo-noir/film.yaml")
+def fsck_command(
+    plan_path: Path = typer.Argument(..., metavar="PLAN"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only report; move nothing."),
+) -> None:
+    """Re-read every object of the store and check it hashes to its name. A bad object is moved to
+    .shotcraft/quarantine/ and the jobs that made it go back to pending (the next render redoes them);
+    exit 1 when anything was wrong."""
+    from shotcraft.render.store import open_project
+
+    plan = load_plan(plan_path)
+    project = open_project(plan, read_only=dry_run) if dry_run else open_project(plan)
+    if not project.rendered:
+        console.print("not rendered yet: nothing to check")
+        return
+    report = project.fsck(repair=not dry_run)
+    for line in report.lines():
+        console.print(line, markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @command(app, "make", summary="Run every stage end to end and write DIR/manifest.json.", example="shotcraft make examples/neo-noir/film.yaml --out out/neo-noir")
@@ -198,21 +227,36 @@ def make_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN"),
     out: Path = typer.Option(..., "--out", help="Output folder for the deliverables."),
     jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Render worker processes (default: one per core, at most 4)."),
-    no_progress: bool = typer.Option(False, "--no-progress"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No live progress (the closing lines still print)."),
+    progress_mode: ProgressMode = typer.Option(ProgressMode.auto, "--progress", case_sensitive=False,
+                                               help="auto (Rich on a terminal, plain lines otherwise), rich, plain, json (JSON lines on stderr) or none."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
-    """Render what changed, cut, and every later stage present; list each deliverable in DIR/manifest.json."""
+    """Render what changed, QA, cut, sound, finishing and the report; one line per stage with its time, then
+    what needs your attention (QA rejects, risky picks, sound and grade warnings) with the command to look at each."""
+    from shotcraft.events import listen
     from shotcraft.pipeline import make
     from shotcraft.render.executor import default_jobs, executor_for
 
+    chosen = progress_mode.value
+    mode = "none" if quiet else ("plain" if no_progress and chosen == "auto" else chosen)
     runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
-    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress, executor=runner)
-    render = manifest.checks.get("render", {})
-    console.print(f"render: {render.get('rendered', 0)} jobs rendered, {render.get('cached', 0)} cached")
+    view = ProgressView(mode)
+    try:
+        with listen(view):
+            manifest = make(load_plan(plan_path), out, jobs=jobs, progress=mode in ("rich", "auto") and not no_progress,
+                            executor=runner)  # fmt: skip
+    finally:
+        view.close()
+    if quiet or mode == "json":
+        return
     for entry in manifest.entries:
-        console.print(f"  {entry.kind:<12} {out / entry.path}")
-    skipped = [name for name, state in manifest.checks.get("stages", {}).items() if state != "done"]
-    if skipped:
-        console.print(f"  (not in this build: {', '.join(skipped)})")
-    console.print(f"manifest: {out / 'manifest.json'}")
+        console.print(f"  {entry.kind:<12} {out / entry.path}", markup=False)
+    attention = manifest.checks.get("attention") or []
+    if attention:
+        console.print(f"needs attention ({len(attention)}):", markup=False)
+        for item in attention:
+            console.print(f"  {item['message']}\n      {item['command']}", markup=False)
+    console.print(f"manifest: {out / 'manifest.json'}", markup=False)

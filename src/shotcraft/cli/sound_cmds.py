@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.common import Format, command, console, echo_json, err_console, format_option
 from shotcraft.errors import InputError, ShotcraftError
 
 if TYPE_CHECKING:
@@ -21,10 +21,6 @@ def _fmt(value: float | None, unit: str) -> str:
     return "-inf" if value is None or not math.isfinite(value) else f"{value:.1f} {unit}"
 
 
-def _check_format(output_format: str) -> None:
-    if output_format not in ("text", "json"):
-        raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
-
 
 @command(
     app, "loudness",
@@ -33,7 +29,7 @@ def _check_format(output_format: str) -> None:
 )
 def loudness_command(
     files: list[Path] = typer.Argument(..., metavar="FILE...", help="Audio files (WAV, FLAC, AIFF, OGG, MP3)."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
     target: float = typer.Option(None, "--target", help="Also check integrated loudness against this target (LUFS)."),
     tolerance: float = typer.Option(0.5, "--tolerance", help="Allowed distance from --target, LU."),
     ceiling: float = typer.Option(None, "--ceiling", help="Also check true peak against this ceiling (dBTP)."),
@@ -43,7 +39,6 @@ def loudness_command(
     file could not be read, else 1 when any file misses --target or --ceiling."""
     from shotcraft.sound.loudness import measure_file
 
-    _check_format(output_format)
     rows: list[dict[str, object]] = []
     failed = False
     out_of_spec = False
@@ -92,14 +87,13 @@ def mix_command(
     cut: str = typer.Option("auto", "--cut", help="rough (the picked takes), plan (shot durations, nothing rendered) or auto."),
     target: float = typer.Option(None, "--target", help="Mix target in LUFS (default: sound.target_lufs, else the first platform's)."),
     strict_rate: bool = typer.Option(False, "--strict-rate", help="Refuse audio files not at 48 kHz instead of resampling them."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: Format = format_option(),
 ) -> None:
     """Write DIR/mix.wav (48 kHz, 24-bit) and DIR/stems/*.wav, each measured, plus DIR/sound.json with the
     checks for the QA report. Exit 1 when the mix misses its loudness target or true-peak ceiling."""
     from shotcraft.fsutil import write_json
     from shotcraft.plan import load_plan
 
-    _check_format(output_format)
     if cut not in ("auto", "rough", "plan"):
         raise InputError(f"--cut: expected 'auto', 'rough' or 'plan', found {cut!r}")
     if out is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from shotcraft.errors import InputError
+from shotcraft.files import read_input
 from shotcraft.fsutil import write_text
 
 ColourFunction = Callable[[np.ndarray], np.ndarray]  # (..., 3) float in [0, 1] -> (..., 3)
@@ -109,9 +110,15 @@ def read_cube(path: str | Path) -> Lut3D:
     """Read a 3D .cube (Resolve / Adobe). Raises CubeError naming the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if path.exists():
+            # regular file under the size limit: /dev/zero or a FIFO never reaches the reader
+            text = read_input(path, "look", where="grade.look").decode("utf-8-sig")
+        else:
+            text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CubeError(f"{path}: no such .cube file") from None
+    except InputError as exc:
+        raise CubeError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CubeError(f"{path}: cannot read .cube ({exc})") from None
     size: int | None = None

@@ -342,6 +342,9 @@ class ModelSource(Model):
     ip_adapter_weight: str | None = Field(None, description="weights file inside 'ip_adapter': 'sdxl_models/ip-adapter_sdxl.safetensors'")
     ip_adapter_revision: str | None = Field(None, description="pinned commit or tag for a repo id in 'ip_adapter'")
     ip_adapter_scale: float = Field(0.6, ge=0, le=2, description="how strongly the reference images steer the image")
+    ip_adapter_image_encoder: str | None = Field(
+        None, description="image encoder for adapters that ship none (FLUX: 'openai/clip-vit-large-patch14'); repo id or folder"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ModelSource:

@@ -175,12 +175,20 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     return result
 
 
-def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None) -> QAResult:
-    """`shotcraft qa PLAN`: open the film's store, run QA, optionally write the report."""
+def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None, dry_run: bool = False) -> QAResult:
+    """`shotcraft qa PLAN`: open the film's store, run QA, optionally write the report.
+
+    ``dry_run``: the store is opened read-only; nothing is recorded, cached or created (the report
+    is still written where asked: it lives outside the store).
+    """
+    from shotcraft import files
     from shotcraft.render.store import open_project
 
-    project = open_project(plan)
-    result = run_qa(plan, project)
+    if dry_run:
+        with files.read_only():
+            result = run_qa(plan, open_project(plan, read_only=True), record=False)
+    else:
+        result = run_qa(plan, open_project(plan))
     if report_dir is not None:
         from shotcraft.qa.report import write_plan_report
 
@@ -210,14 +218,17 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     cache lives beside the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed.
     """
     folder = getattr(project, "folder", None)
-    key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": str(record_.clip_path), "thresholds": thresholds,
+    # the clip by its object name (its content hash), never its absolute path: a moved project keeps its cache
+    key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
                 "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz],
                 "characters": [c.key() for c in expected.characters]}
     key = hashlib.sha256(json.dumps(key_data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
-    cache = Path(folder) / "qa-cache" / f"{key}.json" if folder is not None else None
+    # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
+    cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
         try:
             report = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+            report.path = Path(record_.clip_path)  # where the object is now (the project may have moved)
             report.cache_key = key
             return report
         except (ValueError, KeyError, TypeError):
@@ -226,7 +237,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
         report = analyze_clip(record_.clip_path, expected=expected, thresholds=thresholds)
     except ShotcraftError as error:
         raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
-    if cache is not None:
+    if cache is not None and not getattr(project, "read_only", False):
         write_json(cache, report.to_cache())
     report.cache_key = key
     return report

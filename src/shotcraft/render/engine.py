@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shotcraft import events, files
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.render.executor import Executor, LocalExecutor
 from shotcraft.render.imports import import_plan_clips
@@ -86,6 +87,7 @@ class _Recorder:
     def __init__(self, project: Project, run_id: int, progress: RenderProgress, report: RenderReport) -> None:
         self.project, self.run_id, self.bar, self.report = project, run_id, progress, report
         self.running: set[str] = set()
+        self.total = 0
 
     def input_path(self, spec: JobSpec) -> Path | None:
         if spec.depends_on is None:
@@ -99,9 +101,22 @@ class _Recorder:
         self.project.ledger.mark_running(spec.key, self.run_id)
         self.running.add(spec.key)
         self.bar.start(spec, attempt)
+        events.emit(events.Event("render", "note", f"{spec.title} started" + (f" (attempt {attempt})" if attempt > 1 else ""),
+                                 data={"job": spec.key}))  # fmt: skip
 
-    def progress(self, spec: JobSpec, done: int) -> None:
+    def progress(self, spec: JobSpec, done: int, detail: dict | None = None) -> None:
+        if detail and detail.get("unit") == "steps":  # a denoising step inside a diffusion job
+            self.bar.step(spec, done, int(detail.get("total") or 0))
+            events.emit(events.Event("render", "progress", f"{spec.title}: denoising", done=done, total=detail.get("total"),
+                                     unit="steps", data={"job": spec.key}))  # fmt: skip
+            return
         self.bar.advance(spec, done)
+        events.emit(events.Event("render", "progress", spec.title, done=done, total=spec.work_units, unit="frames",
+                                 data={"job": spec.key}))  # fmt: skip
+
+    def _jobs_progress(self) -> None:
+        finished = len([o for o in self.report.outcomes if o.state in ("rendered", "failed")])
+        events.emit(events.Event("render", "progress", "", done=finished, total=self.total, unit="jobs"))
 
     def finished(self, spec: JobSpec, result: JobResult) -> None:
         # the worker committed the object; verify it here before it may count as done
@@ -118,12 +133,15 @@ class _Recorder:
         self.report.outcomes.append(
             JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, "rendered", result.seconds, job.attempts if job else 1)
         )
+        self._jobs_progress()
 
     def failed(self, spec: JobSpec, error: str, *, attempts: int) -> None:
         self.project.ledger.mark_failed(spec.key, self.run_id, error=error, seconds=None)
         self.running.discard(spec.key)
         self.bar.finish(spec)
         self.report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, "failed", None, attempts, error))
+        events.emit(events.Event("render", "warning", f"{spec.title} failed: {error}", data={"job": spec.key}))
+        self._jobs_progress()
 
 
 def render_plan(
@@ -142,10 +160,11 @@ def render_plan(
     ``dry_run`` only reports which jobs would run ("planned") and writes nothing.
     """
     started = time.perf_counter()
+    if dry_run:
+        with files.read_only():
+            return _dry_run(plan, plan_jobs(plan, shots=shots, takes=takes), force)
     # 1. Inputs and graph: unknown shots, backends, missing stills fail here, store untouched.
     graph: list[TakeJobs] = plan_jobs(plan, shots=shots, takes=takes)
-    if dry_run:
-        return _dry_run(plan, graph, force)
     import_plan_clips(plan, shots)  # clips the plan lists under shots[].clips become takes (once)
     project = open_project(plan)
     with project.lock():
@@ -186,6 +205,9 @@ def render_plan(
         try:
             with RenderProgress(to_run, enabled=show) as bar:
                 recorder = _Recorder(project, run_id, bar, report)
+                recorder.total = len(to_run)
+                events.emit(events.Event("render", "progress", "", done=0, total=len(to_run), unit="jobs",
+                                         data={"cached": len(report.cached)}))  # fmt: skip
                 (executor or LocalExecutor(jobs)).run(to_run, recorder, project.objects.folder)
             status = "done" if report.ok else "failed"
         finally:
@@ -202,35 +224,28 @@ def render_plan(
 
 def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool) -> RenderReport:
     """Which jobs a render would run, read from the ledger without creating or changing anything."""
-    from shotcraft.render.ledger import Ledger
-    from shotcraft.render.store import PROJECT_FOLDER, ObjectStore
-
     report = RenderReport(run_id=0)
-    folder = plan.root / PROJECT_FOLDER
-    ledger = Ledger(folder / "ledger.sqlite") if (folder / "ledger.sqlite").exists() else None
-    objects = ObjectStore(folder / "objects")
+    project = open_project(plan, read_only=True)
     for take in graph:
         report.film_seconds += float(take.clip.request["frames"] / take.clip.request["fps"])
         for spec in (take.keyframe, take.clip):
-            job = ledger.job(spec.key) if ledger is not None else None
-            done = job is not None and job.state == "done" and objects.verified(job.object_sha256, job.object_ext)
+            job = project.ledger.job(spec.key)
+            done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
             state = "planned" if force or not done else "cached"
             report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, state))
     return report
 
 
 def stale_takes(plan: LoadedPlan) -> set[tuple[str, str]]:
-    """Rendered takes whose stored keys no longer match the plan (edited since the last render)."""
-    from shotcraft.render.ledger import Ledger
-    from shotcraft.render.store import PROJECT_FOLDER
-
-    ledger_path = plan.root / PROJECT_FOLDER / "ledger.sqlite"
-    if not ledger_path.exists():
-        return set()
-    rows = {(r.shot_id, r.label): r for r in Ledger(ledger_path).take_rows() if r.source == "render"}
-    stale = set()
-    for take in plan_jobs(plan):
-        row = rows.get((take.shot_id, take.label))
-        if row is not None and (row.clip_key != take.clip.key or row.keyframe_key != take.keyframe.key):
-            stale.add((take.shot_id, take.label))
+    """Rendered takes whose stored keys no longer match the plan (edited since the last render). Read-only."""
+    with files.read_only():
+        project = open_project(plan, read_only=True)
+        rows = {(r.shot_id, r.label): r for r in project.ledger.take_rows() if r.source == "render"}
+        if not rows:
+            return set()
+        stale = set()
+        for take in plan_jobs(plan):
+            row = rows.get((take.shot_id, take.label))
+            if row is not None and (row.clip_key != take.clip.key or row.keyframe_key != take.keyframe.key):
+                stale.add((take.shot_id, take.label))
     return stale

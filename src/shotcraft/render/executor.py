@@ -57,7 +57,7 @@ class JobHandler(Protocol):
 
     def input_path(self, spec: JobSpec) -> Path | None: ...
     def started(self, spec: JobSpec, attempt: int) -> None: ...
-    def progress(self, spec: JobSpec, done: int) -> None: ...
+    def progress(self, spec: JobSpec, done: int, detail: dict | None = None) -> None: ...
     def finished(self, spec: JobSpec, result: JobResult) -> None: ...
     def failed(self, spec: JobSpec, error: str, *, attempts: int) -> None: ...
 
@@ -119,7 +119,7 @@ class LocalExecutor(Executor):
                 for attempt in range(1, MAX_ATTEMPTS + 1):
                     handler.started(spec, attempt)
                     try:
-                        result = run_job(spec, objects_folder, handler.input_path(spec), lambda n, s=spec: handler.progress(s, n))
+                        result = run_job(spec, objects_folder, handler.input_path(spec), lambda n, d=None, s=spec: handler.progress(s, n, d))
                     except TransientJobError as exc:
                         if attempt < MAX_ATTEMPTS:
                             time.sleep(RETRY_BACKOFF_S * attempt)
@@ -214,9 +214,9 @@ class LocalExecutor(Executor):
 def _drain(progress_queue: multiprocessing.Queue, handler: JobHandler, by_key: dict[str, JobSpec]) -> None:
     with contextlib.suppress(queue.Empty, OSError, EOFError):
         while True:
-            key, done = progress_queue.get_nowait()
+            key, done, detail = progress_queue.get_nowait()
             if key in by_key:
-                handler.progress(by_key[key], done)
+                handler.progress(by_key[key], done, detail)
 
 
 _progress_queue: multiprocessing.Queue | None = None
@@ -236,10 +236,10 @@ def _init_worker(progress_queue: multiprocessing.Queue, backend_specs: dict[str,
 
 
 def _worker_run(spec: JobSpec, objects_folder: str, keyframe_path: Path | None) -> JobResult:
-    def report(done: int) -> None:
+    def report(done: int, detail: dict | None = None) -> None:
         if _progress_queue is not None:
             with contextlib.suppress(Exception):
-                _progress_queue.put_nowait((spec.key, done))
+                _progress_queue.put_nowait((spec.key, done, detail))
 
     return run_job(spec, Path(objects_folder), keyframe_path, report)
 

@@ -29,7 +29,7 @@ from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.plan.resolve import resolve_shot
 from shotcraft.render.encode import TakeEncoder
 from shotcraft.render.jobs import CLIP_ENCODING, KEYFRAME_FORMAT
-from shotcraft.fsutil import file_sha256
+from shotcraft.files import check_input, content_sha256
 from shotcraft.render.keys import job_key
 from shotcraft.render.store import TakeRecord, open_project
 from shotcraft.render.work import conform_image, environment
@@ -186,11 +186,13 @@ def _open_source(path: Path, shot_rate: Fraction) -> tuple[Iterator[np.ndarray],
         raise InputError(f"{path}: no such file")
     if path.suffix.lower() not in VIDEO_SUFFIXES and path.suffix.lower() != ".png":
         raise InputError(f"{path}: expected an MP4, MOV or WebM file or a PNG sequence, found {path.suffix or 'no extension'}")
+    # regular file, within size limits, before any decoder sees it (a FIFO would block ffprobe)
+    check_input(path, "image" if path.suffix.lower() == ".png" else "video", where=str(path))
     info = probe(path)  # InputError when it does not decode as video
     if info.frames <= 0:
         raise InputError(f"{path}: video holds no frames")
     facts = {
-        "sha256": file_sha256(path),
+        "sha256": content_sha256(path, "image" if path.suffix.lower() == ".png" else "video", where=str(path)),
         "codec": info.codec,
         "width": info.width,
         "height": info.height,
@@ -205,7 +207,7 @@ def _open_source(path: Path, shot_rate: Fraction) -> tuple[Iterator[np.ndarray],
 def _png_sequence(files: list[Path], text: str, rate: Fraction) -> tuple[Iterator[np.ndarray], dict[str, Any]]:
     digest = hashlib.sha256()
     for file in files:
-        digest.update(file.name.encode("utf-8") + b"\0" + file_sha256(file).encode("ascii"))
+        digest.update(file.name.encode("utf-8") + b"\0" + content_sha256(file, "image", where=text).encode("ascii"))
     first = cv2.imread(str(files[0]), cv2.IMREAD_COLOR)
     if first is None:
         raise InputError(f"{files[0]}: not a readable PNG")

@@ -22,7 +22,7 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import ResolvedShot, TakeSpec, resolve_shot
 from shotcraft.plan.schema import Shot
 from shotcraft.render.encode import TAKE_SETTINGS
-from shotcraft.fsutil import file_sha256
+from shotcraft import files
 from shotcraft.render.keys import canonical, job_key
 from shotcraft.timebase import format_rate
 
@@ -93,29 +93,45 @@ def drawing_context(plan: LoadedPlan, shot: Shot) -> dict[str, Any]:
 
 
 def _input_file_sha(path: Path, shot_id: str, what: str) -> str:
-    try:
-        return file_sha256(path)
-    except FileNotFoundError:
-        raise InputError(f"shot {shot_id}: {what} {path} not found") from None
-    except IsADirectoryError:
-        raise InputError(f"shot {shot_id}: {what} {path} is a folder, not an image") from None
-    except OSError as exc:
-        raise InputError(f"shot {shot_id}: cannot read {what} {path} ({exc.strerror})") from None
+    """A plan-named image's content hash, through the one checked opener and the persistent hash cache."""
+    return files.content_sha256(path, "image", where=f"shot {shot_id}", what=what)
 
 
 #: shot fields that reach a job through its request (motion, seed, cfg, prompt variant of each take), so the
 #: key's copy of the shot leaves them out: adding take C re-renders neither A nor B
 TAKE_FIELDS = ("takes",)
 #: shot fields that shape the clip, never the keyframe: changing them re-renders clips only
-CLIP_STAGE_FIELDS = ("motion", "clip", "end_frame")
+CLIP_STAGE_FIELDS = ("motion", "clip", "end_frame", "duration", "triggers", "role", "transition")
+#: shot fields that name files: their content hashes are keyed instead (a renamed or moved file keeps its key)
+FILE_FIELDS = ("still", "clips")
 
 
 def _context_for_key(context: dict[str, Any], *, drop: tuple[str, ...] = TAKE_FIELDS) -> dict[str, Any]:
-    # the still's content counts, not where the project folder happens to live
+    """The drawing context as a key holds it: no file paths (their hashes are keyed), no dropped shot fields."""
     keyed = {k: v for k, v in context.items() if k != "still_path"}
     plan = dict(keyed["plan"])
-    plan["shot"] = {k: v for k, v in plan["shot"].items() if k not in drop}
+    shot = {k: v for k, v in plan["shot"].items() if k not in drop + FILE_FIELDS}
+    if "end_frame" in shot and isinstance(shot["end_frame"], dict):
+        shot["end_frame"] = {k: v for k, v in shot["end_frame"].items() if k != "still"}
+    plan["shot"] = shot
+    plan["characters"] = [{k: v for k, v in c.items() if k != "references"} for c in plan.get("characters") or []]
     keyed["plan"] = plan
+    return keyed
+
+
+def _keyframe_context_for_key(context: dict[str, Any], capabilities: Any) -> dict[str, Any] | None:
+    """What of the plan reaches a keyframe beyond its prompt, seed, size, model, settings and references.
+
+    Only a backend that draws from the plan (``keyframe_reads_plan``, the animatic) reads the context,
+    and then never the clip's fields (duration, camera move, beats, role, motion).
+    """
+    if not getattr(capabilities, "keyframe_reads_plan", False):
+        return {"still_sha256": context.get("still_sha256")}
+    keyed = _context_for_key(context, drop=TAKE_FIELDS + CLIP_STAGE_FIELDS)
+    shot = dict(keyed["plan"]["shot"])
+    if isinstance(shot.get("camera"), dict):
+        shot["camera"] = {k: v for k, v in shot["camera"].items() if k not in ("move", "justification")}
+    keyed["plan"] = {**keyed["plan"], "shot": shot}
     return keyed
 
 
@@ -126,7 +142,11 @@ def _backend_block(backend: Backend, model: Any, shot_id: str) -> dict[str, Any]
         if hasattr(exc, "exit_code"):
             raise
         raise InputError(f"shot {shot_id}: backend {backend.name!r} cannot identify its model ({exc})") from None
-    return {"name": backend.name, "version": str(backend.version), "model": canonical(identity, where=f"{shot_id}.model")}
+    block = {"name": backend.name, "version": str(backend.version), "model": canonical(identity, where=f"{shot_id}.model")}
+    if not _capabilities(backend, model).deterministic:
+        # a declared non-deterministic backend: the key says so (a re-render is a new take, not the same bytes)
+        block["deterministic"] = False
+    return block
 
 
 def _capabilities(backend: Backend, model: Any) -> Any:
@@ -158,7 +178,8 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
     clip_backend = get_backend(resolved.clip_backend, shot_id=shot.id)
     keyframe_model = anchored_model(plan, resolved.keyframe_model)
     clip_model = anchored_model(plan, resolved.clip_model)
-    keyframe_family = _capabilities(keyframe_backend, keyframe_model).prompt_family
+    keyframe_capabilities = _capabilities(keyframe_backend, keyframe_model)
+    keyframe_family = keyframe_capabilities.prompt_family
     clip_family = _capabilities(clip_backend, clip_model).prompt_family
     compiled = compile_take(plan.film, shot.id, spec.label, keyframe_family=keyframe_family, clip_family=clip_family)
     prompts_log = compiled.to_dict()
@@ -169,7 +190,7 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
     for cid in shot.characters:
         for reference in plan.film.character(cid).references:
             path = plan.resolve_path(reference)
-            references.append({"path": str(reference), "sha256": _input_file_sha(path, shot.id, f"reference image of {cid}")})
+            references.append({"sha256": _input_file_sha(path, shot.id, f"reference image of {cid}")})
             files[f"reference:{len(references) - 1}"] = str(path.resolve())
     init_sha = None
     if shot.still is not None and keyframe_backend.capabilities.image_to_image and resolved.keyframe_backend != "stills":
@@ -198,7 +219,7 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         "prompt_family": keyframe_family,
         "references": references,
         "init_image_sha256": init_sha,
-        "context": _context_for_key(context, drop=TAKE_FIELDS + CLIP_STAGE_FIELDS),
+        "context": _keyframe_context_for_key(context, keyframe_capabilities),
         "output": {"format": KEYFRAME_FORMAT},
     }
     keyframe_key = job_key(keyframe_inputs)
@@ -296,6 +317,15 @@ def plan_jobs(plan: LoadedPlan, *, shots: list[str] | None = None, takes: list[s
         if unknown:
             raise InputError(f"{plan.file}: no shot {unknown[0]!r} (shots: {', '.join(known)})")
     selected = [s for s in film.shots if not shots or s.id in shots]
+    with files.project_hashes(plan.root / files.PROJECT_FOLDER):
+        result = _plan_selected(plan, selected, shots, takes)
+    if takes and not result:
+        raise InputError(f"{plan.file}: no shot has a take {', '.join(takes)}")
+    return result
+
+
+def _plan_selected(plan: LoadedPlan, selected: list[Shot], shots: list[str] | None, takes: list[str] | None) -> list[TakeJobs]:
+    film = plan.film
     result: list[TakeJobs] = []
     for shot in selected:
         resolved = resolve_shot(film, shot)
@@ -308,6 +338,4 @@ def plan_jobs(plan: LoadedPlan, *, shots: list[str] | None = None, takes: list[s
             if takes and spec.label not in takes:
                 continue
             result.append(take_jobs(plan, resolved, spec, context))
-    if takes and not result:
-        raise InputError(f"{plan.file}: no shot has a take {', '.join(takes)}")
     return result

@@ -18,7 +18,7 @@ from typing import Any
 
 from shotcraft.errors import ShotcraftError
 
-KEY_VERSION = 1  # bump when the canonical form changes: every key changes with it
+KEY_VERSION = 2  # bump when the canonical form changes: every key changes with it
 
 
 class UnhashableInputError(ShotcraftError):
@@ -43,7 +43,11 @@ def canonical(value: Any, *, where: str = "key") -> Any:
     if isinstance(value, Fraction):
         return {"fraction": f"{value.numerator}/{value.denominator}"}
     if isinstance(value, PurePath):
-        return {"path": value.as_posix()}
+        # a path says where a file was, not what it holds: keys take its content hash instead
+        raise UnhashableInputError(
+            f"job key input {where!r} is a bare path ({value.as_posix()}); give the file's content hash "
+            "(shotcraft.files.content_sha256) so that a changed file changes the key and a moved one does not"
+        )
     if isinstance(value, dict):
         out = {}
         for key in value:

@@ -151,10 +151,16 @@ class TakeRow:
 class Ledger:
     """Typed access to ledger.sqlite. One connection per process; short transactions."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
         try:
+            if read_only:
+                self._db = _connect_read_only(self.path)
+                self._db.row_factory = sqlite3.Row
+                self._check_version(self._db)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -163,6 +169,21 @@ class Ledger:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise (_write_fault(exc, self.path) or LedgerError(f"{self.path}: not a usable shotcraft ledger ({exc})")) from None
+
+    @classmethod
+    def empty(cls) -> Ledger:
+        """An in-memory ledger with the schema and no rows: what a never-rendered film reads as (no file made)."""
+        ledger = cls.__new__(cls)
+        ledger.path, ledger.read_only = Path(":memory:"), True
+        ledger._db = sqlite3.connect(":memory:", isolation_level=None)
+        ledger._db.row_factory = sqlite3.Row
+        ledger._migrate()
+        return ledger
+
+    def _check_version(self, db: sqlite3.Connection) -> None:
+        row = db.execute("SELECT value FROM meta WHERE name = 'ledger_version'").fetchone()
+        if row is not None and int(row["value"]) > LEDGER_VERSION:
+            raise LedgerError(f"{self.path}: ledger version {row['value']} is newer than this shotcraft reads ({LEDGER_VERSION})")
 
     def close(self) -> None:
         self._db.close()
@@ -445,6 +466,23 @@ class Ledger:
     def proposal(self, shot_id: str) -> tuple[str | None, str | None] | None:
         row = self._db.execute("SELECT label, reason FROM proposals WHERE shot_id = ?", (shot_id,)).fetchone()
         return (row["label"], row["reason"]) if row else None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that can neither write the ledger nor create files beside it.
+
+    ``mode=ro`` on a WAL database still creates ``-wal``/``-shm`` files when no writer has them
+    open; when no ``-wal`` exists, no writer is connected (SQLite removes it on the last close),
+    so the file is opened ``immutable`` and nothing is created. With a writer running, plain
+    ``mode=ro`` shares its WAL and reads a consistent snapshot.
+    """
+    if not path.is_file():
+        raise LedgerError(f"{path}: no ledger (nothing rendered yet)")
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    from urllib.parse import quote
+
+    return sqlite3.connect(f"file:{quote(path.resolve().as_posix())}?{mode}", uri=True, timeout=30.0, isolation_level=None)
 
 
 def _write_fault(exc: sqlite3.Error, path: Path) -> LedgerError | None:

@@ -59,6 +59,11 @@ class RenderProgress:
             self._progress.update(self._tasks[spec.key], completed=done)
         self._set(spec, done)
 
+    def step(self, spec: JobSpec, step: int, total: int) -> None:
+        """A denoising step of a diffusion job: shown on its line (its frames come after the steps)."""
+        if spec.key in self._tasks:
+            self._progress.update(self._tasks[spec.key], description=f"  {spec.title} step {step}/{total}")
+
     def finish(self, spec: JobSpec) -> None:
         self._set(spec, spec.work_units)
         task = self._tasks.pop(spec.key, None)

@@ -123,10 +123,23 @@ class Reviews:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self._db = ledger._db  # the ledger's own connection: same file, same WAL, no second writer
+        if getattr(ledger, "read_only", False):
+            if not self.present:  # a ledger never reviewed, read-only: empty tables in memory (TEMP), nothing on disk
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip() and "CREATE INDEX" not in statement:
+                        self._db.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE"))
+            return
         with ledger.transaction() as db:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+
+    @property
+    def present(self) -> bool:
+        """Whether the ledger has the review tables (a read-only ledger from before reviews has none)."""
+        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'review_rejections'"
+                               " UNION SELECT 1 FROM sqlite_temp_master WHERE name = 'review_rejections'").fetchone()  # fmt: skip
+        return row is not None
 
     # --- rejections --------------------------------------------------------------------------
 

@@ -9,19 +9,21 @@ Layout::
       lock                   held by a running render
 
 An object is written under a temp name, fsynced, hashed, then renamed to its
-hash; it is recorded done in the ledger only after that. Reading verifies the
-hash again (once per process per file state), so a corrupt or truncated file
-is never served as a take.
+hash; it is recorded done in the ledger only after that. Reading verifies an
+object by its stat (size, mtime, inode) against the hash recorded at commit in
+the persistent hash cache (``hashes.sqlite``): an unchanged object is served
+without reading a byte, a file whose stat changed is hashed again, so a corrupt
+or truncated file is never served as a take. ``shotcraft fsck`` re-hashes
+everything.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
+import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from shotcraft import files
 from shotcraft.errors import InputError, ShotcraftError
 from shotcraft.fsutil import file_sha256, fsync_dir
 from shotcraft.plan.loader import LoadedPlan
@@ -38,7 +41,8 @@ from shotcraft.render.ledger import JobRow, Ledger, TakeRow
 from shotcraft.render.ledger_rows import check_object
 from shotcraft.timebase import parse_rate
 
-PROJECT_FOLDER = ".shotcraft"
+PROJECT_FOLDER = files.PROJECT_FOLDER
+QUARANTINE_FOLDER = "quarantine"
 
 
 class StoreError(ShotcraftError):
@@ -99,10 +103,12 @@ def _copy_into(handle: Any, data: bytes) -> None:
 class ObjectStore:
     """Files named by the sha256 of their content."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, cache: files.HashCache | None = None, *, read_only: bool = False) -> None:
         self.folder = Path(folder)
+        self.read_only = read_only
         self.temp_folder = self.folder / ".tmp"
-        self._verified: dict[Path, tuple[int, int]] = {}
+        self.cache = cache if cache is not None else files.hash_cache(self.folder.parent)
+        self._verified: dict[Path, tuple[int, int, int]] = {}
 
     def path_for(self, sha256: str, ext: str) -> Path:
         return self.folder / sha256[:2] / f"{sha256}.{ext}"
@@ -154,11 +160,20 @@ class ObjectStore:
             stat = path.stat()
         except FileNotFoundError:
             return None
-        if self._verified.get(path) == (stat.st_size, stat.st_mtime_ns):
+        if self._verified.get(path) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
             return path
-        if not self._matches(path, sha256):
+        key = files.stat_key(path, stat)
+        known = self.cache.lookup(key)
+        if known is None:  # never seen in this state: read it once and remember
+            try:
+                known = file_sha256(path)
+            except OSError:
+                return None
+            if not self.read_only:
+                self.cache.store(key, known)
+        if known != sha256:
             return None
-        self._verified[path] = (stat.st_size, stat.st_mtime_ns)
+        self._verified[path] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         return path
 
     def clean_temps(self) -> int:
@@ -175,8 +190,27 @@ class ObjectStore:
         return sorted(p for p in self.folder.glob("??/*") if p.is_file())
 
     def fsck(self) -> list[Path]:
-        """Objects whose bytes do not hash to their name."""
-        return [p for p in self.all_objects() if not self._matches(p, p.name.split(".", 1)[0])]
+        """Objects whose bytes do not hash to their name (every byte read; the cache is refreshed)."""
+        bad = []
+        for path in self.all_objects():
+            try:
+                digest = file_sha256(path)
+            except OSError:
+                bad.append(path)
+                continue
+            if not self.read_only:
+                self.cache.store(files.stat_key(path, path.stat()), digest)
+            if digest != path.name.split(".", 1)[0]:
+                bad.append(path)
+        return bad
+
+    def quarantine(self, path: Path) -> Path:
+        """Move a bad object out of the store (kept for inspection, never served)."""
+        target = self.folder.parent / QUARANTINE_FOLDER / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), target)
+        self._verified.pop(path, None)
+        return target
 
     def _matches(self, path: Path, sha256: str) -> bool:
         try:
@@ -186,7 +220,8 @@ class ObjectStore:
 
     def _remember(self, path: Path) -> None:
         stat = path.stat()
-        self._verified[path] = (stat.st_size, stat.st_mtime_ns)
+        self._verified[path] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        self.cache.store(files.stat_key(path, stat), path.name.split(".", 1)[0])
 
 
 def _disk_error(exc: OSError, where: Path) -> ShotcraftError:
@@ -201,36 +236,46 @@ def _disk_error(exc: OSError, where: Path) -> ShotcraftError:
 class Project:
     """A film's store: objects, ledger, takes, picks. Open with :func:`open_project`."""
 
-    def __init__(self, plan: LoadedPlan) -> None:
+    def __init__(self, plan: LoadedPlan, *, read_only: bool = False) -> None:
         self.plan = plan
+        self.read_only = read_only
         self.folder = plan.root / PROJECT_FOLDER
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.objects = ObjectStore(self.folder / "objects")
-        self.ledger = Ledger(self.folder / "ledger.sqlite")
-        self._lock_handle: Any = None
+        ledger_path = self.folder / "ledger.sqlite"
+        if read_only:
+            # a read creates nothing: a film never rendered reads as an empty ledger held in memory
+            self.ledger = Ledger(ledger_path, read_only=True) if ledger_path.is_file() else Ledger.empty()
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.ledger = Ledger(ledger_path)
+        self.objects = ObjectStore(self.folder / "objects", read_only=read_only)
+
+    @property
+    def rendered(self) -> bool:
+        """Whether the film has a ledger on disk (something was rendered or imported)."""
+        return (self.folder / "ledger.sqlite").is_file()
 
     # --- locking (one render at a time per film) ---
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
-        """The project's writer lock; waits up to ``wait_seconds`` for another writer, then refuses."""
-        handle = open(self.folder / "lock", "a+")
+        """The project's writer lock (the filelock package: portable; the OS releases it when a process dies);
+        waits up to ``wait_seconds`` for another writer, then refuses."""
+        from filelock import FileLock, Timeout
+
+        if self.read_only:
+            raise StoreError(f"{self.folder}: opened read-only; this command cannot change the store")
+        lock = FileLock(str(self.folder / "lock"))
         try:
-            deadline = time.monotonic() + wait_seconds
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise ProjectBusyError(
-                            f"{self.folder}: another shotcraft command (render, take add) is writing to this film; "
-                            "nothing was changed, run it again when that one finishes"
-                        ) from None
-                    time.sleep(0.2)
+            lock.acquire(timeout=wait_seconds, poll_interval=0.2)
+        except Timeout:
+            raise ProjectBusyError(
+                f"{self.folder}: another shotcraft command (render, take add) is writing to this film; "
+                "nothing was changed, run it again when that one finishes"
+            ) from None
+        try:
             yield
         finally:
-            handle.close()  # closing releases the lock; a killed process releases it too
+            lock.release()
 
     # --- takes ---
 
@@ -299,30 +344,59 @@ class Project:
         return log
 
     def collect_garbage(self, *, dry_run: bool = False) -> tuple[int, int]:
-        """Delete objects no current take uses (old renders kept as cache); returns (files, bytes).
+        """Delete objects no current take uses (old renders kept as cache) and QA cache entries of takes
+        no longer current; returns (files, bytes).
 
         Safe by construction: a job whose object is gone no longer counts as done, so reverting
-        the plan to an old version simply renders those jobs again.
+        the plan to an old version simply renders those jobs again. Only ``objects/`` and
+        ``qa-cache/`` are ever touched.
         """
         keep: set[str] = set()
+        current_clips: set[str] = set()
         shot_ids = {s.id for s in self.plan.film.shots}
         for row in self.ledger.take_rows():
             if row.shot_id not in shot_ids or not self._current(row):
                 continue
+            current_clips.add(row.clip_key)
             for key in (row.keyframe_key, row.clip_key):
                 job = self.ledger.job(key) if key else None
                 if job is not None and job.object_sha256:
                     keep.add(job.object_sha256)
-        files = size = 0
+        doomed = [p for p in self.objects.all_objects() if p.name.split(".", 1)[0] not in keep]
+        doomed += [p for p in sorted((self.folder / "qa-cache").glob("*.json")) if not _qa_entry_current(p, current_clips)]
+        size = sum(p.stat().st_size for p in doomed)
+        if dry_run:
+            return len(doomed), size
         with self.lock():
-            for path in self.objects.all_objects():
-                if path.name.split(".", 1)[0] in keep:
-                    continue
-                files += 1
-                size += path.stat().st_size
-                if not dry_run:
+            for path in doomed:
+                with contextlib.suppress(FileNotFoundError):
                     path.unlink()
-        return files, size
+        return len(doomed), size
+
+    def fsck(self, *, repair: bool = True) -> FsckReport:
+        """Hash every object; a bad one is quarantined and the jobs that point at it go back to pending.
+
+        Also reports done jobs whose object is missing. Returns what was found and done.
+        """
+        report = FsckReport(checked=len(self.objects.all_objects()))
+        bad = self.objects.fsck()
+        bad_names = {p.name.split(".", 1)[0] for p in bad}
+        present = {p.name.split(".", 1)[0] for p in self.objects.all_objects()}
+        jobs = [j for j in self.ledger.jobs() if j.state == "done" and j.object_sha256]
+        if repair:
+            with self.lock():
+                for path in bad:
+                    report.quarantined.append(str(self.objects.quarantine(path)))
+                for job in jobs:
+                    if job.object_sha256 in bad_names or job.object_sha256 not in present:
+                        self.ledger.mark_pending(job.key, error="object failed fsck (missing or corrupt)")
+                        report.reset_jobs.append(job.key)
+        else:
+            report.quarantined = [str(p) for p in bad]
+            report.reset_jobs = [j.key for j in jobs if j.object_sha256 in bad_names or j.object_sha256 not in present]
+        report.bad = [str(p) for p in bad]
+        report.repaired = repair
+        return report
 
     # --- helpers ---
 
@@ -375,7 +449,8 @@ class Project:
             if clip_path is None:
                 # missing or corrupt on disk: never serve it; the next render redoes it
                 state, error = "pending", "object missing or corrupt in the store"
-                self.ledger.mark_pending(clip.key, error=error)
+                if not self.read_only:
+                    self.ledger.mark_pending(clip.key, error=error)
         if keyframe is not None and keyframe.state == "failed" and state != "done":
             state, error = "failed", keyframe.error
         keyframe_path = None
@@ -409,6 +484,34 @@ class Project:
         )
 
 
+def _qa_entry_current(path: Path, current_clips: set[str]) -> bool:
+    """QA cache entries are named ``<clip key prefix>-<analysis key>.json``; older names are stale."""
+    prefix, dash, _ = path.stem.partition("-")
+    return bool(dash) and any(key.startswith(prefix) for key in current_clips)
+
+
+@dataclass
+class FsckReport:
+    checked: int = 0
+    bad: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    reset_jobs: list[str] = field(default_factory=list)
+    repaired: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad and not self.reset_jobs
+
+    def lines(self) -> list[str]:
+        out = [f"{self.checked} object(s) checked, {len(self.bad)} corrupt, {len(self.reset_jobs)} job(s) without a good object"]
+        verb = "quarantined" if self.repaired else "would quarantine"
+        out += [f"  {verb}: {path}" for path in self.quarantined]
+        if self.reset_jobs:
+            verb = "back to pending (the next render redoes them)" if self.repaired else "would go back to pending"
+            out.append(f"  {len(self.reset_jobs)} job(s) {verb}")
+        return out
+
+
 def _job_log(job: JobRow) -> dict[str, Any]:
     return {
         "key": job.key,
@@ -436,9 +539,12 @@ def _iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def open_project(plan: LoadedPlan) -> Project:
-    """Open (creating if needed) the store of a loaded plan: ``plan.root/.shotcraft``."""
+def open_project(plan: LoadedPlan, *, read_only: bool = False) -> Project:
+    """Open (creating if needed) the store of a loaded plan: ``plan.root/.shotcraft``.
+
+    ``read_only``: nothing is created or written (SQLite ``mode=ro``); a film never rendered has no takes.
+    """
     try:
-        return Project(plan)
+        return Project(plan, read_only=read_only)
     except OSError as exc:
         raise StoreError(f"{plan.root / PROJECT_FOLDER}: cannot open the store ({exc.strerror or exc})") from None

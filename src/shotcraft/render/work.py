@@ -19,7 +19,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from shotcraft import __version__
+from shotcraft import __version__, events
+from shotcraft.backends.camera import cover_resize
 from shotcraft.backends.protocol import ClipRequest, KeyframeRequest
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import ShotcraftError
@@ -29,7 +30,8 @@ from shotcraft.render.jobs import KEYFRAME_FORMAT, JobSpec
 from shotcraft.render.store import DiskFullError, ObjectStore, StoreError
 from shotcraft.timebase import format_rate
 
-ProgressFn = Callable[[int], None]
+#: ``report(done)`` counts frames written; ``report(step, {"unit": "steps", "total": n})`` a denoising step
+ProgressFn = Callable[..., None]
 
 
 class TransientJobError(Exception):
@@ -86,6 +88,13 @@ def run_job(spec: JobSpec, objects_folder: Path, keyframe_path: Path | None, rep
     """Execute one job and commit its object. Raises JobFailed, TransientJobError or a store error."""
     started = time.perf_counter()
     store = ObjectStore(objects_folder)
+    steps = (lambda step, total: report(step, {"unit": "steps", "total": total})) if report is not None else None
+    with events.step_reporting(steps):
+        return _run(spec, objects_folder, keyframe_path, report, store, started)
+
+
+def _run(spec: JobSpec, objects_folder: Path, keyframe_path: Path | None, report: ProgressFn | None, store: ObjectStore,
+         started: float) -> JobResult:  # fmt: skip
     try:
         backend = get_backend(spec.backend, shot_id=spec.shot_id)
         if spec.kind == "keyframe":
@@ -162,15 +171,9 @@ def check_frame(frame: Any, spec: JobSpec) -> np.ndarray:
 
 def conform_image(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Cover-fit (centre crop to the target aspect, then resize): never letterboxes, never stretches."""
-    h, w = image.shape[:2]
-    if (w, h) == (width, height):
+    if image.shape[:2] == (height, width):
         return np.ascontiguousarray(image)
-    scale = max(width / w, height / h)
-    crop_w, crop_h = min(w, round(width / scale)), min(h, round(height / scale))
-    x0, y0 = (w - crop_w) // 2, (h - crop_h) // 2
-    cropped = image[y0 : y0 + crop_h, x0 : x0 + crop_w]
-    interpolation = cv2.INTER_AREA if crop_w > width else cv2.INTER_CUBIC
-    return cv2.resize(cropped, (width, height), interpolation=interpolation)
+    return cover_resize(image, (width, height))  # the one cover-fit of the project
 
 
 def read_rgb(path: Path) -> np.ndarray:

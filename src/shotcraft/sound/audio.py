@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from shotcraft.errors import InputError, output_error
+from shotcraft.files import check_content
 from shotcraft.fsutil import atomic_path
 from shotcraft.sound.loudness import SAMPLE_RATE
 
@@ -76,6 +77,7 @@ def open_audio(path: Path, *, what: str) -> Iterator[Any]:
         raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
     if not path.is_file():
         raise InputError(f"{what}: expected an audio file, found {'a folder' if path.is_dir() else 'a special file'}: {path}", code="audio-missing")
+    check_content(path, "audio", where=what)  # the one checked opener: size limit per kind, audio bytes sniffed
     try:
         handle = soundfile.SoundFile(str(path))
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:

@@ -1,0 +1,28 @@
+"""The public façade: `import shotcraft` is cheap, and the names carry a plan through lint, a dry render and takes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import shotcraft
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "neo-noir" / "film.yaml"
+
+
+def test_the_facade_loads_lints_and_plans_without_touching_the_store(tmp_path):
+    plan = shotcraft.load_plan(EXAMPLE)
+    assert isinstance(shotcraft.lint(plan), list)
+    before = sorted(p.name for p in EXAMPLE.parent.iterdir())
+    report = shotcraft.render(plan, dry_run=True)
+    assert report.planned or report.cached
+    assert isinstance(shotcraft.takes(plan), list)
+    assert sorted(p.name for p in EXAMPLE.parent.iterdir()) == before
+    assert (Path(shotcraft.__file__).parent / "py.typed").is_file()
+
+
+def test_importing_shotcraft_imports_no_stage():
+    done = subprocess.run([sys.executable, "-c", "import sys, shotcraft; print(sorted(m for m in sys.modules if m.startswith('shotcraft')))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['shotcraft']"

@@ -1,0 +1,133 @@
+"""`make` keyed on contents: a new music/ambience/cue/look file re-runs exactly the steps that read it; a touch or a
+copied project re-runs nothing; every stage reports through the event stream."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from shotcraft.events import listen
+from shotcraft.pipeline import STEPS, make
+from shotcraft.plan import load_plan
+
+PLAN = """schema_version: 2
+production: {id: mk, title: Make Keys, format: {resolution: 160x96, fps: 24}}
+characters:
+  - {id: ana, descriptors: {hair: short red hair}, wardrobe: [yellow raincoat]}
+locations:
+  - {id: hall, description: a long empty hallway}
+defaults:
+  takes: 1
+  keyframe: {backend: animatic, resolution: 192x108}
+  clip: {backend: animatic}
+sound:
+  ambience: {hall: {file: sound/amb.wav}}
+  cues: [{shot: s01, at: 0.1, file: sound/cue.wav}]
+  music: {file: sound/music.wav}
+grade: {look: looks/look.cube}
+shots:
+  - {id: s01, type: medium-action, duration: 0.5, characters: [ana], location: hall, brief: {subject: Ana waits}}
+  - {id: s02, type: establishing, duration: 0.75, location: hall, brief: {subject: the hall}}
+"""
+
+
+def _tone(path: Path, freq: float, seconds: float, amp: float) -> None:
+    t = np.arange(int(48000 * seconds)) / 48000
+    soundfile.write(str(path), np.repeat((amp * np.sin(2 * np.pi * freq * t))[:, None], 2, axis=1), 48000, subtype="PCM_24")
+
+
+def _cube(path: Path, red: float) -> None:
+    rows = [f"{r * red:.4f} {g:.4f} {b:.4f}" for b in (0, 1) for g in (0, 1) for r in (0, 1)]
+    path.write_text("LUT_3D_SIZE 2\n" + "\n".join(rows) + "\n")
+
+
+def _make(folder: Path) -> tuple[dict, list]:
+    seen: list = []
+    with listen(seen.append):
+        manifest = make(load_plan(folder / "film.yaml"), folder / "out", jobs=1, progress=False)
+    return manifest.checks, seen
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("make") / "film"
+    (folder / "sound").mkdir(parents=True)
+    (folder / "looks").mkdir()
+    (folder / "film.yaml").write_text(PLAN)
+    _tone(folder / "sound" / "music.wav", 220, 3, 0.2)
+    _tone(folder / "sound" / "amb.wav", 90, 3, 0.05)
+    _tone(folder / "sound" / "cue.wav", 880, 0.3, 0.3)
+    _cube(folder / "looks" / "look.cube", 0.95)
+    checks, seen = _make(folder)
+    return folder, checks, seen
+
+
+def test_every_stage_of_make_reports_start_and_an_end_with_its_time(made):
+    _, checks, seen = made
+    for step in STEPS:
+        kinds = [e.kind for e in seen if e.stage == step.name]
+        assert kinds[0] == "start" and kinds[-1] == "done", (step.name, kinds)
+        end = [e for e in seen if e.stage == step.name][-1]
+        assert end.seconds is not None and end.message, step.name
+    assert any(e.stage == "render" and e.kind == "progress" and e.unit == "frames" for e in seen)
+    assert any(e.stage == "finish" and e.kind == "note" for e in seen)
+    assert checks["reused"] == []
+
+
+@pytest.fixture
+def copy(made, tmp_path):
+    target = tmp_path / "copy" / "film"
+    shutil.copytree(made[0], target)
+    return target
+
+
+def test_a_copied_project_renders_and_re_encodes_nothing(copy):
+    before = {p: p.stat().st_mtime_ns for p in (copy / "out").rglob("*") if p.suffix in (".mov", ".mp4", ".wav")}
+    checks, _ = _make(copy)
+    assert checks["render"]["rendered"] == 0
+    assert set(checks["reused"]) == {"render", "sound", "cut", "finish", "report"}
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+
+
+def test_touching_every_input_re_runs_nothing(copy):
+    for path in list((copy / "sound").iterdir()) + list((copy / "looks").iterdir()):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7 * 10**9))
+    checks, _ = _make(copy)
+    assert set(checks["reused"]) == {"render", "sound", "cut", "finish", "report"}
+
+
+@pytest.mark.parametrize(
+    ("change", "reran"),
+    [
+        (lambda f: _tone(f / "sound" / "music.wav", 330, 3, 0.2), {"sound", "cut", "finish"}),  # the rough cut carries the mix
+        (lambda f: _cube(f / "looks" / "look.cube", 0.8), {"finish"}),
+    ],
+    ids=["music", "look"],
+)
+def test_new_content_at_the_same_path_re_runs_exactly_the_steps_that_read_it(copy, change, reran):
+    change(copy)
+    checks, _ = _make(copy)
+    assert {"render", "cut", "sound", "finish"} - set(checks["reused"]) == reran
+
+
+@pytest.mark.parametrize("name", ["amb.wav", "cue.wav", "music.wav"])
+def test_the_sound_step_key_follows_each_file_content_not_its_stat(copy, name):
+    """The same key the step above re-ran on, for each sound file (cheap: no mix)."""
+    from shotcraft.pipeline import sound_key_data
+    from shotcraft.render.keys import job_key
+
+    def key() -> str:
+        return job_key({"sound": sound_key_data(load_plan(copy / "film.yaml"))})
+
+    first = key()
+    path = copy / "sound" / name
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert key() == first
+    _tone(path, 123, 0.5, 0.1)
+    assert key() != first
