@@ -53,9 +53,17 @@ def main() -> int:
                 (failures_dir / f"plan-{number}.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
         if (number - args.start + 1) % 250 == 0:
             print(f"{number - args.start + 1} plans, {len(failures)} failures, {time.perf_counter() - started:.0f} s", flush=True)
+            _report(results, args.start, number - args.start + 1, exits, failures, started)
+    report = _report(results, args.start, args.plans, exits, failures, started)
+    print(json.dumps({k: v for k, v in report.items() if k != "first_failures"}, indent=2))
+    return 1 if failures else 0
+
+
+def _report(results: Path, start: int, done: int, exits: collections.Counter, failures: list, started: float) -> dict:
+    """Write the figures so far (every 250 plans too: a run stopped early still leaves them)."""
     report = {
-        "plans": args.plans,
-        "first_seed": args.start,
+        "plans": done,
+        "first_seed": start,
         "commands": ["check", "show"],
         "runs": sum(exits.values()),
         "failures": len(failures),
@@ -65,9 +73,8 @@ def main() -> int:
         "first_failures": failures[:20],
     }
     results.mkdir(parents=True, exist_ok=True)
-    (results / f"fuzz_run_{args.start}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({k: v for k, v in report.items() if k != "first_failures"}, indent=2))
-    return 1 if failures else 0
+    (results / f"fuzz_run_{start}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
 
 
 if __name__ == "__main__":
