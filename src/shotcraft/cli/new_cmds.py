@@ -72,6 +72,8 @@ def new_command(
     llm: str = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM...) that drafts the briefs."),
     model: str = typer.Option(None, "--model", help="The model name at --llm."),
     accept_all: bool = typer.Option(False, "--accept-all", help="With --llm: accept every drafted shot without asking."),
+    studio: bool = typer.Option(False, "--studio", help="Answer in the browser: the same questions as a form, served on 127.0.0.1."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="With --studio: print the URL; do not open a browser."),
 ) -> None:
     """Ask the seed's questions (intention first), then write FOLDER/film.yaml: a plan that `shotcraft check` passes.
 
@@ -82,6 +84,17 @@ def new_command(
     from shotcraft.plan.draft import Beats, draft_plan
     from shotcraft.plan.scaffold import film_target, write_schema_beside
 
+    if studio:
+        from shotcraft.studio.new_film import NewFilmServer
+        from shotcraft.studio.server import open_browser
+
+        server = NewFilmServer(folder)
+        console.print(f"new film form: {server.url}", markup=False, soft_wrap=True)
+        console.print("Ctrl+C here stops the form's server")
+        if not no_browser:
+            open_browser(server.url)
+        server.serve()
+        return
     target = film_target(folder, force=force)
     answers = _load_answers(folder, answers_path)
     if kind is not None:
