@@ -38,7 +38,7 @@ def prepare(film: Path) -> None:
     project.set_pick("s01", "B")
     s02 = current_renderings(project, "s02")
     reviews.reject("s02", "A", s02["A"], reason="the sedan door opens twice", severity="major", reviewer="director")
-    if not reviews.notes("s02"):
+    if not reviews.notes("s02", {("s02", label): key for label, key in s02.items()}):  # notes belong to a rendering
         reviews.add_note("s02", "B", s02["B"], frame=30, x=0.72, y=0.4, text="gloves: black leather, keep", reviewer="director")
     reviews.tick("validated mobile version", True)
     reviews.set_production_note(worked="fixed seeds on the keyframes", broke="the wide shots drift in colour", reuse="Jack's sheet")

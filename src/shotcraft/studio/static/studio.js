@@ -251,6 +251,16 @@ async function toggleContext() {
   show(0).then(() => play(1));
 }
 
+function nextToReview(delta) {
+  // the next shot (in film order, wrapping) that still needs a decision
+  const shots = S.film.shots, here = shots.findIndex((s) => s.id === S.shotId);
+  for (let k = 1; k <= shots.length; k++) {
+    const shot = shots[(((here + delta * k) % shots.length) + shots.length) % shots.length];
+    if (shot.review.state === "to review" || shot.review.state === "to correct") { stop(); openShot(shot.id); return; }
+  }
+  toast("every shot is decided");
+}
+
 function moveShot(delta) {
   const ids = S.film.shots.map((s) => s.id);
   const i = Math.max(0, Math.min(ids.length - 1, ids.indexOf(S.shotId) + delta));
@@ -278,6 +288,7 @@ const KEYS = [
   [". / ,", "next / previous frame (Shift: 10 frames)", null],
   ["Home / End", "first / last frame", null],
   ["↓ ↑ or ] [", "next / previous shot", null],
+  ["} / {", "next / previous shot still to review", null],
   ["1–9", "choose take 1–9 (the circled one)", null],
   ["P", "pick the chosen take (again: clear the pick)", pickActive],
   ["X / Shift+X", "reject the chosen take with a reason (major / minor)", null],
@@ -321,6 +332,7 @@ function onKey(e) {
   if (k === "End") { stop(); show(lastFrame()); return handled(); }
   if (k === "ArrowDown" && !S.zoom || k === "]") { moveShot(1); return handled(); }
   if (k === "ArrowUp" && !S.zoom || k === "[") { moveShot(-1); return handled(); }
+  if (k === "}" || k === "{") { nextToReview(k === "}" ? 1 : -1); return handled(); }
   if (/^[1-9]$/.test(k)) { const i = Number(k) - 1; if (i < S.sources.length) { S.active = i; if (S.mode !== "side") buildPanes(); labelPanes(); renderDecide(); repaint(); } return handled(); }
   if (k === "p" || k === "P") { pickActive(); return handled(); }
   if (k === "x" || k === "X") { rejectActive(e.shiftKey ? "minor" : "major"); return handled(); }
