@@ -146,7 +146,7 @@ def _report(ctx: MakeContext) -> None:
     from shotcraft.qa.graded import grade_continuity
 
     result = ctx.state["qa"]
-    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
+    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"), cache_dir=ctx.out_dir / "qa")
     result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
                                        conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
     write_plan_report(result, ctx.out_dir / "qa")

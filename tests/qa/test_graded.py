@@ -88,3 +88,15 @@ def test_report_shows_each_cut_before_and_after_the_grade(graded) -> None:
     assert data["cuts_graded"] is True and len(data["cuts_ungraded"]) == 2
     light = next(i for i in result.checklist if i["item"] == "stable motivated light")
     assert light["status"] in ("ok", "fail")
+
+
+def test_graded_cuts_are_remembered_by_what_they_depend_on(graded, tmp_path, monkeypatch) -> None:
+    from shotcraft.qa import graded as graded_module
+
+    plan, result, timeline, grade_plan, _ = graded
+    first = run_qa(plan, open_project(plan), record=False)
+    grade_continuity(first, plan, timeline, grade_plan, cache_dir=tmp_path)
+    monkeypatch.setattr(graded_module, "graded_cuts", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-measured")))
+    again = run_qa(plan, open_project(plan), record=False)
+    grade_continuity(again, plan, timeline, grade_plan, cache_dir=tmp_path)
+    assert [c.to_dict() for c in again.cuts] == [c.to_dict() for c in first.cuts] and again.graded
