@@ -39,7 +39,7 @@ import numpy as np
 
 from shotcraft.qa.context import CheckInput
 from shotcraft.qa.decode import FACE_STRIDE, DecodedFrame
-from shotcraft.qa.face_models import FaceModels, face_models, identity_distance
+from shotcraft.qa.face_models import face_models, identity_distance
 from shotcraft.qa.model import Flag
 from shotcraft.qa.thresholds import severity_of
 
