@@ -185,7 +185,7 @@ def _report(ctx: MakeContext) -> None:
     entries = _reuse(ctx, "report", key)
     _summary(ctx, "QA report and checklist", reused=entries is not None)
     if entries is None:
-        grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
+        grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"), cache_dir=ctx.out_dir / "qa")  # cuts judged as graded
         result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
                                            conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
         html, data = write_plan_report(result, ctx.out_dir / "qa")

@@ -3,7 +3,6 @@ are flagged with their code on their frames, faces keep or lose their identity a
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np

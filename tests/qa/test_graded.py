@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from shotcraft.edit.build import build_timeline
@@ -45,14 +44,13 @@ def graded(tmp_path_factory):
     return plan, result, timeline, grade_plan, folder
 
 
-def test_cut_figures_are_those_of_the_graded_master_frames(graded) -> None:
-    plan, result, timeline, grade_plan, _ = graded
-    assert result.graded and len(result.cuts) == len(result.cuts_ungraded) == 2
-    # the master's frames, graded exactly as deliver encodes them, measured independently of graded.py's reader
-    from shotcraft.qa.decode import DETAIL_WIDTH, PROXY_WIDTH, DecodedFrame, proxy_size
+def assert_cuts_match_the_master(result, timeline, grade_plan) -> None:
+    """Each graded cut's figures equal those measured on the frames the master encodes (render_frames + the grade)."""
+    import cv2
+
+    from shotcraft.qa.decode import PROXY_WIDTH, DecodedFrame, proxy_size
     from shotcraft.qa.features import FrameMeasurer
     from shotcraft.qa.model import ClipReport
-    import cv2
 
     pw, ph = proxy_size(timeline.width, timeline.height, PROXY_WIDTH)
     measurer = FrameMeasurer(pw, ph)
@@ -60,12 +58,21 @@ def test_cut_figures_are_those_of_the_graded_master_frames(graded) -> None:
         measurer.update(DecodedFrame(index, cv2.resize(frame, (pw, ph), interpolation=cv2.INTER_AREA), None, False))
     master = ClipReport(path=timeline.events[0].clip_path, verdict="pass", score=100, flags=[], metrics={},
                         series={k: list(v) for k, v in measurer.series.items()}, frames=timeline.duration, rate=timeline.rate)
-    for check in result.cuts:
+    window = round(0.5 * float(timeline.rate))
+    for check, event in zip(result.cuts, timeline.events[1:]):
+        if event.transition != "cut":
+            continue  # a dissolve or dip mixes both shots on the master: the sides are compared on each shot's own frames
         cut = check.record_frame
-        before = side(master, cut - 12, cut - 1, grain_start=cut - 12, grain_end=cut - 1)
-        after = side(master, cut, cut + 11, grain_start=cut, grain_end=cut + 11)
-        assert abs(check.deltas["QA201"] - (after.lightness - before.lightness)) < 0.3
+        before = side(master, cut - window, cut - 1, grain_start=cut - window, grain_end=cut - 1)
+        after = side(master, cut, cut + window - 1, grain_start=cut, grain_end=cut + window - 1)
+        assert abs(check.deltas["QA201"] - (after.lightness - before.lightness)) < 0.3, (check.outgoing, check.incoming)
         assert abs(check.after.a - after.a) < 0.3 and abs(check.before.b - before.b) < 0.3
+
+
+def test_cut_figures_are_those_of_the_graded_master_frames(graded) -> None:
+    plan, result, timeline, grade_plan, _ = graded
+    assert result.graded and len(result.cuts) == len(result.cuts_ungraded) == 2
+    assert_cuts_match_the_master(result, timeline, grade_plan)
     # the grade moved the exposure jumps: before and after differ
     assert any(abs(g.deltas["QA201"] - u.deltas["QA201"]) > 1.0 for g, u in zip(result.cuts, result.cuts_ungraded))
 
@@ -80,3 +87,15 @@ def test_report_shows_each_cut_before_and_after_the_grade(graded) -> None:
     assert data["cuts_graded"] is True and len(data["cuts_ungraded"]) == 2
     light = next(i for i in result.checklist if i["item"] == "stable motivated light")
     assert light["status"] in ("ok", "fail")
+
+
+def test_graded_cuts_are_remembered_by_what_they_depend_on(graded, tmp_path, monkeypatch) -> None:
+    from shotcraft.qa import graded as graded_module
+
+    plan, result, timeline, grade_plan, _ = graded
+    first = run_qa(plan, open_project(plan), record=False)
+    grade_continuity(first, plan, timeline, grade_plan, cache_dir=tmp_path)
+    monkeypatch.setattr(graded_module, "graded_cuts", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-measured")))
+    again = run_qa(plan, open_project(plan), record=False)
+    grade_continuity(again, plan, timeline, grade_plan, cache_dir=tmp_path)
+    assert [c.to_dict() for c in again.cuts] == [c.to_dict() for c in first.cuts] and again.graded

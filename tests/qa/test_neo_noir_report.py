@@ -65,3 +65,16 @@ def test_neo_noir_report_renders_every_shot(tmp_path) -> None:
     assert len(data["cuts"]) == len(shot_ids) - 1
     # the animatic is previz: stillness is noted, never a rejection
     assert all(t["verdict"] != "reject" for s in data["shots"] for t in s["takes"])
+    # after the grade, the report's continuity figures are those of the graded master's frames
+    from shotcraft.edit.build import build_timeline
+    from shotcraft.grade.plan import plan_grade
+    from shotcraft.qa.graded import grade_continuity
+    from tests.qa.test_graded import assert_cuts_match_the_master
+
+    timeline = build_timeline(plan, open_project(plan))
+    grade_plan = plan_grade(plan, timeline)
+    grade_continuity(result, plan, timeline, grade_plan)
+    assert result.graded and len(result.cuts) == len(shot_ids) - 1
+    assert_cuts_match_the_master(result, timeline, grade_plan)
+    html_path, _ = write_plan_report(result, tmp_path / "qa")
+    assert html_path.read_text().count("data-before-grade=") == len(shot_ids) - 1

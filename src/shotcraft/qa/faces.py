@@ -39,7 +39,7 @@ import numpy as np
 
 from shotcraft.qa.context import CheckInput
 from shotcraft.qa.decode import FACE_STRIDE, DecodedFrame
-from shotcraft.qa.face_models import FaceModels, face_models, identity_distance
+from shotcraft.qa.face_models import face_models, identity_distance
 from shotcraft.qa.model import Flag
 from shotcraft.qa.thresholds import severity_of
 
@@ -52,6 +52,7 @@ SIGNATURE_SIZE = 40
 SIGNATURE_STEP = 0.12  # signature change since the last descriptor that asks for a new descriptor
 ABRUPT = 0.3  # signature change between consecutive samples that is looked at frame by frame
 MAX_DESCRIPTORS_PER_TRACK = 12  # a bound on the cost of a long shot
+WINDOW_FACE_PX = 100  # between full scans a known face is searched for at about this size
 MELT_DETAIL = 0.85  # a lost face whose place keeps less than this share of its detail melted (corpus: melt 0.75, clean faces stay detected)
 
 
@@ -144,8 +145,14 @@ class FaceTracker:
             x1, y1 = min(width, int(fx + 2 * fw)), min(height, int(fy + 2 * fh))
             if x1 - x0 < 80 or y1 - y0 < 80:
                 continue
-            for bx, by, bw, bh, score in self.models.detect(image[y0:y1, x0:x1]):
-                box = (bx + x0, by + y0, bw, bh, score)
+            # a large face is found as well at ~100 px: shrink its window (HOG's cost is its pixel count)
+            shrink = min(1.0, WINDOW_FACE_PX / max(fh, 1.0))
+            window = image[y0:y1, x0:x1]
+            if shrink < 0.95:
+                window = cv2.resize(window, (max(1, int((x1 - x0) * shrink)), max(1, int((y1 - y0) * shrink))), interpolation=cv2.INTER_AREA)
+            for bx, by, bw, bh, score in self.models.detect(window):
+                bx, by, bw, bh = (v / shrink for v in (bx, by, bw, bh))
+                box = (int(bx + x0), int(by + y0), int(bw), int(bh), score)
                 if bh >= MIN_FACE * height and score >= MIN_SCORE and all(
                     _distance(_fraction(box, width, height), _fraction(b, width, height)) > 0.5 for b in boxes
                 ):

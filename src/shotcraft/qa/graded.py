@@ -16,21 +16,57 @@ checklist is recomputed from the graded cuts.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
 from shotcraft.media.video import read_frames
-from shotcraft.qa.continuity import GRAIN_WINDOW_SECONDS, WINDOW_SECONDS, CutCheck, compare, side
+from shotcraft.fsutil import write_json
+from shotcraft.qa.continuity import GRAIN_WINDOW_SECONDS, WINDOW_SECONDS, CutCheck, ShotSide, compare, side
 from shotcraft.qa.decode import DETAIL_WIDTH, PROXY_WIDTH, DecodedFrame, proxy_size
 from shotcraft.qa.features import FrameMeasurer
-from shotcraft.qa.model import ClipReport
+from shotcraft.qa.model import ClipReport, Flag, file_digest
 from shotcraft.qa.thresholds import resolve_thresholds
 
 Transform = Callable[[str, int, np.ndarray], np.ndarray]
+GRADED_VERSION = 1  # bump when the graded measurement changes
 DETAIL_EVERY = 3  # grain is measured on every third frame of the window (sharpness statistics cost 640 px)
+
+
+def _key(plan: Any, timeline: Any, thresholds: dict[str, float]) -> str:
+    film = plan.film
+    data = {
+        "version": GRADED_VERSION,
+        "events": [[e.shot_id, e.take, file_digest(e.clip_path), e.source_in, e.duration, e.record_in, e.transition, list(e.reframe)]
+                   for e in timeline.events],
+        "size": [timeline.width, timeline.height, str(timeline.rate)],
+        "grade": film.grade.model_dump(mode="json"), "shots": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
+        "texture": film.charters.texture.model_dump(mode="json"),
+        "look": file_digest(plan.resolve_path(film.grade.look)) if film.grade.look else None,
+        "thresholds": thresholds,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:24]
+
+
+def _load(cache: Path | None) -> list[CutCheck] | None:
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        out = []
+        for item in json.loads(cache.read_text(encoding="utf-8")):
+            check = CutCheck(item["index"], item["outgoing"], item["incoming"], item["record_frame"], item["transition"],
+                             ShotSide(**item["before"]), ShotSide(**item["after"]), dict(item["raw_deltas"]))
+            check.flags = [Flag(f["code"], f["severity"], f["start_frame"], f["end_frame"], f["value"], f["threshold"], f["message"])
+                           for f in item["flags"]]
+            out.append(check)
+        return out
+    except (ValueError, KeyError, TypeError):
+        return None  # re-measured
 
 
 def graded_window(event: Any, start: int, count: int, size: tuple[int, int], transform: Transform, rate) -> ClipReport:
@@ -80,19 +116,31 @@ def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float
     return checks
 
 
-def grade_continuity(result: Any, plan: Any, timeline: Any, grade_plan: Any = None) -> None:
-    """Re-judge ``result``'s cuts on the graded picture; keep the ungraded ones; close the checklist from them."""
+def grade_continuity(result: Any, plan: Any, timeline: Any, grade_plan: Any = None, *, cache_dir: Path | None = None) -> None:
+    """Re-judge ``result``'s cuts on the graded picture; keep the ungraded ones; close the checklist from them.
+
+    With ``cache_dir``, the graded cuts are remembered by what they depend on (the cut's frames, every grade
+    setting, the look, the thresholds): a warm ``make`` re-measures nothing.
+    """
     from shotcraft.qa.checklist import publication_checklist
 
     if timeline is None or not timeline.events:
         return
-    if grade_plan is None:
-        from shotcraft.grade.plan import plan_grade
-
-        grade_plan = plan_grade(plan, timeline)
     thresholds = resolve_thresholds(plan.film.qa.thresholds)
+    cache = Path(cache_dir) / f".graded-{_key(plan, timeline, thresholds)}.json" if cache_dir is not None else None
+    cuts = _load(cache)
+    if cuts is None:
+        if grade_plan is None:
+            from shotcraft.grade.plan import plan_grade
+
+            grade_plan = plan_grade(plan, timeline)
+        cuts = graded_cuts(timeline, grade_plan.transform, thresholds)
+        if cache is not None:
+            for stale in cache.parent.glob(".graded-*.json"):
+                stale.unlink(missing_ok=True)
+            write_json(cache, [c.to_dict() | {"index": c.index, "raw_deltas": c.deltas} for c in cuts])
     result.cuts_ungraded = list(result.cuts)
-    result.cuts = graded_cuts(timeline, grade_plan.transform, thresholds)
+    result.cuts = cuts
     result.graded = True
     closed = {item["item"]: item for item in result.checklist if item["status"] != "check"}
     fresh = publication_checklist(plan, result)
