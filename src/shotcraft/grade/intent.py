@@ -130,8 +130,8 @@ class ExposureIntent:
 #: A lit face sits at a skin exposure; a night wide stays dark; an insert keeps its material (a wide range).
 #: The night ranges do not overlap between faces and wides, so a scene's order by brightness follows intent.
 EXPOSURE_RANGES: dict[tuple[str, bool], tuple[float, float]] = {
-    ("face", False): (55.0, 75.0),
-    ("face", True): (42.0, 64.0),
+    ("face", False): (58.0, 84.0),
+    ("face", True): (42.0, 66.0),
     ("subject", False): (45.0, 75.0),
     ("subject", True): (30.0, 55.0),
     ("wide", False): (45.0, 75.0),

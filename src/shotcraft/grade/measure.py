@@ -211,13 +211,12 @@ def neutral_estimates(frames: np.ndarray) -> np.ndarray:
 def consensus_cast(own: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The cast (Δa*, Δb*) of a shot against its reference that every estimator agrees on.
 
-    Per axis: the smallest of the estimators' differences when they all
-    point the same way, else nothing (the difference is content, not light).
+    Per axis: the estimators' median difference when they all point the
+    same way, else nothing (the difference is content, not light).
     """
     differences = np.asarray(own)[:, 1:] - np.asarray(reference)[:, 1:]
     agreed = np.where(np.all(differences > 0, axis=0) | np.all(differences < 0, axis=0), 1.0, 0.0)
-    smallest = np.take_along_axis(differences, np.abs(differences).argmin(axis=0)[None], axis=0)[0]
-    return smallest * agreed
+    return np.median(differences, axis=0) * agreed
 
 
 def cast_de2000(cast: np.ndarray) -> float:
