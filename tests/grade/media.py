@@ -13,6 +13,11 @@ from shotcraft.media.video import VideoWriter
 from shotcraft.plan.loader import LoadedPlan, load_plan_text
 
 SKIN = (0.80, 0.58, 0.46)  # a light skin tone in display RGB
+NO_GRAIN = "charters:\n  texture:\n    grain: none\n"
+CYAN_CAST = (0.65, 1.0, 1.12)  # linear-light gains: red pulled down, blue up
+COOL = (0.85, 1.0, 1.2)  # daylight as the plan wants it (cool)
+WARM = (1.5, 1.0, 0.55)  # firelight
+GREEN_MAGENTA = (1.12, 0.82, 1.1)  # an unintended magenta cast on top of the daylight
 
 
 def scene_frame(width: int, height: int, index: int = 0, cast: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray:

@@ -11,22 +11,7 @@ from shotcraft.errors import InputError, PlanError
 from shotcraft.grade import measure, ops
 from shotcraft.grade.lut import CubeError, bake, read_cube, write_cube
 from shotcraft.grade.plan import export_cubes, format_grade_report, plan_grade
-from tests.grade.media import make_cut, make_plan, plan_text, scene_frame, write_take
-
-NO_GRAIN = "charters:\n  texture:\n    grain: none\n"
-CYAN_CAST = (0.65, 1.0, 1.12)  # linear-light gains: red pulled down, blue up
-COOL = (0.85, 1.0, 1.2)  # daylight as the plan wants it (cool)
-WARM = (1.5, 1.0, 0.55)  # firelight
-GREEN_MAGENTA = (1.12, 0.82, 1.1)  # an unintended magenta cast on top of the daylight
-
-
-@pytest.fixture(scope="module")
-def takes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("takes")
-    casts = {"neutral": (1.0, 1.0, 1.0), "cyan": CYAN_CAST, "cool": COOL, "warm": WARM,
-             "cool-magenta": tuple(a * b for a, b in zip(COOL, GREEN_MAGENTA, strict=True)),
-             "dark": (0.03, 0.03, 0.03), "green": (0.25, 1.0, 0.25)}  # fmt: skip
-    return {name: write_take(folder / f"{name}.mp4", 6, cast=cast) for name, cast in casts.items()}
+from tests.grade.media import COOL, CYAN_CAST, GREEN_MAGENTA, NO_GRAIN, WARM, make_cut, make_plan, plan_text, scene_frame
 
 
 def _grade(tmp_path: Path, shots: dict[str, str], **plan_args):

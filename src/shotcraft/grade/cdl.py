@@ -2,12 +2,13 @@
 
 The primary node of every shot's grade *is* a CDL (exposure and balance as
 slope, the saturation match as saturation), evaluated by :meth:`CDL.apply`
-exactly as the ASC CDL v1.2 specification defines it (and as OpenColorIO's
-``CDLTransform`` with the ASC style does):
+as OpenColorIO evaluates a ``.cdl`` / ``.ccc`` file (the ASC CDL v1.2
+formulas, style "no clamp", which is also what a float pipeline such as
+Resolve's does), then clipped to the display range:
 
-    out = clamp(in * slope + offset) ** power
+    out = max(in * slope + offset, 0) ** power
     luma = 0.2126 R + 0.7152 G + 0.0722 B
-    out = clamp(luma + saturation * (out - luma))
+    out = clip(luma + saturation * (out - luma), 0, 1)
 
 so the ``.cdl`` a colourist loads in Resolve reproduces the primary part of
 the grade, and everything after it (soft contrast, secondary skin, the look)
@@ -51,11 +52,11 @@ class CDL:
         return self.slope == (1.0, 1.0, 1.0) and self.offset == (0.0, 0.0, 0.0) and self.power == (1.0, 1.0, 1.0) and self.saturation == 1.0
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
-        """ASC CDL v1.2 on display RGB (..., 3) in [0, 1], clamping as the specification does."""
+        """The CDL on display RGB (..., 3) in [0, 1], as OpenColorIO applies a .cdl file, clipped to [0, 1] after."""
         rgb = np.asarray(rgb, dtype=np.float64)
         if self.is_identity:
             return rgb
-        sop = np.clip(rgb * np.asarray(self.slope) + np.asarray(self.offset), 0.0, 1.0) ** np.asarray(self.power)
+        sop = np.maximum(rgb * np.asarray(self.slope) + np.asarray(self.offset), 0.0) ** np.asarray(self.power)
         luma = (sop @ LUMA_REC709)[..., None]
         return np.clip(luma + self.saturation * (sop - luma), 0.0, 1.0)
 
