@@ -37,6 +37,8 @@ import numpy as np
 from shotcraft.grade import ops
 from shotcraft.grade.intent import ExposureIntent
 from shotcraft.grade.measure import (
+    CAST_AGREEMENT,
+    CAST_AGREEMENT_ACROSS,
     Subject,
     cast_de2000,
     consensus_cast,
@@ -164,12 +166,13 @@ def _neutral_linear(lab: np.ndarray) -> np.ndarray:
     return ops.to_linear(ops.lab_to_rgb(np.asarray(lab, dtype=np.float64)[None]))[0]
 
 
-def decide_balance(pixels: np.ndarray, own_estimates: np.ndarray, reference_estimates: np.ndarray) -> tuple[np.ndarray, Correction]:
+def decide_balance(pixels: np.ndarray, own_estimates: np.ndarray, reference_estimates: np.ndarray, *, same_kind: bool = True) -> tuple[np.ndarray, Correction]:
     """Per-channel CDL slopes removing the cast every estimator agrees on, at constant luminance.
 
-    ``*_estimates`` are :func:`shotcraft.grade.measure.neutral_estimates` of the shot and of its reference.
+    ``*_estimates`` are :func:`shotcraft.grade.measure.neutral_estimates` of the shot and of its reference;
+    against a reference of another kind (``same_kind`` False) the estimators must agree more closely.
     """
-    cast = consensus_cast(own_estimates, reference_estimates)
+    cast = consensus_cast(own_estimates, reference_estimates, CAST_AGREEMENT if same_kind else CAST_AGREEMENT_ACROSS)
     distance = cast_de2000(cast)
     if distance <= BALANCE_TOLERANCE_DE:
         return np.ones(3), Correction("balance", distance, 0.0, None, "ΔE2000", "no cast against its reference")

@@ -35,6 +35,8 @@ MIN_SKIN_SHARE = 0.03  # skin must cover this share of the frame to be the subje
 KEY_REGION_SHARE = 0.25  # the key region: the brightest quarter of the frame
 DECISION_PIXELS = 40_000
 NEUTRAL_Y = 0.18  # neutrals are compared at mid-grey luminance: exposure is not a cast
+CAST_AGREEMENT = 1.5  # a cast is light when every estimator sees it within this factor
+CAST_AGREEMENT_ACROSS = 1.3  # stricter between shots of different kinds (a face against a wide: content differs)
 FACE_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
 
 
@@ -208,15 +210,19 @@ def neutral_estimates(frames: np.ndarray) -> np.ndarray:
     return np.stack([grey_world, grey_edge, least_chromatic])
 
 
-def consensus_cast(own: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def consensus_cast(own: np.ndarray, reference: np.ndarray, agreement: float = CAST_AGREEMENT) -> np.ndarray:
     """The cast (Δa*, Δb*) of a shot against its reference that every estimator agrees on.
 
     Per axis: the estimators' median difference when they all point the
-    same way, else nothing (the difference is content, not light).
+    same way with magnitudes within a factor ``agreement`` of each
+    other, else nothing (the difference is content, not light: a warm wooden
+    table moves grey-world far more than grey-edge).
     """
     differences = np.asarray(own)[:, 1:] - np.asarray(reference)[:, 1:]
-    agreed = np.where(np.all(differences > 0, axis=0) | np.all(differences < 0, axis=0), 1.0, 0.0)
-    return np.median(differences, axis=0) * agreed
+    same_way = np.all(differences > 0, axis=0) | np.all(differences < 0, axis=0)
+    magnitudes = np.abs(differences)
+    alike = magnitudes.min(axis=0) * agreement >= magnitudes.max(axis=0)
+    return np.median(differences, axis=0) * (same_way & alike)
 
 
 def cast_de2000(cast: np.ndarray) -> float:

@@ -57,7 +57,7 @@ class ShotGrade:
     flags: tuple[correct.GradeFlag, ...] = ()
     before: measure.ShotStats | None = None
     after: measure.ShotStats | None = None
-    anchor: _Anchor | None = field(default=None, repr=False)  # its neutral estimates, graded saturation and contrast
+    anchor: _Anchor | None = field(default=None, repr=False)  # graded (before the look): neutral estimates, saturation, contrast
 
     def colour(self, rgb: np.ndarray) -> np.ndarray:
         """Every colour operation of the shot, in order, the look last: (M, 3) -> (M, 3)."""
@@ -196,8 +196,9 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
     lights = {event.shot_id: shot_light_intent(film, shots[event.shot_id]) for event in timeline.events}
     references = {e.shot_id: _reference_of(film, timeline, e, settings[e.shot_id], lights, file) for e in timeline.events}
 
-    # 3. Grade in cut order: the cast is measured against the light group's reference, saturation and contrast
-    #    against the previous graded shot of the same kind in the group (consecutive shots converge)
+    # 3. Grade in cut order. Like is compared with like: the cast, saturation and contrast are measured against
+    #    the previous graded shot of the same kind (face, wide, material ...) in the light group, or, for the
+    #    first of its kind, the cast against the group's reference (the plan's reference shot when in the group)
     waiting: dict[str, _Measured] = {}  # references measured before their turn (measured once)
     last_of_kind: dict[tuple[str, str], _Anchor] = {}
     graded: dict[str, ShotGrade] = {}
@@ -206,14 +207,15 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
         shot_id = event.shot_id
         reference = references[shot_id]
         measured = waiting.pop(shot_id, None) or _measured(event, shots[shot_id], lights[shot_id], sample_frames)
-        neutral = None
-        if reference not in (None, shot_id):
+        group_kind = (reference or shot_id, measured.intent.kind)
+        kind = last_of_kind.get(group_kind) if reference is not None else None
+        neutral = kind
+        if neutral is None and reference not in (None, shot_id):
             if reference not in graded and reference not in waiting:
                 waiting[reference] = _measured(timeline.event(reference), shots[reference], lights[reference], sample_frames)
-            neutral = (waiting[reference] if reference in waiting else graded[reference]).anchor  # type: ignore[union-attr]
-        group_kind = (reference or shot_id, measured.intent.kind)
+            neutral = waiting[reference].anchor if reference in waiting else graded[reference].anchor
         grade = _grade_shot(film, event, shots[shot_id], settings[shot_id], lights[shot_id], reference, measured,
-                            neutral, last_of_kind.get(group_kind) if reference is not None else None, look, target_grain)  # fmt: skip
+                            neutral, kind, look, target_grain)  # fmt: skip
         last_of_kind[group_kind] = grade.anchor
         graded[shot_id] = grade
     return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path, continuity=_continuity(timeline, graded))
@@ -275,7 +277,7 @@ def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings
     balance, saturation = np.ones(3), 1.0
     face = measured.intent.kind == "face"
     if neutral is not None:
-        balance, balanced = correct.decide_balance(exposed, measured.anchor.estimates, neutral.estimates)
+        balance, balanced = correct.decide_balance(exposed, measured.anchor.estimates, neutral.estimates, same_kind=kind is not None)
         corrections.append(balanced)
     if kind is not None:
         saturation, saturated = correct.decide_saturation(np.clip(exposed * balance, 0.0, 1.0), kind.saturation, lift_only=face)
@@ -309,7 +311,8 @@ def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings
         intent=measured.intent, subject=subject.found_by, corrections=tuple(corrections), flags=tuple(correct.flags_for(shot.id, corrections)),
         before=measure.ShotStats.of(pixels, subject, measured.anchor.estimates),
         after=measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look))),
-        anchor=_Anchor(measured.anchor.estimates, measure.saturation_of(ops(pixels)), measure.contrast_of(ops(pixels))),
+        anchor=_Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
+                       measure.saturation_of(ops(pixels)), measure.contrast_of(ops(pixels))),
     )  # fmt: skip
 
 
