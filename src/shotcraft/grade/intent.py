@@ -100,13 +100,13 @@ def shot_light_intent(plan: Film, shot: Shot) -> LightIntent:
     low_key = time in ("night", "dusk") or any(word in words for word in LOW_KEY_WORDS)
     kelvin = getattr(lighting, "color_temperature", None)
     coloured = kelvin is not None and not 4000 <= kelvin <= 7500
-    relight = _RELIGHT.search(_shot_text(shot))
+    relight = list(dict.fromkeys(word.lower() for word in _RELIGHT.findall(_shot_text(shot))))
     place = shot.location or "no location"
     if shot_lighting is not None:
         return LightIntent(f"lighting:{_lighting_key(shot_lighting)}", time, low_key, coloured,
                            f"its own lighting ({_lighting_key(shot_lighting)})", own=True)  # fmt: skip
-    if relight is not None:
-        return LightIntent(f"relight:{shot.id}", time, low_key, True, f"relight: {relight.group(1).lower()}", own=True)
+    if relight:
+        return LightIntent(f"relight:{shot.id}", time, low_key, True, f"relight: {', '.join(relight)}", own=True)
     group = f"location:{place}|{time}" + (f"|{_lighting_key(location_lighting)}" if location_lighting is not None else "")
     return LightIntent(group, time, low_key, coloured, f"{place}, {time}")
 
