@@ -85,7 +85,8 @@ class ShotGrade:
         data: dict[str, Any] = {
             "reference": self.reference,
             "light": {"group": self.light.group, "reason": self.light.reason, "own": self.light.own} if self.light else None,
-            "intent": {"subject": self.intent.subject, "range": [self.intent.low, self.intent.high], "why": self.intent.why} if self.intent else None,
+            "intent": {"subject": self.intent.subject, "kind": self.intent.kind, "range": [self.intent.low, self.intent.high], "why": self.intent.why}
+            if self.intent else None,
             "subject": self.subject,
             "cdl": {"slope": list(cdl.slope), "offset": list(cdl.offset), "power": list(cdl.power), "saturation": cdl.saturation},
             "contrast": round(self.ops.contrast, 4),
