@@ -18,6 +18,12 @@ import numpy as np
 
 PromptFamily = Literal["sd", "prose"]
 
+#: what helps a generation that ran out of memory (local and Ray executors, diffusers backends)
+OOM_ADVICE = (
+    "offload: model (or sequential on very small cards), vae_tiling: true, vae_slicing: true, dtype: float16 or "
+    "bfloat16, a smaller resolution or fewer frames, and one take at a time"
+)
+
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -38,6 +44,8 @@ class Capabilities:
     one_process_per_device: bool = False
     #: takes A and B of a shot can be generated as one batch
     batch_takes: bool = False
+    #: can draw frames before and after the planned moment (edit handles): the move simply runs longer
+    handles: bool = False
     prompt_family: PromptFamily = "sd"
 
 
@@ -80,6 +88,8 @@ class ClipRequest:
     cfg: float | None = None
     model: Any = None
     context: dict[str, Any] = field(default_factory=dict)
+    #: frames before (and after) the planned moment inside ``frames``: plan time t is frame handles + t * fps
+    handles: int = 0
 
 
 @runtime_checkable

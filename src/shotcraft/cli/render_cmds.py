@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
 
@@ -39,16 +41,19 @@ def render_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the jobs that would run; change nothing."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
     """Render every keyframe and clip job of PLAN whose key is not done; exit 1 if any take failed."""
     from shotcraft.render.engine import render_plan
-    from shotcraft.render.executor import default_jobs
+    from shotcraft.render.executor import default_jobs, executor_for
 
     _check_format(output_format)
     plan = load_plan(plan_path)
+    runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     report = render_plan(
         plan, shots=_split(shots), takes=_split(takes), force=force, jobs=jobs or default_jobs(),
-        progress=not no_progress, dry_run=dry_run,
+        progress=not no_progress, dry_run=dry_run, executor=runner,
     )  # fmt: skip
     if dry_run and output_format == "text":
         for job in report.planned:
@@ -74,6 +79,7 @@ def takes_command(
 ) -> None:
     """List every take of PLAN's shots in plan order: state, source, seed, frames, QA verdict, pick."""
     from shotcraft.render.engine import stale_takes
+    from shotcraft.render.reviews import review_cell, take_reviews
     from shotcraft.render.store import open_project
 
     _check_format(output_format)
@@ -81,22 +87,25 @@ def takes_command(
     project = open_project(plan)
     records = project.takes(shot)
     stale = stale_takes(plan) if check else set()
+    reviews = take_reviews(project, records)
     if output_format == "json":
-        echo_json([{**_take_dict(r), **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
+        echo_json([{**_take_dict(r), "review": reviews[(r.shot_id, r.label)], **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
         return
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "key"):
+    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "review", "key"):
         table.add_column(column)
     for r in records:
         qa = f"{r.qa['verdict']} {r.qa['score']:.2f}" if r.qa else "-"
         pick = f"* {r.pick_reason}" if r.picked else ""
         state = f"{r.state} (stale)" if (r.shot_id, r.label) in stale else r.state
-        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, r.key[:12])
+        review = reviews[(r.shot_id, r.label)]
+        pick = f"{pick} ({review['shot_state']})" if pick else ""
+        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, escape(review_cell(review)), r.key[:12])
     console.print(table)
     if not records:
-        console.print(f"no takes yet: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled("no takes yet: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
-        console.print(f"{len(stale)} take(s) changed in the plan since rendered: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
 
 
 def _take_dict(r) -> dict:
@@ -190,11 +199,15 @@ def make_command(
     out: Path = typer.Option(..., "--out", help="Output folder for the deliverables."),
     jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Render worker processes (default: one per core, at most 4)."),
     no_progress: bool = typer.Option(False, "--no-progress"),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
     """Render what changed, cut, and every later stage present; list each deliverable in DIR/manifest.json."""
     from shotcraft.pipeline import make
+    from shotcraft.render.executor import default_jobs, executor_for
 
-    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress)
+    runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
+    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress, executor=runner)
     render = manifest.checks.get("render", {})
     console.print(f"render: {render.get('rendered', 0)} jobs rendered, {render.get('cached', 0)} cached")
     for entry in manifest.entries:
