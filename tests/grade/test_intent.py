@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from shotcraft.grade.intent import EXPOSURE_RANGES, exposure_intent, shot_light_intent
 from shotcraft.plan import load_plan
 from shotcraft.plan.schema import Lighting
@@ -34,13 +32,15 @@ def test_another_time_of_day_is_another_light() -> None:
     assert shot_light_intent(film, dawn).group == "location:street|dawn"
 
 
-def test_a_lighting_field_on_the_shot_is_read_when_the_schema_has_it() -> None:
+def test_a_lighting_field_on_the_shot_or_its_location_is_read() -> None:
     film = _film()
-    shot = film.shot("s04")
-    with_lighting = SimpleNamespace(**{name: getattr(shot, name) for name in type(shot).model_fields},
-                                    lighting=Lighting(source="tungsten desk lamp", color_temperature=3200))  # fmt: skip
-    intent = shot_light_intent(film, with_lighting)  # type: ignore[arg-type]
+    lamp = film.shot("s04").model_copy(update={"lighting": Lighting(source="tungsten desk lamp", color_temperature=3200)})
+    intent = shot_light_intent(film, lamp)
     assert intent.own and intent.group.startswith("lighting:") and "3200" in intent.group and intent.coloured
+    street = film.location("street").model_copy(update={"lighting": Lighting(color_temperature=5600)})
+    daylit = film.model_copy(update={"locations": [street]})
+    intent = shot_light_intent(daylit, daylit.shot("s01"))
+    assert not intent.own and "5600" in intent.group and not intent.coloured  # the location's light, all its shots
 
 
 def test_night_faces_sit_above_night_wides_so_a_scene_keeps_its_order() -> None:

@@ -13,8 +13,9 @@ Two decisions live here, one function each:
   stays dark, an insert that keeps its material. A subject inside the range
   is left alone.
 
-The plan schema is growing per-location and per-shot ``lighting`` overrides;
-they are read with ``getattr`` so they plug in here when they land.
+Per-location and per-shot ``lighting`` are read through the plan's
+:func:`shotcraft.plan.lighting.effective_lighting` (shot over location over
+charter, field by field), the same merge the prompt compiler uses.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from shotcraft.plan.lighting import effective_lighting
 from shotcraft.plan.presets import ShotType
 from shotcraft.plan.schema import Film, Shot
 
@@ -80,8 +82,7 @@ def _shot_text(shot: Shot) -> str:
 def shot_light_intent(plan: Film, shot: Shot) -> LightIntent:
     """The light ``shot`` is meant to be in: its group (harmonized together), time of day and colour.
 
-    Sources, most specific first: the shot's own ``lighting`` (when the plan
-    schema has it), a relight named in the shot's text (fire, flames, relit,
+    Sources, most specific first: the shot's own ``lighting``, a relight named in the shot's text (fire, flames, relit,
     flash ...), then its location's ``lighting`` and time of day, then the
     film's lighting charter.
     """
@@ -92,18 +93,18 @@ def shot_light_intent(plan: Film, shot: Shot) -> LightIntent:
         except KeyError:
             location = None
     time = _time_class(shot.brief.time, location.time_of_day if location else None, plan.charters.lighting.source)
-    charter = plan.charters.lighting
-    shot_lighting = getattr(shot, "lighting", None)
-    location_lighting = getattr(location, "lighting", None) if location is not None else None
-    lighting = shot_lighting or location_lighting or charter
-    words = " ".join(str(v) for v in (getattr(lighting, "source", None), getattr(lighting, "quality", None)) if v).lower()
+    effective = effective_lighting(plan, shot)  # shot > location > charter, field by field
+    lighting = effective.lighting
+    shot_lighting = shot.lighting if any(level == "shot" for level in effective.sources.values()) else None
+    location_lighting = location.lighting if location is not None else None
+    words = " ".join(str(v) for v in (lighting.source, lighting.quality) if v).lower()
     low_key = time in ("night", "dusk") or any(word in words for word in LOW_KEY_WORDS)
-    kelvin = getattr(lighting, "color_temperature", None)
+    kelvin = lighting.color_temperature
     coloured = kelvin is not None and not 4000 <= kelvin <= 7500
     relight = list(dict.fromkeys(word.lower() for word in _RELIGHT.findall(_shot_text(shot))))
     place = shot.location or "no location"
     if shot_lighting is not None:
-        return LightIntent(f"lighting:{_lighting_key(shot_lighting)}", time, low_key, coloured,
+        return LightIntent(f"lighting:{_lighting_key(lighting)}", time, low_key, coloured,
                            f"its own lighting ({_lighting_key(shot_lighting)})", own=True)  # fmt: skip
     if relight:
         return LightIntent(f"relight:{shot.id}", time, low_key, True, f"relight: {', '.join(relight)}", own=True)
