@@ -132,3 +132,30 @@ def test_a_second_make_renders_nothing_and_rewrites_no_deliverable(demo) -> None
     assert again.checks["render"]["rendered"] == 0
     assert open_project(plan).ledger.runs()[-1]["jobs_rendered"] == 0
     assert (out / master["path"]).stat().st_mtime_ns == stamp
+
+
+def test_the_grade_keeps_each_shots_intent_and_reports_every_bound(demo) -> None:
+    import PyOpenColorIO as ocio
+
+    out, manifest = demo
+    grade = manifest["checks"]["grade"]
+    shots = grade["shots"]
+    for shot_id, shot in shots.items():  # no subject moves past 1.5 stops unless measured wrong for its intent
+        assert abs(shot["exposure_stops"]) <= 1.5 or shot["corrections"]["exposure"]["wanted"] != 0, shot_id
+    levels = {kind: [s["after"]["level"] for s in shots.values() if s["intent"]["kind"] == kind] for kind in ("face", "wide")}
+    assert min(levels["face"]) > max(levels["wide"])  # the lit close-ups stay brighter than the night wides
+    s06 = shots["s06"]  # the extreme close-up that used to go muddy
+    assert s06["after"]["level"] >= s06["before"]["level"] - 0.5 and s06["after"]["saturation"] >= 0.95 * s06["before"]["saturation"]
+    cuts = grade["continuity"]
+    for key in ("cast_de2000", "neutral_de2000"):  # the cuts jump no more in colour balance than before
+        assert sum(c["after"][key] for c in cuts) <= sum(c["before"][key] for c in cuts) + 0.5, key
+    for shot_id, shot in shots.items():  # a correction stopped by its bound is always flagged
+        for name, correction in shot["corrections"].items():
+            if "limited_by" in correction:
+                assert any(f["shot"] == shot_id and f["code"].startswith(name) for f in grade["flags"]), (shot_id, name)
+    kinds = {entry["kind"] for entry in manifest["deliverables"]}
+    assert {"cdl", "ccc", "graded-edl", "graded-otio", "grade-report"} <= kinds
+    for entry in _entries(manifest, "cdl") + _entries(manifest, "ccc"):  # every file loads in OpenColorIO
+        ocio.Config.CreateRaw().getProcessor(ocio.FileTransform(src=str(out / entry["path"]), cccId=entry.get("shot", "s01"))).getDefaultCPUProcessor()
+    [edl] = _entries(manifest, "graded-edl")
+    assert (out / edl["path"]).read_text().count("*ASC_SOP") == 12

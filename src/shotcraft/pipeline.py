@@ -136,6 +136,7 @@ def _sound(ctx: MakeContext) -> None:
 def _finish(ctx: MakeContext) -> None:
     """Grade across shots (baked LUTs + grain), then master, distribution, mobile, stills, each conformance-checked."""
     from shotcraft.deliver.deliver import deliver
+    from shotcraft.grade.export import export_grade
     from shotcraft.grade.plan import plan_grade
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
@@ -156,6 +157,7 @@ def _finish(ctx: MakeContext) -> None:
             ctx.stage.note("encoding deliverables")
         ctx.state["grade_plan"] = grade_plan
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
+        entries += export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
     _summary(ctx, f"{len(entries)} deliverable(s)", reused=reused)

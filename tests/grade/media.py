@@ -13,6 +13,11 @@ from shotcraft.media.video import VideoWriter
 from shotcraft.plan.loader import LoadedPlan, load_plan_text
 
 SKIN = (0.80, 0.58, 0.46)  # a light skin tone in display RGB
+NO_GRAIN = "charters:\n  texture:\n    grain: none\n"
+CYAN_CAST = (0.65, 1.0, 1.12)  # linear-light gains: red pulled down, blue up
+COOL = (0.85, 1.0, 1.2)  # daylight as the plan wants it (cool)
+WARM = (1.5, 1.0, 0.55)  # firelight
+GREEN_MAGENTA = (1.12, 0.82, 1.1)  # an unintended magenta cast on top of the daylight
 
 
 def scene_frame(width: int, height: int, index: int = 0, cast: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray:
@@ -40,6 +45,22 @@ def write_take(path: Path, frames: int, width: int = 320, height: int = 180, rat
     return path
 
 
+def write_still_take(path: Path, image: np.ndarray, frames: int, rate: int = 24) -> Path:
+    """A take that holds one (H, W, 3) uint8 image (a photograph) for ``frames`` frames, near-lossless."""
+    height, width = image.shape[:2]
+    with VideoWriter(path, width, height, Fraction(rate), encoder="take", options={"crf": "4"}) as writer:
+        for _ in range(frames):
+            writer.write(image)
+    return path
+
+
+def with_cast(image: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
+    """Plant a cast (or an exposure change): linear-light gains on an 8-bit sRGB image."""
+    from shotcraft.grade import ops
+
+    return np.clip(np.rint(ops.to_encoded(ops.to_linear(image / 255.0) * np.asarray(gains)) * 255), 0, 255).astype(np.uint8)
+
+
 def write_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
     t = np.arange(int(round(seconds * rate))) / rate
     tone = 0.2 * np.sin(2 * np.pi * 440 * t)
@@ -47,10 +68,14 @@ def write_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
     return path
 
 
-def plan_text(shot_ids: list[str], *, grade: str = "", shot_grade: dict[str, str] | None = None, extra: str = "") -> str:
+def plan_text(shot_ids: list[str], *, grade: str = "", shot_grade: dict[str, str] | None = None, extra: str = "",
+              shot_extra: dict[str, str] | None = None) -> str:
+    """A plan of medium-action shots in one street; ``shot_extra`` adds YAML lines to a shot (``type: ...`` replaces its type)."""
     shots = []
     for shot_id in shot_ids:
-        block = f"  - id: {shot_id}\n    type: medium-action\n    location: street\n    duration: 1\n"
+        more = (shot_extra or {}).get(shot_id, "")
+        kind = "" if "type:" in more else "    type: medium-action\n"
+        block = f"  - id: {shot_id}\n{kind}    location: street\n    duration: 1\n" + "".join(f"    {line}\n" for line in more.splitlines())
         if shot_grade and shot_id in shot_grade:
             block += f"    grade: {shot_grade[shot_id]}\n"
         shots.append(block)

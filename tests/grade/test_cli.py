@@ -40,3 +40,14 @@ def test_grade_exports_one_cube_per_shot_of_the_cut(tmp_path: Path) -> None:
     report = json.loads(result.output)
     assert set(report["shots"]) == {"s01", "s02"} and report["shots"]["s02"]["reference"] == "s01"
     assert read_cube(tmp_path / "luts" / "s02.cube").size == 33
+
+
+def test_grade_exports_cdl_beside_the_cubes(tmp_path: Path) -> None:
+    plan = tmp_path / "film.yaml"
+    plan.write_text(plan_text(["s01", "s02"], extra="defaults:\n  takes: 1\n"))
+    assert runner.invoke(app, ["render", str(plan), "--no-progress"]).exit_code == 0
+    result = runner.invoke(app, ["grade", str(plan), "--export-luts", str(tmp_path / "luts"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert sorted(Path(p).name for p in report["cdl"]) == ["s01.cdl", "s02.cdl", "testfilm.ccc"]
+    assert "flags" in report and "continuity" in report

@@ -132,15 +132,17 @@ def deliver_check_command(
     raise _typer.Exit(0 if all(r.ok for r in reports) else 1)
 
 
-@command(app, "grade", summary="Match shots to their reference and bake one LUT per shot (optionally export .cube).",
+@command(app, "grade", summary="Grade the cut toward each shot's intent; bake one LUT and one ASC CDL per shot.",
          example="shotcraft grade film.yaml --export-luts luts/")
 def grade_command(
     plan_path: _Path = _typer.Argument(_Path("film.yaml"), metavar="PLAN", help="The film plan."),
-    export_luts: _Path | None = _typer.Option(None, "--export-luts", help="Write <shot>.cube files (Resolve) to this folder."),
+    export_luts: _Path | None = _typer.Option(None, "--export-luts", help="Write <shot>.cube, <shot>.cdl and <film>.ccc (Resolve) to this folder."),
     output_format: Format = format_option(),
 ) -> None:
-    """Grade the current cut in the seed's order (exposure, soft contrast, secondary skin, harmonization to the
-    reference shot, saturation/temperature/tint, the plan's look last) and report what each shot's grade does."""
+    """Grade the current cut in the seed's order (exposure toward each shot's intent measured on its subject, soft
+    contrast, secondary skin, harmonization within each light, the plan's look last, grain) and report what each
+    shot's grade does, with every correction that reached its bound. Exits 0 even with flags: they are advice."""
+    from shotcraft.grade.export import export_cdls
     from shotcraft.grade.plan import export_cubes, format_grade_report, plan_grade
     from shotcraft.plan.loader import load_plan
 
@@ -150,9 +152,12 @@ def grade_command(
         check_output_folder(export_luts, option="--export-luts")
     plan = load_plan(plan_path)
     grade_plan = plan_grade(plan, _current_cut(plan))
-    written = export_cubes(grade_plan, export_luts) if export_luts is not None else []
+    written = []
+    if export_luts is not None:
+        written = export_cubes(grade_plan, export_luts) + export_cdls(grade_plan, export_luts, plan.film.production.id)
     if output_format == "json":
-        echo_json({**grade_plan.report(), "cubes": [str(p) for p in written]})
+        echo_json({**grade_plan.report(), "cubes": [str(p) for p in written if p.suffix == ".cube"],
+                   "cdl": [str(p) for p in written if p.suffix in (".cdl", ".ccc")]})  # fmt: skip
     else:
         console.print(format_grade_report(grade_plan), markup=False)
         for path in written:

@@ -256,3 +256,31 @@ def apply_lut_uint8(lut: Lut3D, frame: np.ndarray) -> np.ndarray:
     import cv2
 
     return cv2.cvtColor(apply_table(expand_to_table(lut), frame), cv2.COLOR_RGBA2RGB)
+
+
+# --- the plan's look, through OpenColorIO --------------------------------------------------------
+
+
+class LookTransform:
+    """The plan's look ``.cube``, applied through OpenColorIO (FileTransform, trilinear).
+
+    :func:`read_cube` validates the file first, so a malformed look fails
+    with the file and line before any work; OpenColorIO then evaluates it, as
+    Resolve and every OCIO host will.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import PyOpenColorIO as ocio
+
+        self.path = Path(path)
+        self.lut = read_cube(self.path)  # CubeError names the file and line
+        transform = ocio.FileTransform(src=str(self.path), interpolation=ocio.INTERP_LINEAR)
+        try:
+            self._processor = ocio.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor()
+        except ocio.Exception as exc:
+            raise CubeError(f"{self.path}: OpenColorIO cannot load this .cube ({exc})") from None
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        pixels = np.ascontiguousarray(np.clip(np.asarray(rgb, dtype=np.float32).reshape(-1, 3), 0.0, 1.0))
+        self._processor.applyRGB(pixels)
+        return pixels.astype(np.float64).reshape(np.shape(rgb))

@@ -1,7 +1,10 @@
 """Colour operations, composed in the seed's fixed order.
 
-exposure -> soft contrast -> secondary skin (key) -> harmonization
-(neutralize, match) -> saturation / temperature / tint -> skin protection.
+primary (ASC CDL: exposure toward intent, balance, saturation) -> soft
+contrast (around the subject's level) -> secondary skin (hue-qualified,
+towards the skin-tone line) -> the look (skin protected from it).
+Harmonization decides the balance, saturation and contrast numbers
+(:mod:`shotcraft.grade.correct`); it never touches exposure.
 
 Every operation maps (M, 3) float32 display-referred RGB in [0, 1]
 (BT.709 / sRGB encoded) to the same; they run on the LUT lattice only, never
@@ -10,9 +13,12 @@ on full frames, so they can afford to be exact rather than fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from shotcraft.grade.cdl import CDL
 
 # --- transfer and colour spaces -------------------------------------------------------
 
@@ -51,13 +57,6 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
 
 
 # --- the operations ---------------------------------------------------------------------
-
-
-def exposure(rgb: np.ndarray, stops: float) -> np.ndarray:
-    """Scale scene light by 2**stops (in linear light, as a camera's exposure would)."""
-    if not stops:
-        return rgb
-    return to_encoded(to_linear(rgb) * 2.0**stops)
 
 
 def soft_contrast(rgb: np.ndarray, amount: float, pivot: float = 0.45) -> np.ndarray:
@@ -107,43 +106,21 @@ def white_balance(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
     return to_encoded(to_linear(rgb) * np.asarray(gains, dtype=np.float64))
 
 
-@dataclass(frozen=True)
-class LabTransfer:
-    """Match statistics in L*a*b*: ``v' = (v - source_mean) * scale + target_mean`` per channel."""
-
-    source_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    target_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    scale: tuple[float, float, float] = (1.0, 1.0, 1.0)
-
-    @property
-    def is_identity(self) -> bool:
-        return np.allclose(self.source_mean, self.target_mean) and np.allclose(self.scale, 1.0)
-
-
-def lab_transfer(rgb: np.ndarray, transfer: LabTransfer) -> np.ndarray:
-    if transfer.is_identity:
+def rotate_skin_hue(rgb: np.ndarray, key: np.ndarray, degrees: float) -> np.ndarray:
+    """Secondary skin: turn the hue of keyed pixels by ``degrees`` (scaled by the key) at constant L* and chroma."""
+    if not degrees or not np.any(key > 0):
         return rgb
     lab = rgb_to_lab(rgb)
-    lab = (lab - np.asarray(transfer.source_mean)) * np.asarray(transfer.scale) + np.asarray(transfer.target_mean)
-    lab[..., 0] = np.clip(lab[..., 0], 0, 100)
+    angle = np.radians(degrees) * key
+    cos, sin = np.cos(angle), np.sin(angle)
+    a, b = lab[..., 1].copy(), lab[..., 2].copy()
+    lab[..., 1], lab[..., 2] = a * cos - b * sin, a * sin + b * cos
     return lab_to_rgb(lab)
 
 
-def saturation(rgb: np.ndarray, amount: float) -> np.ndarray:
-    """Scale chroma around luma (1 = unchanged, 0 = monochrome)."""
-    if amount == 1.0:
-        return rgb
-    luma = (rgb @ LUMA_709)[:, None]
-    return luma + (rgb - luma) * amount
-
-
-def temperature_tint(rgb: np.ndarray, temperature: float, tint: float) -> np.ndarray:
-    """Warm (+) / cool (-) along blue-amber, magenta (+) / green (-), as linear gains at constant luma."""
-    if not temperature and not tint:
-        return rgb
-    gains = np.array([np.exp(0.25 * temperature), np.exp(-0.25 * tint), np.exp(-0.25 * temperature)])
-    gains /= gains @ LUMA_709  # keep mid-grey luminance: temperature is not exposure
-    return white_balance(rgb, gains)
+def display_slope(stops: float) -> float:
+    """A CDL slope on display values that moves mid-tones by ``stops`` (sRGB mid-tones follow a ~2.2 power)."""
+    return float(2.0 ** (stops / 2.2))
 
 
 # --- the composed chain -------------------------------------------------------------------
@@ -151,44 +128,58 @@ def temperature_tint(rgb: np.ndarray, temperature: float, tint: float) -> np.nda
 
 @dataclass(frozen=True)
 class ShotOps:
-    """Every colour parameter of one shot, resolved (no Nones). Identity by default."""
+    """Every colour parameter of one shot, resolved (no Nones). Identity by default.
 
-    exposure: float = 0.0
-    contrast: float = 0.0
-    skin_protect: float = 0.0
-    neutralize_gains: tuple[float, float, float] = (1.0, 1.0, 1.0)  # shot's cast removed...
-    reference_gains: tuple[float, float, float] = (1.0, 1.0, 1.0)  # ...and the reference's cast applied
-    transfer: LabTransfer = field(default_factory=LabTransfer)
+    ``primary`` is the automatic primary correction (exposure toward the
+    shot's intent, the balance that removes its unintended cast, the
+    saturation match) as an ASC CDL; the plan's own trims (exposure,
+    saturation, temperature, tint) fold into the same CDL (:attr:`cdl`), so
+    the ``.cdl`` a colourist loads is the whole primary.
+    """
+
+    exposure: float = 0.0  # stops (the plan's trim)
+    contrast: float = 0.0  # soft S-curve amount (the plan's trim plus the contrast match)
+    skin_protect: float = 0.0  # how much of the look skin is protected from
     saturation: float = 1.0
     temperature: float = 0.0
     tint: float = 0.0
+    primary: CDL = field(default_factory=CDL)
+    contrast_pivot: float = 0.45  # the S-curve pivots on the subject's level: its exposure does not move
+    skin_hue_shift: float = 0.0  # degrees towards the skin-tone line
+
+    @property
+    def cdl(self) -> CDL:
+        """The primary correction as written to the .cdl (rounded as in the file, so both agree)."""
+        slope = np.asarray(self.primary.slope) * display_slope(self.exposure)
+        if self.temperature or self.tint:
+            gains = np.array([np.exp(0.25 * self.temperature), np.exp(-0.25 * self.tint), np.exp(-0.25 * self.temperature)])
+            slope = slope * (gains / (gains @ LUMA_709)) ** (1 / 2.2)  # keep mid-grey luminance
+        return CDL(tuple(slope), self.primary.offset, self.primary.power, self.primary.saturation * self.saturation).rounded()  # type: ignore[arg-type]
 
     def primaries(self, rgb: np.ndarray) -> np.ndarray:
-        """Exposure and soft contrast: the part statistics for matching are measured after."""
-        return soft_contrast(exposure(rgb, self.exposure), self.contrast)
+        """The primary node (the CDL): what the .cdl reproduces."""
+        return self.cdl.apply(np.asarray(rgb, dtype=np.float64).reshape(-1, 3))
 
-    def harmonize(self, rgb: np.ndarray) -> np.ndarray:
-        """Neutralize the shot's own cast, take the reference's, then match Lab statistics."""
-        gains = np.asarray(self.neutralize_gains) * np.asarray(self.reference_gains)
-        return lab_transfer(white_balance(rgb, gains), self.transfer)
-
-    def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        rgb = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)
-        # 1. exposure, 2. soft contrast
+    def __call__(self, rgb: np.ndarray, look: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+        # 1. primary: exposure and balance (slope), saturation match
         rgb = self.primaries(rgb)
-        # 3. secondary skin: key the skin tones before anything shifts their hue
-        key = skin_key(rgb) * self.skin_protect if self.skin_protect else None
-        before = rgb
-        # 4. harmonization, then the creative trims
-        rgb = self.harmonize(rgb)
-        rgb = temperature_tint(saturation(rgb, self.saturation), self.temperature, self.tint)
-        if key is not None and np.any(key > 0):
-            rgb = protect_skin(before, rgb, key)
+        # 2. soft contrast around the subject's level
+        rgb = soft_contrast(rgb, self.contrast, self.contrast_pivot)
+        # 3. secondary skin: key the skin tones, bring them towards the skin-tone line
+        key = skin_key(rgb) if (self.skin_hue_shift or (self.skin_protect and look is not None)) else None
+        if key is not None:
+            rgb = rotate_skin_hue(rgb, key, self.skin_hue_shift)
+        # 4. the look, last; skin keeps part of its chroma from before the look
+        if look is not None:
+            before = np.clip(rgb, 0.0, 1.0)
+            rgb = look(before)
+            if key is not None and self.skin_protect and np.any(key > 0):
+                rgb = protect_skin(before, rgb, key * self.skin_protect)
         return np.clip(rgb, 0.0, 1.0)
 
 
 def protect_skin(before: np.ndarray, after: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Keep the graded lightness but pull the chroma of keyed skin back to its pre-shift value."""
+    """Keep the graded lightness but pull the chroma of keyed skin back to its pre-look value."""
     lab_before, lab_after = rgb_to_lab(before), rgb_to_lab(after)
     lab_after[..., 1:] = lab_after[..., 1:] * (1 - key[:, None]) + lab_before[..., 1:] * key[:, None]
     return lab_to_rgb(lab_after)

@@ -1,10 +1,14 @@
-"""The cross-shot grade: one baked LUT and one grain setting per shot of the cut.
+"""The cross-shot grade: one baked LUT, one ASC CDL and one grain setting per shot of the cut.
 
-``plan_grade(plan, timeline)`` measures the picked takes, matches each shot to
-its reference, composes every colour operation (and the plan's look .cube,
-last) into one 3D LUT per shot, and returns a :class:`GradePlan` whose
-``transform`` is what the edit's ``render_frames(timeline, transform=...)``
-and the delivery call on every frame.
+``plan_grade(plan, timeline)`` measures the picked takes, decides each
+shot's corrections in the seed's order (:mod:`shotcraft.grade.correct`:
+exposure toward the shot's intent measured on its subject, harmonization to
+its light group's reference, secondary skin, grain), composes them (and the
+plan's look .cube, last, through OpenColorIO) into one 3D LUT per shot, and
+returns a :class:`GradePlan` whose ``transform`` is what the edit's
+``render_frames(timeline, transform=...)`` and the delivery call on every
+frame. Every correction's bound, and every bound reached, is in
+:meth:`GradePlan.report` (``flags``), which the manifest and QA read.
 """
 
 from __future__ import annotations
@@ -19,15 +23,21 @@ import numpy as np
 
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.errors import InputError
+from shotcraft.grade import correct
 from shotcraft.grade import grain as grain_mod
-from shotcraft.grade import match as match_mod
-from shotcraft.grade.lut import Lut3D, bake, expand_to_table, read_cube, write_cube
-from shotcraft.grade.ops import ShotOps
+from shotcraft.grade import measure
+from shotcraft.grade.cdl import CDL
+from shotcraft.grade.intent import FACE_TYPES, MATERIAL_TYPES, WIDE_TYPES, ExposureIntent, LightIntent, exposure_intent, shot_light_intent
+from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table, write_cube
+from shotcraft.grade.ops import LUMA_709, ShotOps, soft_contrast
+from shotcraft.media.video import read_frames
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.plan.presets import ShotType
 from shotcraft.plan.resolve import derive_seed
-from shotcraft.plan.schema import Film, GradeSettings
+from shotcraft.plan.schema import Film, GradeSettings, Shot
 
 CACHED_SHOTS = 2  # a dissolve needs two shots' tables at once; more would only hold memory
+GRAIN_CROP = 512  # grain is measured on a full-resolution centre crop (downscaling would average it away)
 
 
 @dataclass(frozen=True)
@@ -37,15 +47,26 @@ class ShotGrade:
     shot_id: str
     ops: ShotOps
     grain: grain_mod.GrainSettings
-    reference: str | None  # the shot this one is matched to (None: not matched)
-    match: match_mod.Match | None = None
+    reference: str | None  # the shot this one is harmonized to (None: not harmonized; itself: the reference)
     lut_size: int = 33
-    look: Lut3D | None = field(default=None, repr=False)  # the plan's look, applied last
+    look: LookTransform | None = field(default=None, repr=False)  # the plan's look, applied last
+    light: LightIntent | None = None
+    intent: ExposureIntent | None = None
+    subject: str = ""  # how the subject was found: faces, skin, key region
+    corrections: tuple[correct.Correction, ...] = ()
+    flags: tuple[correct.GradeFlag, ...] = ()
+    before: measure.ShotStats | None = None
+    after: measure.ShotStats | None = None
+    anchor: _Anchor | None = field(default=None, repr=False)  # graded (before the look): neutral estimates, saturation, contrast
 
     def colour(self, rgb: np.ndarray) -> np.ndarray:
         """Every colour operation of the shot, in order, the look last: (M, 3) -> (M, 3)."""
-        graded = self.ops(rgb)
-        return graded if self.look is None else self.look(graded)
+        return self.ops(rgb, self.look)
+
+    @property
+    def cdl(self) -> CDL:
+        """The primary correction as an ASC CDL (what the .cdl, the .ccc and the EDL carry)."""
+        return self.ops.cdl
 
     @property
     def lut(self) -> Lut3D:
@@ -56,24 +77,30 @@ class ShotGrade:
         """Shots whose grades are equal share one expanded table."""
         return (self.ops, self.lut_size, id(self.look))
 
+    def correction(self, name: str) -> correct.Correction | None:
+        return next((c for c in self.corrections if c.name == name), None)
+
     def report(self) -> dict[str, Any]:
+        cdl = self.cdl
         data: dict[str, Any] = {
-            "exposure": self.ops.exposure,
-            "contrast": self.ops.contrast,
-            "saturation": self.ops.saturation,
-            "temperature": self.ops.temperature,
-            "tint": self.ops.tint,
-            "skin_protect": self.ops.skin_protect,
             "reference": self.reference,
-            "grain": {"strength": self.grain.strength, "size": self.grain.size, "seed": self.grain.seed},
+            "light": {"group": self.light.group, "reason": self.light.reason, "own": self.light.own} if self.light else None,
+            "intent": {"subject": self.intent.subject, "kind": self.intent.kind, "range": [self.intent.low, self.intent.high], "why": self.intent.why}
+            if self.intent else None,
+            "subject": self.subject,
+            "cdl": {"slope": list(cdl.slope), "offset": list(cdl.offset), "power": list(cdl.power), "saturation": cdl.saturation},
+            "contrast": round(self.ops.contrast, 4),
+            "contrast_pivot": round(self.ops.contrast_pivot, 4),
+            "skin_hue_shift": round(self.ops.skin_hue_shift, 3),
+            "skin_protect": self.ops.skin_protect,
+            "corrections": {c.name: c.to_dict() for c in self.corrections},
+            "grain": {"strength": round(self.grain.strength, 3), "size": self.grain.size, "seed": self.grain.seed},
+            "flags": [flag.to_dict() for flag in self.flags],
         }
-        if self.match is not None:
-            data["match"] = {
-                "neutralize_gains": [round(v, 4) for v in self.match.neutralize_gains],
-                "reference_gains": [round(v, 4) for v in self.match.reference_gains],
-                "delta_e_before": round(self.match.delta_e_before, 2),
-                "delta_e_after": round(self.match.delta_e_after, 2),
-            }
+        if self.before is not None and self.after is not None:
+            data["before"], data["after"] = self.before.to_dict(), self.after.to_dict()
+            data["exposure_stops"] = round(measure.stops_between(self.before.level, self.after.level), 3)
+            data["cast_removed_de2000"] = round(self.before.cast_against(self.after), 2)
         return data
 
 
@@ -84,9 +111,15 @@ class GradePlan:
     shots: dict[str, ShotGrade]
     lut_size: int
     look: Path | None = None
+    continuity: list[dict[str, Any]] = field(default_factory=list)  # consecutive shots, before/after
     _tables: OrderedDict[tuple, np.ndarray] = field(default_factory=OrderedDict, repr=False)
     _banks: OrderedDict[tuple[str, int, int], grain_mod.GrainBank] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def flags(self) -> list[correct.GradeFlag]:
+        """Every correction at its bound or large, shot by shot: what QA and the report show."""
+        return [flag for grade in self.shots.values() for flag in grade.flags]
 
     def transform(self, shot_id: str, frame_index: int, frame: np.ndarray) -> np.ndarray:
         """Grade (H, W, 3) uint8 RGB: the shot's LUT, then its grain. Thread-safe, cheap after the first frame."""
@@ -125,12 +158,26 @@ class GradePlan:
         return {
             "lut_size": self.lut_size,
             "look": str(self.look) if self.look else None,
+            "bounds": BOUNDS,
             "shots": {shot_id: grade.report() for shot_id, grade in self.shots.items()},
+            "continuity": self.continuity,
+            "flags": [flag.to_dict() for flag in self.flags],
         }
 
 
-def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: int = match_mod.SAMPLE_FRAMES) -> GradePlan:
-    """Measure, match and bake the grade of every shot in the cut."""
+#: every correction's documented bound (shown in the report and the manifest)
+BOUNDS: dict[str, Any] = {
+    "exposure_stops": correct.EXPOSURE_BOUND_STOPS,
+    "headroom": {"percentile": correct.HEADROOM_PERCENTILE, "ceiling": correct.HEADROOM_CEILING},
+    "balance_slope_log2": correct.BALANCE_BOUND_LOG2,
+    "saturation": list(correct.SATURATION_BOUNDS),
+    "contrast_amount": list(correct.CONTRAST_BOUNDS),
+    "skin_hue_degrees": correct.SKIN_BOUND_DEG,
+}
+
+
+def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: int = measure.SAMPLE_FRAMES) -> GradePlan:
+    """Measure, decide and bake the grade of every shot in the cut."""
     # 1. Check inputs
     film, root, file = _film_of(plan)
     if not timeline.events:
@@ -143,51 +190,167 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
     look_path = None
     if film.grade.look is not None:
         look_path = film.grade.look if film.grade.look.is_absolute() else root / film.grade.look
-        look = read_cube(look_path)  # CubeError names the file and line
+        look = LookTransform(look_path)  # CubeError names the file and line
 
-    # 2. Resolve settings and references
+    # 2. Resolve settings, light intents and each shot's reference (its light group's)
     settings = {event.shot_id: _merged(film.grade, shots[event.shot_id].grade) for event in timeline.events}
-    references = {event.shot_id: _reference_of(film, timeline, event, settings[event.shot_id], file) for event in timeline.events}
+    lights = {event.shot_id: shot_light_intent(film, shots[event.shot_id]) for event in timeline.events}
+    references = {e.shot_id: _reference_of(film, timeline, e, settings[e.shot_id], lights, file) for e in timeline.events}
 
-    # 3. Measure the references (after their own primaries); kept, as several shots match to each
-    samples: dict[str, np.ndarray] = {}
-    for shot_id in dict.fromkeys(ref for sid, ref in references.items() if ref is not None and ref != sid):
-        samples[shot_id] = _measure(timeline, shot_id, settings[shot_id], sample_frames)
-
-    # 4. Match each shot (its samples are dropped right after) and keep its grade as parameters
-    seed_root = film.production.id
+    # 3. Grade in cut order. Like is compared with like: the cast, saturation and contrast are measured against
+    #    the previous graded shot of the same kind (face, wide, material ...) in the light group, or, for the
+    #    first of its kind, the cast against the group's reference (the plan's reference shot when in the group)
+    waiting: dict[str, _Measured] = {}  # references measured before their turn (measured once)
+    last_of_kind: dict[tuple[str, str], _Anchor] = {}
     graded: dict[str, ShotGrade] = {}
+    target_grain = grain_mod.STRENGTH[grain_mod.Grain(film.charters.texture.grain)]
     for event in timeline.events:
         shot_id = event.shot_id
-        ops = _base_ops(settings[shot_id])
         reference = references[shot_id]
-        matched = None
-        if reference is not None and reference != shot_id:
-            own = samples.get(shot_id)
-            if own is None:
-                own = _measure(timeline, shot_id, settings[shot_id], sample_frames)
-            matched = match_mod.match_to_reference(own, samples[reference])
-            ops = replace(ops, neutralize_gains=matched.neutralize_gains, reference_gains=matched.reference_gains, transfer=matched.transfer)
-        seed = derive_seed(seed_root, shot_id, "grain" if event.seed is None else f"grain:{event.seed}")
-        graded[shot_id] = ShotGrade(
-            shot_id=shot_id,
-            ops=ops,
-            grain=grain_mod.GrainSettings.from_texture(film.charters.texture, seed),
-            reference=reference,
-            match=matched,
-            lut_size=film.grade.lut_size,
-            look=look,
-        )
-    return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path)
+        measured = waiting.pop(shot_id, None) or _measured(event, shots[shot_id], lights[shot_id], sample_frames)
+        group_kind = (reference or shot_id, measured.intent.kind)
+        kind = last_of_kind.get(group_kind) if reference is not None else None
+        neutral = kind
+        if neutral is None and reference not in (None, shot_id):
+            if reference not in graded and reference not in waiting:
+                waiting[reference] = _measured(timeline.event(reference), shots[reference], lights[reference], sample_frames)
+            neutral = waiting[reference].anchor if reference in waiting else graded[reference].anchor
+        grade = _grade_shot(film, event, shots[shot_id], settings[shot_id], lights[shot_id], reference, measured,
+                            neutral, kind, look, target_grain)  # fmt: skip
+        last_of_kind[group_kind] = grade.anchor
+        graded[shot_id] = grade
+    return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path, continuity=_continuity(timeline, graded))
 
 
-def _measure(timeline: Timeline, shot_id: str, settings: GradeSettings, sample_frames: int) -> np.ndarray:
-    event = timeline.event(shot_id)
+@dataclass(frozen=True)
+class _Anchor:
+    """What a shot measures after its exposure, for the shots harmonized to it."""
+
+    estimates: np.ndarray  # neutral estimates (3, 3)
+    saturation: float
+    contrast: float
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """One shot's sample and its exposure decision (decisions run on every ``step``-th pixel)."""
+
+    sample: measure.Sample
+    pixels: np.ndarray  # decision pixels
+    subject: measure.Subject  # on the decision pixels
+    intent: ExposureIntent
+    exposure_slope: float
+    exposure: correct.Correction
+    anchor: _Anchor
+
+
+def _looks_for_people(shot: Shot) -> bool:
+    shot_type = ShotType(shot.type)
+    return shot_type not in WIDE_TYPES and shot_type not in MATERIAL_TYPES and (bool(shot.characters) or shot_type in FACE_TYPES)
+
+
+def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: int) -> _Measured:
+    """Sample the shot, find its subject, and decide its exposure (step 1: everything else is measured after it)."""
     try:
-        pixels = match_mod.sample_take(event.clip_path, event.source_in, event.duration, count=sample_frames)
+        sample = measure.sample_take(event.clip_path, event.source_in, event.duration, count=sample_frames)
     except ValueError as exc:
-        raise InputError(f"grade: shot {shot_id!r}: {exc}") from None
-    return _base_ops(settings).primaries(pixels)
+        raise InputError(f"grade: shot {event.shot_id!r}: {exc}") from None
+    subject = measure.find_subject(sample, look_for_people=_looks_for_people(shot))
+    step = measure.decision_step(len(subject.mask))
+    pixels, subject = sample.pixels[::step], subject.every(step)
+    intent = exposure_intent(shot, light, has_face=subject.found_by in ("faces", "skin"))
+    slope, exposure = correct.decide_exposure(pixels, subject, intent)
+    exposed = np.clip(pixels * slope, 0.0, 1.0)
+    anchor = _Anchor(measure.neutral_estimates(sample.frames[::2]), measure.saturation_of(exposed), measure.contrast_of(exposed))
+    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor)
+
+
+def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings, light: LightIntent, reference: str | None,
+                measured: _Measured, neutral: _Anchor | None, kind: _Anchor | None, look: LookTransform | None,
+                target_grain: float) -> ShotGrade:  # fmt: skip
+    """One shot's decisions in the seed's order, each bounded and reported."""
+    pixels, subject = measured.pixels, measured.subject
+    # 1. exposure toward the shot's intent, measured on its subject (decided in _measured)
+    exposed = np.clip(pixels * measured.exposure_slope, 0.0, 1.0)
+    goal_level = measure.key_level(exposed, subject)
+    corrections = [measured.exposure]
+    # 2. harmonization: the cast against the light group's reference, saturation against a shot of the same kind
+    balance, saturation = np.ones(3), 1.0
+    face = measured.intent.kind == "face"
+    if neutral is not None:
+        balance, balanced = correct.decide_balance(exposed, measured.anchor.estimates, neutral.estimates, same_kind=kind is not None)
+        corrections.append(balanced)
+    if kind is not None:
+        saturation, saturated = correct.decide_saturation(np.clip(exposed * balance, 0.0, 1.0), kind.saturation, lift_only=face)
+        corrections.append(saturated)
+    base = _base_ops(settings)
+    ops = replace(base, primary=CDL(tuple(float(v) for v in measured.exposure_slope * balance), saturation=saturation))  # type: ignore[arg-type]
+    primaried = ops.primaries(pixels)
+    # ... and contrast, an S-curve pivoting on the subject's level, so the subject's exposure stays where intent put it
+    luma = primaried @ LUMA_709
+    pivot = float(np.clip(np.median(luma[subject.mask]) if subject.mask.any() else np.median(luma), 0.2, 0.6))
+    contrast = base.contrast
+    if kind is not None:
+        contrast, contrasted = correct.decide_contrast(primaried, pivot, kind.contrast, base.contrast, lift_only=face)
+        corrections.append(contrasted)
+    # 3. secondary skin, towards the skin-tone line (never against an intended coloured light)
+    skin_shift, skin = correct.decide_skin(soft_contrast(primaried, contrast, pivot), coloured_light=light.coloured)
+    corrections.append(skin)
+    ops = replace(ops, contrast=contrast, contrast_pivot=pivot, skin_hue_shift=skin_shift)
+    # harmonization never moves exposure: the subject is put back where step 1 (plus the plan's trim) put it
+    if not settings.exposure:
+        slope = np.asarray(ops.primary.slope)
+        k = correct.relock_exposure(pixels, subject, goal_level, lambda k: replace(ops, primary=replace(ops.primary, slope=tuple(slope * k)))(pixels))
+        ops = replace(ops, primary=replace(ops.primary, slope=tuple(float(v) for v in slope * k)))
+    # 4. grain: every shot ends at the charter's grain
+    added, grained = correct.decide_grain(_existing_grain(event), target_grain)
+    corrections.append(grained)
+    seed = derive_seed(film.production.id, shot.id, "grain" if event.seed is None else f"grain:{event.seed}")
+    grain = replace(grain_mod.GrainSettings.from_texture(film.charters.texture, seed), strength=added)
+    return ShotGrade(
+        shot_id=shot.id, ops=ops, grain=grain, reference=reference, lut_size=film.grade.lut_size, look=look, light=light,
+        intent=measured.intent, subject=subject.found_by, corrections=tuple(corrections), flags=tuple(correct.flags_for(shot.id, corrections)),
+        before=measure.ShotStats.of(pixels, subject, measured.anchor.estimates),
+        after=measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look))),
+        anchor=_Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
+                       measure.saturation_of(ops(pixels)), measure.contrast_of(ops(pixels))),
+    )  # fmt: skip
+
+
+def _graded_frames(frames: np.ndarray, ops: ShotOps, look: LookTransform | None) -> np.ndarray:
+    return ops(frames.reshape(-1, 3).astype(np.float64) / 255.0, look).reshape(frames.shape)
+
+
+def _existing_grain(event: CutEvent) -> float:
+    """The take's own grain, on a full-resolution centre crop of the shot's middle frame."""
+    middle = event.source_in + event.duration // 2
+    frame = next(read_frames(event.clip_path, start=middle, count=1), None)
+    if frame is None:
+        return 0.0
+    height, width = frame.shape[:2]
+    top, left = max((height - GRAIN_CROP) // 2, 0), max((width - GRAIN_CROP) // 2, 0)
+    return measure.grain_of(frame[None, top : top + GRAIN_CROP, left : left + GRAIN_CROP])
+
+
+def _continuity(timeline: Timeline, graded: dict[str, ShotGrade]) -> list[dict[str, Any]]:
+    """Each cut, before and after the grade: the jump in neutral (ΔE2000), subject exposure, contrast, saturation."""
+    rows = []
+    for first, second in zip(timeline.events, timeline.events[1:], strict=False):
+        a, b = graded[first.shot_id], graded[second.shot_id]
+        if a.before is None or b.before is None or a.after is None or b.after is None:
+            continue
+        row: dict[str, Any] = {"from": a.shot_id, "to": b.shot_id,
+                               "intended_change": bool(a.light and b.light and a.light.group != b.light.group)}  # fmt: skip
+        for when, x, y in (("before", a.before, b.before), ("after", a.after, b.after)):
+            row[when] = {
+                "cast_de2000": round(x.cast_against(y), 2),
+                "neutral_de2000": round(float(measure.delta_e2000(np.array(x.neutral), np.array(y.neutral))), 2),
+                "exposure_stops": round(measure.stops_between(x.level, y.level), 2),
+                "contrast": round(y.contrast - x.contrast, 2),
+                "saturation": round(y.saturation - x.saturation, 2),
+            }
+        rows.append(row)
+    return rows
 
 
 def export_cubes(grade_plan: GradePlan, folder: str | Path) -> list[Path]:
@@ -197,22 +360,21 @@ def export_cubes(grade_plan: GradePlan, folder: str | Path) -> list[Path]:
 
 
 def format_grade_report(grade_plan: GradePlan) -> str:
-    """One line per shot: reference, cast removed, distance to the reference before/after, grain."""
+    """One line per shot: what it was harmonized to, exposure and cast moved, grain; then every flag."""
     lines = [f"grade: {len(grade_plan.shots)} shots, {grade_plan.lut_size}-point LUTs" + (f", look {grade_plan.look}" if grade_plan.look else "")]
     for shot_id, grade in grade_plan.shots.items():
-        if grade.match is not None:
-            matched = f"matched to {grade.reference}: dE {grade.match.delta_e_before:.1f} -> {grade.match.delta_e_after:.1f}"
-        elif grade.reference == shot_id:
+        data = grade.report()
+        if grade.reference == shot_id:
             matched = "reference"
+        elif grade.reference is None:
+            matched = "not harmonized"
         else:
-            matched = "not matched"
-        trims = ", ".join(
-            f"{name} {value:+.2f}"
-            for name, value in (("exposure", grade.ops.exposure), ("contrast", grade.ops.contrast), ("temperature", grade.ops.temperature), ("tint", grade.ops.tint))
-            if value
-        )
-        grain = f"grain {grade.grain.strength:.1f}" if grade.grain.enabled else "no grain"
-        lines.append(f"  {shot_id:<12} {matched}" + (f"; {trims}" if trims else "") + f"; {grain}")
+            matched = f"harmonized to {grade.reference}"
+        moved = f"exposure {data.get('exposure_stops', 0.0):+.2f} stops on {grade.subject}, cast ΔE2000 {data.get('cast_removed_de2000', 0.0):.1f} removed"
+        grain = f"grain +{grade.grain.strength:.1f}" if grade.grain.enabled else "no grain added"
+        lines.append(f"  {shot_id:<12} {matched}; {moved}; {grain}")
+    for flag in grade_plan.flags:
+        lines.append(f"  {flag.severity}: {flag.shot}: {flag.message}")
     return "\n".join(lines)
 
 
@@ -243,24 +405,24 @@ def _base_ops(settings: GradeSettings) -> ShotOps:
     )
 
 
-def _reference_of(film: Film, timeline: Timeline, event: CutEvent, settings: GradeSettings, file: str) -> str | None:
-    """The shot this one is harmonized to, or None when matching is off."""
+def _reference_of(film: Film, timeline: Timeline, event: CutEvent, settings: GradeSettings, lights: dict[str, LightIntent], file: str) -> str | None:
+    """The shot this one is harmonized to: the shot's own reference, else its light group's, or None when matching is off.
+
+    A light group's reference is the plan's reference shot when it is in the group, else the group's first shot
+    in the cut: a shot lit differently by intent is harmonized only within its own light.
+    """
     if settings.match is False:
         return None
-    if settings.reference is not None:
-        in_cut = {e.shot_id for e in timeline.events}
-        if settings.reference not in in_cut:
-            raise InputError(f"{file}: grade reference {settings.reference!r} (for shot {event.shot_id!r}) is not in the cut")
-        return settings.reference
-    location = event.location or _plan_location(film, event.shot_id)
-    for candidate in timeline.events:  # the first shot of the scene (same location)
-        if (candidate.location or _plan_location(film, candidate.shot_id)) == location:
-            return candidate.shot_id
-    return timeline.events[0].shot_id
-
-
-def _plan_location(film: Film, shot_id: str) -> str | None:
-    try:
-        return film.shot(shot_id).location
-    except KeyError:
-        return None
+    in_cut = [e.shot_id for e in timeline.events]
+    explicit = film.shot(event.shot_id).grade.reference
+    if explicit is not None:
+        if explicit not in in_cut:
+            raise InputError(f"{file}: grade reference {explicit!r} (for shot {event.shot_id!r}) is not in the cut")
+        return explicit
+    group = lights[event.shot_id].group
+    film_reference = film.grade.reference
+    if film_reference is not None and film_reference not in in_cut:
+        raise InputError(f"{file}: grade reference {film_reference!r} is not in the cut")
+    if film_reference is not None and lights[film_reference].group == group:
+        return film_reference
+    return next(shot_id for shot_id in in_cut if lights[shot_id].group == group)
