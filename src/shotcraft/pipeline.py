@@ -16,7 +16,7 @@ from typing import Any
 
 from shotcraft import __version__
 from shotcraft.errors import InputError, RenderError
-from shotcraft.fsutil import write_json
+from shotcraft.fsutil import sweep_stale_temps, write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.fsutil import file_sha256
@@ -66,27 +66,41 @@ def _qa(ctx: MakeContext) -> None:
             ctx.manifest.add(ManifestEntry(kind, ctx.manifest.relative(path)))
 
 
-def _cut(ctx: MakeContext) -> None:
+def _edit(ctx: MakeContext) -> None:
+    """Decide the cut (picks, trims, transitions, handles, or a conformed edit): the timeline sound is laid on."""
     from shotcraft.edit.build import build_timeline
-    from shotcraft.edit.export import export_cut
-    from shotcraft.media.video import probe
     from shotcraft.render.store import open_project
 
     project = open_project(ctx.plan)
     missing = [s.id for s in ctx.plan.film.shots if project.picked_take(s.id) is None]
     if missing:
         raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
-    timeline = build_timeline(ctx.plan, project)
-    ctx.state["timeline"] = timeline
-    # the takes are content-addressed, so the timeline's data names every input pixel
-    key = job_key({"step": "cut", "timeline": timeline, "shotcraft": __version__})
+    ctx.state["project"] = project
+    ctx.state["timeline"] = build_timeline(ctx.plan, project)
+
+
+def _cut(ctx: MakeContext) -> None:
+    """Write the hand-off: media folder, rough cut with the mix, timelines with the mix and stems.
+
+    It runs after sound (which needs only the timeline) so the rough cut is encoded once with its
+    sound, never re-muxed in place, and every timeline can point at the mix and stems.
+    """
+    from shotcraft.edit.export import export_cut
+    from shotcraft.media.video import probe
+
+    timeline = ctx.state["timeline"]
+    sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
+    # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
+    key = job_key({"step": "cut", "timeline": timeline, "sound": [(name, file_sha256(path)) for name, path in sound],
+                   "media": ctx.plan.film.delivery.editing_media, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "cut", key)
     if entries is None:
-        cut = export_cut(ctx.plan, project, ctx.out_dir)
+        cut = export_cut(ctx.plan, ctx.state["project"], ctx.out_dir, timeline=timeline, sound=sound)
         info = probe(cut.rough_cut)
         entries = [ManifestEntry("rough-cut", ctx.manifest.relative(cut.rough_cut), duration=info.duration, frames=info.frames, codec=info.codec)]
         for kind, path in cut.interchange.items():
             entries.append(ManifestEntry(kind, ctx.manifest.relative(path), duration=timeline.seconds, frames=timeline.duration))
+        entries += [ManifestEntry("media", ctx.manifest.relative(path), codec=ctx.plan.film.delivery.editing_media) for path in cut.media]
         _remember(ctx, "cut", key, entries)
     for entry in entries:
         ctx.manifest.add(entry)
@@ -103,8 +117,9 @@ def _sound(ctx: MakeContext) -> None:
     if entries is None:
         result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
         entries = result.manifest_entries(ctx.out_dir)
-        _remember(ctx, "sound", key, entries, checks=result.to_dict())
+        _remember(ctx, "sound", key, entries, checks=result.to_dict(ctx.out_dir))
     ctx.state["mix"] = ctx.out_dir / next(e.path for e in entries if e.kind == "mix")
+    ctx.state["stems"] = [e for e in entries if e.kind == "stem"]
     ctx.manifest.checks["sound"] = _load_state(ctx.out_dir)["sound"]["checks"]
     for entry in entries:
         ctx.manifest.add(entry)
@@ -125,6 +140,7 @@ def _finish(ctx: MakeContext) -> None:
     entries = _reuse(ctx, "finish", key)
     if entries is None:
         grade_plan = plan_grade(ctx.plan, timeline)
+        ctx.state["grade_plan"] = grade_plan
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
@@ -138,11 +154,14 @@ def _finish(ctx: MakeContext) -> None:
 
 
 def _report(ctx: MakeContext) -> None:
-    """Close the QA report with what the later stages measured (loudness, deliverables' conformance)."""
+    """Close the QA report with what the later stages measured (graded cuts, loudness, deliverables' conformance)."""
     from shotcraft.qa.checklist import close_checklist
     from shotcraft.qa.report import write_plan_report
 
+    from shotcraft.qa.graded import grade_continuity
+
     result = ctx.state["qa"]
+    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
     result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
                                        conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
     write_plan_report(result, ctx.out_dir / "qa")
@@ -189,8 +208,9 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
 STEPS: list[Step] = [
     Step("render", _render),
     Step("qa", _qa),
-    Step("cut", _cut),
+    Step("edit", _edit),
     Step("sound", _sound),
+    Step("cut", _cut),
     Step("finish", _finish),
     Step("report", _report),
 ]
@@ -198,11 +218,14 @@ STEPS: list[Step] = [
 
 def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True, executor: Any = None) -> Manifest:
     """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``."""
-    out_dir = Path(out_dir)
+    from shotcraft.outputs import check_output_folder
+
+    out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    sweep_stale_temps(out_dir)  # what a killed make left behind
     manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
     ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {}, executor)
     stages: dict[str, str] = {}

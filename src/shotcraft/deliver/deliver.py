@@ -21,7 +21,7 @@ from shotcraft.deliver.conformance import check_deliverable
 from shotcraft.deliver.encode import PROFILES, crop_box, headroom_curve, open_writer
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path
+from shotcraft.fsutil import atomic_path, sweep_stale_temps
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.edit.render import render_frames
 from shotcraft.media.prefetch import prefetch
@@ -90,6 +90,7 @@ def deliver(
     for event in timeline.events:
         if not Path(event.clip_path).is_file():
             raise InputError(f"deliver: shot {event.shot_id!r}: take {event.clip_path} does not exist")
+    sweep_stale_temps(out_dir)  # a killed finishing leaves .tmp-* encodes of 100 MB behind
     paths = output_paths(film, out_dir)
     width, height, rate, total = timeline.width, timeline.height, timeline.rate, timeline.duration
     transform: Transform | None = grade_plan.transform if grade_plan is not None else None

@@ -17,7 +17,10 @@ from shotcraft.edit.build import transition_window
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path
-from shotcraft.media.video import VideoWriter, read_frames
+from shotcraft.media.video import AudioTrack, VideoWriter, read_frames
+
+#: the rough cut's sound: AAC at a bitrate that keeps the mix clean for review
+ROUGH_CUT_AUDIO_BITRATE = 256_000
 
 #: transform(shot_id, frame_index_in_take, frame) -> frame, applied per shot before compositing
 FrameTransform = Callable[[str, int, np.ndarray], np.ndarray]
@@ -132,15 +135,19 @@ def _scale(frame: np.ndarray, gain: float) -> np.ndarray:
     return np.clip(frame.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
 
 
-def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None) -> Path:
-    """Encode the cut as H.264 High, yuv420p, BT.709, +faststart; atomic (no half file under the name)."""
+def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None, *, audio: Path | None = None) -> Path:
+    """Encode the cut as H.264 High, yuv420p, BT.709, +faststart; atomic (no half file under the name).
+
+    ``audio`` (the mix) is muxed as AAC, padded or cut to the picture's length.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".mp4", ".mov", ".m4v"):
         raise InputError(f"{path}: the rough cut must be an .mp4 or .mov file")
     if timeline.duration < 1:
         raise InputError(f"{path}: the cut is empty")
     with atomic_path(path) as temp:
-        with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder="h264", faststart=True) as writer:
+        track = AudioTrack(Path(audio), "aac", Fraction(timeline.duration) / timeline.rate, ROUGH_CUT_AUDIO_BITRATE) if audio is not None else None
+        with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder="h264", faststart=True, audio=track) as writer:
             for frame in render_frames(timeline, transform):
                 writer.write(frame)
         if writer.frames_written != timeline.duration:

@@ -53,6 +53,10 @@ Rate = Annotated[
 ]
 
 
+#: H.264 level 6.2 (the highest) allows 139,264 macroblocks of 16x16 pixels per frame.
+MAX_FRAME_PIXELS = 139_264 * 256
+
+
 def _parse_resolution(value: object) -> tuple[int, int]:
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
         width, height = value
@@ -67,6 +71,11 @@ def _parse_resolution(value: object) -> tuple[int, int]:
         raise ValueError(f"expected width and height between 16 and 8192, found {width}x{height}")
     if width % 2 or height % 2:
         raise ValueError(f"expected even width and height (4:2:0 video), found {width}x{height}")
+    if width * height > MAX_FRAME_PIXELS:
+        raise ValueError(
+            f"expected at most {MAX_FRAME_PIXELS:,} pixels per frame (8192x4320, the H.264 level 6.2 limit "
+            f"of the distribution encoder), found {width}x{height} = {width * height:,}"
+        )
     return (width, height)
 
 
@@ -85,7 +94,8 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 class Model(BaseModel):
     """Base: unknown keys are errors (typos must be caught)."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, use_enum_values=False)
+    # allow_inf_nan=False: every number in a plan is finite (a NaN threshold would disable a check)
+    model_config = ConfigDict(extra="forbid", validate_default=True, use_enum_values=False, allow_inf_nan=False)
 
 
 # --- production ---------------------------------------------------------------
@@ -294,12 +304,15 @@ class Grade(GradeSettings):
 
 class Delivery(Model):
     master: Literal["prores", "ffv1"] = "prores"
+    editing_media: Literal["prores", "dnxhr", "h264"] = Field(
+        "prores", description="codec of the media/ folder the timelines use: ProRes 422 HQ, DNxHR HQ, or the H.264 takes (small)"
+    )
     mobile_aspect: Literal["9:16", "4:5"] = "9:16"
     poster_shot: Id | None = None
 
 
 class QASettings(Model):
-    thresholds: dict[str, float] = Field(default_factory=dict, description="per check code: QA101: 0.2")
+    thresholds: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = Field(default_factory=dict, description="per check code: QA101: 0.2")
 
 
 # --- generation settings ---------------------------------------------------------------
@@ -367,6 +380,9 @@ class Defaults(Model):
     clip: ClipSettings = ClipSettings(backend="animatic")
     takes: int = Field(presets.DEFAULT_TAKES, ge=1, le=26)
     derive_seeds: bool = Field(True, description="derive a missing seed from production and shot ids")
+    handles: int = Field(
+        12, ge=0, le=240, description="film frames generated before and after each shot's planned moment (room to trim and dissolve)"
+    )
 
 
 # --- shots ------------------------------------------------------------------------------
@@ -511,7 +527,7 @@ class Shot(Model):
     action: Text | None = Field(None, description="what happens during the clip")
     characters: list[Id] = Field(default_factory=list)
     location: Id | None = None
-    duration: float = Field(4.0, gt=0, le=60, description="seconds")
+    duration: float = Field(4.0, ge=0.04, le=60, description="seconds (at least one frame: 0.04 s)")
     motion: Unit | None = Field(None, description="motion strength 0..1; default: the shot type's preset")
     camera: Annotated[Camera, BeforeValidator(_camera_shorthand)] = Camera()
     triggers: list[Trigger] = Field(default_factory=list)
