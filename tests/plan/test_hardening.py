@@ -37,7 +37,7 @@ production:
 shots:
   - &base
     id: s1
-    type: wide
+    type: wyde
     duration: 4
   - <<: *base
     id: s2
@@ -52,7 +52,7 @@ def test_merge_keys_load_and_merged_fields_are_located_where_written(tmp_path: P
         f"{plan}:9:11: shots[0].type: " + result.stderr.splitlines()[0].split(": ", 2)[2],
         f"{plan}:9:11: shots[1].type: " + result.stderr.splitlines()[1].split(": ", 2)[2],
     ]
-    fixed = load_plan_text_ok(tmp_path, MERGED.replace("type: wide", "type: wide-ambience"))
+    fixed = load_plan_text_ok(tmp_path, MERGED.replace("type: wyde", "type: wide-ambience"))
     assert [s.id for s in fixed.film.shots] == ["s1", "s2"] and fixed.film.shots[1].duration == 4
     assert fixed.locate(("shots", 1, "duration")) == (10, 15)
 
