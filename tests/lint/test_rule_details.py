@@ -139,3 +139,17 @@ def test_a_finding_points_at_the_matched_words(tmp_path) -> None:  # noqa: ANN00
     line = text.splitlines()[finding.line - 1]
     start, end = finding.span
     assert line[finding.column - 1 :].startswith("searches her apron pockets"[: end - start])
+
+
+def test_the_issue_s_kiss_in_a_wide_shot_with_one_character_cast() -> None:
+    """'Jack and Lucas walk toward each other and kiss', wide ambience, only Jack cast: no longer clean."""
+    from tests.prompts.examples import EXAMPLES
+
+    text = EXAMPLES["neo-noir"].read_text(encoding="utf-8")
+    subject = "      subject: Lucas standing alone at the far end of the street under the edge of the lamplight\n"
+    text = text.replace(subject, "      subject: Jack and Lucas walk toward each other and kiss in the middle of the street\n")
+    text = text.replace("    action: Lucas stands still, hands in his coat pockets, and lifts his head.\n    characters: [lucas]\n",
+                        "    action: They meet.\n    characters: [jack]\n").replace("    blocking: {lucas: center}\n", "", 1)  # fmt: skip
+    findings = [f for f in lint_plan(load_plan_text(text)) if f.shot == "s05"]
+    assert {"SC201", "SC202", "SC209"} <= {f.code for f in findings}
+    assert all(f.path == ("shots", 4, "brief", "subject") for f in findings if f.code in ("SC201", "SC202", "SC209"))

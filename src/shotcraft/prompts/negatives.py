@@ -27,6 +27,7 @@ shot and reported (:func:`negative_plan`); the linter's SC310 says so too.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -98,6 +99,11 @@ def own_content(film: Film, shot: Shot) -> list[tuple[str, str]]:
 
 def fights(term: str, content: list[tuple[str, str]]) -> tuple[str, str] | None:
     """(field, words) where the shot's own content names ``term`` (or a form or synonym of it), else None."""
+    return _fights(term, tuple(content))
+
+
+@functools.lru_cache(maxsize=16384)  # the linter and the compiler ask the same question of the same shot
+def _fights(term: str, content: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
     from shotcraft.lint.vocab import related_pattern  # see negative_terms
 
     if not any(char.isalnum() for char in term):

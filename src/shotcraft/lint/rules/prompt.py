@@ -139,7 +139,7 @@ def _style_texts(ctx: LintContext) -> list[tuple[Text, int | None]]:
 def _reaches(ctx: LintContext, index: int, association) -> Text | None:  # noqa: ANN001 - an Association
     """The first text compiled into shot ``index``'s prompt that says the association's style word."""
     shot = ctx.shots[index]
-    charter = [text for text, where in _style_texts(ctx) if where is None and text.path[0] == "charters"]
+    charter = ctx.memo(("charter-style-texts",), lambda: [t for t, where in _style_texts(ctx) if where is None and t.path[0] == "charters"])
     for text in [*ctx.shot_texts(index), *ctx.location_texts(shot.location), *charter]:
         if association.matches(text.value):
             return text
