@@ -149,7 +149,7 @@ def finish_fcpxml(path: Path, timeline: Timeline, document: otio.schema.Timeline
             for lane, sound in enumerate(sounds, start=1):
                 ET.SubElement(clip, "asset-clip", {
                     "name": sound.name, "ref": asset_for(sound, audio=True), "lane": str(-lane), "offset": _time(start, rate),
-                    "start": "0s", "duration": _time(_frames(sound.source_range.duration, rate), rate), "audioRole": "dialogue" if lane == 1 else "effects",
+                    "start": "0s", "duration": _time(_frames(sound.source_range.duration, rate), rate), "audioRole": _role(sound),
                 })  # fmt: skip
         first = False
         record += _frames(used.duration, rate)
@@ -159,6 +159,12 @@ def finish_fcpxml(path: Path, timeline: Timeline, document: otio.schema.Timeline
         handle.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n')
         tree.write(handle, encoding="utf-8", xml_declaration=False)
         handle.write(b"\n")
+
+
+def _role(sound: otio.schema.Clip) -> str:
+    """FCP's audio role: dialogue, music or effects for those stems; the mix and other stems by their own name."""
+    name = str((sound.metadata.get("shotcraft") or {}).get("sound", "effects"))
+    return name if name in ("dialogue", "music", "effects", "mix") else "effects"
 
 
 def _fade_in(video: otio.schema.Track) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 import opentimelineio as otio
 
 from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_timeline, override_path
-from shotcraft.edit.media import media_name
+from shotcraft.edit.media import MediaFile, media_name
 from shotcraft.edit.nle_formats import finish_edl, finish_fcpxml
 from shotcraft.edit.timeline import Timeline, TransitionType
 from shotcraft.edit.validate import check_timeline_file, check_track, foreign_media
@@ -83,7 +83,7 @@ class Sources:
     """
 
     base: Path
-    media: dict[tuple[str, str], Any] = field(default_factory=dict)  # (shot, take) -> shotcraft.edit.media.MediaFile
+    media: dict[tuple[str, str], MediaFile] = field(default_factory=dict)
     sound: tuple[SoundFile, ...] = ()
     clip_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     absolute: bool = False
