@@ -33,6 +33,7 @@ class AnimaticBackend:
         deterministic=True,
         prompt_family="sd",
         keyframe_reads_plan=True,
+        previz=True,
         handles=True,
     )
 

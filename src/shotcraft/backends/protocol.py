@@ -50,6 +50,10 @@ class Capabilities:
     #: the keyframe is drawn from the plan context itself (the animatic), not only from the prompt; its key then
     #: holds the context's keyframe fields (never the clip's: duration, camera move, beats, role)
     keyframe_reads_plan: bool = False
+    #: the keyframe is the plan's still itself (no init image for img2img: the still is the picture)
+    keyframe_is_still: bool = False
+    #: drawn previz (timed panels with captions), not footage: QA judges still panels as intended
+    previz: bool = False
 
 
 @dataclass(frozen=True)

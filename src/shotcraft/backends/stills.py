@@ -37,6 +37,7 @@ class StillsBackend:
         resolution_multiple=2,
         deterministic=True,
         prompt_family="sd",
+        keyframe_is_still=True,
         handles=True,
     )
 

@@ -38,9 +38,6 @@ from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_
 #: bump when a change to the analysis changes its results: every cached analysis is then redone
 ANALYSIS_VERSION = 4
 
-#: the storyboard backend: its takes are timed previz (drawn panels, captions), where a still panel is intended.
-#: Takes animated from the user's own stills (the ``stills`` backend) are footage and judged like any take.
-PREVIZ_BACKENDS = frozenset({"animatic"})
 
 
 @dataclass
@@ -149,7 +146,7 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
                 not_done.append(record_.label)
                 continue
             expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motions.get(record_.label, resolved.motion),
-                                shot_id=shot.id, take=record_.label, previz=_backend(project, record_) in PREVIZ_BACKENDS,
+                                shot_id=shot.id, take=record_.label, previz=_previz(project, record_),
                                 characters=character_sheets(plan, shot, record_))
             report = _cached_analysis(project, record_, expected, thresholds)
             user_pick = bool(record_.picked and record_.pick_reason == "user")
@@ -263,6 +260,21 @@ def _backend(project: Any, record_: Any) -> str | None:
     ledger = getattr(project, "ledger", None)
     job = ledger.job(record_.key) if ledger is not None and hasattr(ledger, "job") else None
     return getattr(job, "backend", None)
+
+
+def _previz(project: Any, record_: Any) -> bool:
+    """Whether the take's backend declares drawn previz (the animatic's timed panels, where a still panel is
+    intended); read from its capabilities, never from its name. Takes animated from the user's stills are footage."""
+    from shotcraft.backends.registry import get_backend
+    from shotcraft.errors import InputError
+
+    name = _backend(project, record_)
+    if not name:
+        return False
+    try:
+        return bool(get_backend(name).capabilities.previz)
+    except InputError:  # a backend this machine cannot load: judged as footage
+        return False
 
 
 def _renders_in_ledger(project: Any, shot_id: str) -> int:

@@ -193,7 +193,7 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
             references.append({"sha256": _input_file_sha(path, shot.id, f"reference image of {cid}")})
             files[f"reference:{len(references) - 1}"] = str(path.resolve())
     init_sha = None
-    if shot.still is not None and keyframe_backend.capabilities.image_to_image and resolved.keyframe_backend != "stills":
+    if shot.still is not None and keyframe_capabilities.image_to_image and not keyframe_capabilities.keyframe_is_still:
         init_sha = context["still_sha256"]
         files["init_image"] = context["still_path"]
 
