@@ -12,10 +12,12 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "neo-noir" / "film.
 
 
 def test_the_facade_loads_lints_and_plans_without_touching_the_store(tmp_path):
+    import shotcraft.render.engine  # noqa: F401 - a stage package bound on the module must not shadow a verb
+
     plan = shotcraft.load_plan(EXAMPLE)
-    assert isinstance(shotcraft.lint(plan), list)
+    assert isinstance(shotcraft.lint_plan(plan), list)
     before = sorted(p.name for p in EXAMPLE.parent.iterdir())
-    report = shotcraft.render(plan, dry_run=True)
+    report = shotcraft.render_plan(plan, dry_run=True)
     assert report.planned or report.cached
     assert isinstance(shotcraft.takes(plan), list)
     assert sorted(p.name for p in EXAMPLE.parent.iterdir()) == before

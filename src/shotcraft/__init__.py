@@ -6,8 +6,8 @@ The public façade, for scripts and notebooks (each name imports its stage on fi
     import shotcraft
 
     plan = shotcraft.load_plan("film.yaml")
-    findings = shotcraft.lint(plan)
-    report = shotcraft.render(plan, dry_run=True)
+    findings = shotcraft.lint_plan(plan)
+    report = shotcraft.render_plan(plan, dry_run=True)
     manifest = shotcraft.make(plan, "out/")
 
 Everything else lives in the stage packages (``shotcraft.render``, ``shotcraft.qa``...), whose
@@ -20,7 +20,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_plan", "lint", "render", "qa", "make", "takes", "listen"]
+# verbs named apart from the stage packages (shotcraft.lint, .render, .qa), which Python binds on this module
+# once imported and which would otherwise shadow them
+__all__ = ["__version__", "load_plan", "lint_plan", "render_plan", "qa_plan", "make", "takes", "listen"]
 
 
 def load_plan(path: Any) -> Any:
@@ -30,21 +32,21 @@ def load_plan(path: Any) -> Any:
     return _load(path)
 
 
-def lint(plan: Any, **options: Any) -> list[Any]:
+def lint_plan(plan: Any, **options: Any) -> list[Any]:
     """The craft findings of a loaded plan (``select`` / ``ignore`` rule codes)."""
-    from shotcraft.lint.runner import lint_plan
+    from shotcraft.lint.runner import lint_plan as _lint
 
-    return lint_plan(plan, **options)
+    return _lint(plan, **options)
 
 
-def render(plan: Any, **options: Any) -> Any:
+def render_plan(plan: Any, **options: Any) -> Any:
     """Render the jobs whose key is not done (``shots``, ``takes``, ``force``, ``jobs``, ``dry_run``...)."""
-    from shotcraft.render.engine import render_plan
+    from shotcraft.render.engine import render_plan as _render
 
-    return render_plan(plan, **options)
+    return _render(plan, **options)
 
 
-def qa(plan: Any, *, report_dir: Any = None, dry_run: bool = False) -> Any:
+def qa_plan(plan: Any, *, report_dir: Any = None, dry_run: bool = False) -> Any:
     """Score every take of the plan (``dry_run``: record nothing)."""
     from shotcraft.qa.run import run_qa_for_plan
 

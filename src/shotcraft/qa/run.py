@@ -17,7 +17,6 @@ call. Order of work:
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 
 from shotcraft.errors import ShotcraftError
 from shotcraft.fsutil import write_json
+from shotcraft.render.keys import job_key
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import resolve_shots, take_count
 from shotcraft.qa.analyze import analyze_clip
@@ -219,7 +219,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
                 "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz],
                 "characters": [c.key() for c in expected.characters]}
-    key = hashlib.sha256(json.dumps(key_data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+    key = job_key(key_data)[:32]  # the one key hasher (canonical JSON, exact rates, finite floats)
     # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
     cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
