@@ -23,7 +23,7 @@ class AnimaticBackend:
 
     name = "animatic"
     #: bump when drawing or motion changes: it is part of every job key
-    version = "1.1"
+    version = "1.2"
     capabilities = Capabilities(
         text_to_image=True,
         image_to_video=True,

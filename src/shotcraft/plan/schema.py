@@ -344,7 +344,7 @@ class ClipSettings(Model):
 
 class Defaults(Model):
     keyframe: KeyframeSettings = KeyframeSettings(
-        resolution=presets.DEFAULT_KEYFRAME_RESOLUTION,
+        resolution=None,  # the film's aspect at the seed's pixel budget (shotcraft.plan.frame)
         steps=presets.DEFAULT_STEPS,
         cfg=presets.DEFAULT_CFG,
         sampler=presets.DEFAULT_SAMPLER,
