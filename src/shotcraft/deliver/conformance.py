@@ -23,7 +23,7 @@ from shotcraft.errors import InputError
 
 
 #: encoder name -> the codec name a reader reports
-DECODED_NAMES = {"prores_ks": "prores", "libx264": "h264"}
+DECODED_NAMES = {"prores_ks": "prores", "prores_aw": "prores", "libx264": "h264"}
 
 
 @dataclass(frozen=True)
