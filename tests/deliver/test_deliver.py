@@ -45,7 +45,8 @@ def test_every_deliverable_conforms_and_lands_in_the_manifest(tmp_path: Path, fi
             assert entry.frames == 2 * FRAMES and entry.duration == pytest.approx(1.0)
             assert report["facts"]["audio_rate"] == 48000
     assert entries[0].codec == "prores" and entries[0].extra["pix_fmt"] == "yuv422p10le"
-    assert entries[2].extra["width"] == 100 and entries[2].extra["height"] == 180  # 9:16 from 320x180
+    assert (entries[1].extra["width"], entries[1].extra["height"]) == (1920, 1080)  # the web master: 1080p at least
+    assert (entries[2].extra["width"], entries[2].extra["height"]) == (1080, 1920)  # vertical 9:16 at 1080 wide
     assert not list(out.glob(".tmp-*"))
     assert set(manifest.to_dict()["checks"]["conformance"].values()) == {True}
     # the poster is the middle of s02 (delivery.poster_shot), as graded

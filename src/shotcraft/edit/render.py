@@ -63,8 +63,12 @@ class _TakeReader:
         self._frames.close()
 
 
-def render_frames(timeline: Timeline, transform: FrameTransform | None = None) -> Iterator[np.ndarray]:
-    """Yield every frame of the cut (HxWx3 uint8 RGB) with dissolves and dips applied."""
+def render_frames(timeline: Timeline, transform: FrameTransform | None = None, *, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+    """Yield every frame of the cut (HxWx3 uint8 RGB) with dissolves and dips applied.
+
+    ``start``/``stop`` play only timeline frames [start, stop) (a finishing segment): the same
+    pixels as those frames of a full play, since every frame depends only on its own position.
+    """
     if not timeline.events:
         return
     size = (timeline.width, timeline.height)
@@ -85,7 +89,7 @@ def render_frames(timeline: Timeline, transform: FrameTransform | None = None) -
 
     current = 0
     try:
-        for t in range(timeline.duration):
+        for t in range(max(start, 0), timeline.duration if stop is None else min(stop, timeline.duration)):
             while current + 1 < len(events) and t >= events[current].record_out:
                 current += 1
             # retire readers of shots that are fully played (their outgoing transition included)

@@ -98,6 +98,8 @@ ENCODERS: dict[str, tuple[str, str, dict[str, str]]] = {
     "take": ("libx264", "yuv420p", {"preset": "fast", "crf": "14"}),
     # rough cut / distribution: H.264 High
     "h264": ("libx264", "yuv420p", {"preset": "medium", "crf": "18", "profile:v": "high"}),
+    # platform uploads: H.264 High at a set bitrate (shotcraft.deliver.encode.platform_options adds it)
+    "web": ("libx264", "yuv420p", {"preset": "medium", "profile:v": "high"}),
     # 3 = 422 HQ. prores_aw, not prores_ks: same profile (the file says ProRes 422 HQ, 10-bit 4:2:2), and
     # measured by bench/prores.py on a real photograph at 720p against a lossless 10-bit reference it is
     # no worse (luma PSNR 62.3 dB against prores_ks' 60.1, SSIM 0.9997 against 0.9994) at 0.43 of the CPU;
