@@ -245,6 +245,12 @@ def _channels(path: Path) -> int:
     try:
         return soundfile.info(str(path)).channels
     except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
+        try:  # a video file's own sound (an imported clip): libsndfile does not read MP4/MOV
+            with av.open(str(path)) as container:
+                if container.streams.audio:
+                    return container.streams.audio[0].codec_context.channels
+        except (av.error.FFmpegError, OSError):
+            pass
         raise InputError(f"{path}: not a readable audio file ({exc})") from None
 
 

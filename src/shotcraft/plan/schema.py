@@ -256,6 +256,8 @@ class Sound(Model):
     target_lufs: float | None = Field(None, ge=-40, le=-5, description="final mix; default from the platform")
     true_peak: float = Field(presets.TRUE_PEAK_CEILING_DBTP, ge=-12, le=0, description="ceiling in dBTP")
     crossfade: Seconds = Field(0.5, le=10, description="ambience crossfade at cuts, seconds")
+    production_sound: bool = Field(False, description="mix the sound imported takes carry (voices, room) as a production stem")
+    production_lufs: float = Field(-18.0, ge=-40, le=-5, description="level of the production-sound stem")
 
 
 # --- finishing ----------------------------------------------------------------------
