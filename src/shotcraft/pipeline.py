@@ -31,6 +31,7 @@ class MakeContext:
     jobs: int | None
     progress: bool
     state: dict[str, Any]  # what a stage hands to the next (the timeline, the render report)
+    executor: Any = None  # a render Executor (Ray...); None: local worker processes
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _render(ctx: MakeContext) -> None:
     from shotcraft.render.engine import render_plan
     from shotcraft.render.executor import default_jobs
 
-    report = render_plan(ctx.plan, jobs=ctx.jobs or default_jobs(), progress=ctx.progress)
+    report = render_plan(ctx.plan, jobs=ctx.jobs or default_jobs(), progress=ctx.progress, executor=ctx.executor)
     ctx.state["render"] = report
     ctx.manifest.checks["render"] = report.to_dict()
     if not report.ok:
@@ -195,7 +196,7 @@ STEPS: list[Step] = [
 ]
 
 
-def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True) -> Manifest:
+def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True, executor: Any = None) -> Manifest:
     """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``."""
     out_dir = Path(out_dir)
     try:
@@ -203,7 +204,7 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
     manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
-    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {})
+    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {}, executor)
     stages: dict[str, str] = {}
     timings: dict[str, float] = {}  # seconds per stage (wall clock)
     manifest.checks["stages"] = stages

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from shotcraft.backends.protocol import OOM_ADVICE
 from shotcraft.backends.diffusers_sources import (
     GenerationError,
     ModelSourceError,
@@ -324,10 +325,6 @@ def cpu_generators(seeds: list[int]) -> list[Any]:
 
 # --- errors ----------------------------------------------------------------------------------------------------
 
-OOM_ADVICE = (
-    "offload: model (or sequential on very small cards), vae_tiling: true, vae_slicing: true, dtype: float16 or "
-    "bfloat16, a smaller resolution or fewer frames, and one take at a time"
-)
 
 
 @contextlib.contextmanager

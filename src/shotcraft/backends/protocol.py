@@ -18,6 +18,12 @@ import numpy as np
 
 PromptFamily = Literal["sd", "prose"]
 
+#: what helps a generation that ran out of memory (local and Ray executors, diffusers backends)
+OOM_ADVICE = (
+    "offload: model (or sequential on very small cards), vae_tiling: true, vae_slicing: true, dtype: float16 or "
+    "bfloat16, a smaller resolution or fewer frames, and one take at a time"
+)
+
 
 @dataclass(frozen=True)
 class Capabilities:

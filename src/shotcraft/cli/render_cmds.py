@@ -39,16 +39,19 @@ def render_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the jobs that would run; change nothing."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
     """Render every keyframe and clip job of PLAN whose key is not done; exit 1 if any take failed."""
     from shotcraft.render.engine import render_plan
-    from shotcraft.render.executor import default_jobs
+    from shotcraft.render.executor import default_jobs, executor_for
 
     _check_format(output_format)
     plan = load_plan(plan_path)
+    runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     report = render_plan(
         plan, shots=_split(shots), takes=_split(takes), force=force, jobs=jobs or default_jobs(),
-        progress=not no_progress, dry_run=dry_run,
+        progress=not no_progress, dry_run=dry_run, executor=runner,
     )  # fmt: skip
     if dry_run and output_format == "text":
         for job in report.planned:
@@ -215,11 +218,15 @@ def make_command(
     out: Path = typer.Option(..., "--out", help="Output folder for the deliverables."),
     jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Render worker processes (default: one per core, at most 4)."),
     no_progress: bool = typer.Option(False, "--no-progress"),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
+    address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
 ) -> None:
     """Render what changed, cut, and every later stage present; list each deliverable in DIR/manifest.json."""
     from shotcraft.pipeline import make
+    from shotcraft.render.executor import default_jobs, executor_for
 
-    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress)
+    runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
+    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress, executor=runner)
     render = manifest.checks.get("render", {})
     console.print(f"render: {render.get('rendered', 0)} jobs rendered, {render.get('cached', 0)} cached")
     for entry in manifest.entries:

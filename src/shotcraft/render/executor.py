@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from shotcraft.errors import InputError
 from shotcraft.render.jobs import JobSpec
 from shotcraft.render.work import JobFailed, JobResult, TransientJobError, run_job
 
@@ -33,6 +34,22 @@ RETRY_BACKOFF_S = 0.5
 def default_jobs() -> int:
     """Worker processes by default: one per core, at most 4 (encoders are threaded too)."""
     return max(1, min(4, os.cpu_count() or 1))
+
+
+EXECUTORS = ("local", "ray")
+
+
+def executor_for(kind: str, *, jobs: int | None = None, address: str | None = None) -> "Executor":
+    """The executor a command asked for: ``local`` (processes here) or ``ray`` (a Ray cluster)."""
+    if kind == "local":
+        if address:
+            raise InputError("--address: only with --executor ray")
+        return LocalExecutor(jobs)
+    if kind == "ray":
+        from shotcraft.render.executor_ray import RayExecutor
+
+        return RayExecutor(address)
+    raise InputError(f"--executor: expected one of {', '.join(EXECUTORS)}, found {kind!r}")
 
 
 class JobHandler(Protocol):
