@@ -12,7 +12,7 @@ import av
 import pytest
 
 from shotcraft.deliver.deliver import deliver, select_kinds
-from shotcraft.deliver.segments import CACHE_DIR, plan_segments
+from shotcraft.edit.segments import CACHE_DIR, plan_segments
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.errors import InputError
 from shotcraft.grade.plan import plan_grade

@@ -220,13 +220,16 @@ def make_command(
     no_progress: bool = typer.Option(False, "--no-progress"),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
+    only: str = typer.Option(None, "--only", help="Deliver only these, comma-separated: master, web, vertical, feed, square, poster, contact-sheet, luts."),
+    skip: str = typer.Option(None, "--skip", help="Leave these deliverables out while iterating (e.g. --skip master)."),
 ) -> None:
     """Render what changed, cut, and every later stage present; list each deliverable in DIR/manifest.json."""
     from shotcraft.pipeline import make
     from shotcraft.render.executor import default_jobs, executor_for
 
     runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
-    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress, executor=runner)
+    manifest = make(load_plan(plan_path), out, jobs=jobs, progress=not no_progress, executor=runner,
+                    only=only.split(",") if only else None, skip=skip.split(",") if skip else None)  # fmt: skip
     render = manifest.checks.get("render", {})
     console.print(f"render: {render.get('rendered', 0)} jobs rendered, {render.get('cached', 0)} cached")
     for entry in manifest.entries:

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from shotcraft.deliver.encode import Profile
+from shotcraft.edit.segments import concat_segments
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path
 from shotcraft.media.video import AUDIO_RATE, run_ffmpeg
@@ -43,32 +44,16 @@ def encode_audio(mix: Path | None, profile: Profile, seconds: Fraction, target: 
 
 def concat(parts: list[Path], audio: Path, profile: Profile, target: Path, list_file: Path) -> Path:
     """``parts`` (video segments, in order) joined by stream copy, ``audio`` muxed beside them, atomically."""
-    lines = ["ffconcat version 1.0", *("file " + _quote(str(part.resolve())) for part in parts)]
-    list_file.parent.mkdir(parents=True, exist_ok=True)
-    list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args = ["-y", "-f", "concat", "-safe", "0", "-i", str(list_file), "-i", str(audio),
-            "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-map_metadata", "-1", "-fflags", "+bitexact"]  # fmt: skip
     flags = "+faststart" if profile.faststart else ""
+    extra: list[str] = []
     if profile.no_edit_list:
         # The platforms' upload recommendations ask for no edit list. B-frames then need negative
         # composition offsets (ctts v1) so the first picture still starts at 0; the AAC encoder's
         # 1024-sample priming is no longer hidden, so the sound starts 21 ms late: inside a frame,
         # and well inside lip-sync tolerance (ITU-R BT.1359: up to 125 ms late).
         flags += "+negative_cts_offsets"
-        args += ["-use_editlist", "0"]
-    if flags:
-        args += ["-movflags", flags]
-    try:
-        with atomic_path(target) as temp:
-            run_ffmpeg([*args, str(temp)], what=f"deliver: assembling {target.name}")
-    finally:
-        list_file.unlink(missing_ok=True)
-    return target
-
-
-def _quote(text: str) -> str:
-    # the concat demuxer's quoting: single quotes, an embedded quote written as '\''
-    return "'" + text.replace("'", "'\\''") + "'"
+        extra = ["-use_editlist", "0"]
+    return concat_segments(parts, target, list_file, audio=audio, movflags=flags, extra=extra)
 
 
 def _channels(path: Path) -> int:

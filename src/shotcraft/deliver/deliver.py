@@ -26,7 +26,7 @@ import numpy as np
 from shotcraft.deliver.assemble import AUDIO_SUFFIX, concat, encode_audio
 from shotcraft.deliver.conformance import check_deliverable
 from shotcraft.deliver.encode import PLATFORM_FRAMES, PROFILES, crop_box, headroom_curve, open_segment_writer, platform_options, platform_size, web_size
-from shotcraft.deliver.segments import CACHE_DIR, ContentNames, Segment, SegmentStore, plan_segments, segment_key
+from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentStore, plan_segments, segment_key
 from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError

@@ -40,5 +40,8 @@ def export_cut(
         timeline = build_timeline(plan, project)
     stem = plan.film.production.id
     interchange = export_interchange(timeline, out_dir, stem)
-    rough_cut = write_rough_cut(timeline, out_dir / f"{stem}-rough-cut.mp4", transform)
+    from shotcraft.render.store import PROJECT_FOLDER
+
+    # segments kept in the project folder: `cut` and `make` share them (the rough cut is encoded once)
+    rough_cut = write_rough_cut(timeline, out_dir / f"{stem}-rough-cut.mp4", transform, cache=plan.root / PROJECT_FOLDER / "segments")
     return CutExport(timeline, rough_cut, interchange)

@@ -136,13 +136,21 @@ def _scale(frame: np.ndarray, gain: float) -> np.ndarray:
     return np.clip(frame.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
 
 
-def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None) -> Path:
-    """Encode the cut as H.264 High, yuv420p, BT.709, +faststart; atomic (no half file under the name)."""
+def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None, *, cache: Path | None = None) -> Path:
+    """Encode the cut as H.264 High, yuv420p, BT.709, +faststart; atomic (no half file under the name).
+
+    With ``cache`` (and no transform) the cut is encoded per segment there and assembled by
+    stream copy: ``cut`` then ``make`` encode it once, and an edit re-encodes what it changed.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".mp4", ".mov", ".m4v"):
         raise InputError(f"{path}: the rough cut must be an .mp4 or .mov file")
     if timeline.duration < 1:
         raise InputError(f"{path}: the cut is empty")
+    if cache is not None and transform is None:
+        from shotcraft.edit.segments import encode_cut
+
+        return encode_cut(timeline, path, cache)[0]
     with atomic_path(path) as temp:
         with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder="h264", faststart=True) as writer:
             for frame in render_frames(timeline, transform):

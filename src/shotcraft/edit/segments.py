@@ -1,4 +1,6 @@
-"""Finishing that costs what changed: each deliverable is encoded per segment of the cut and assembled by stream copy.
+"""Encoding that costs what changed: the cut is encoded per segment and assembled by stream copy.
+
+The rough cut and every deliverable (:mod:`shotcraft.deliver.deliver`) use it.
 
 A segment is a run of timeline frames that depends on a known, small set of
 shots: the body of one shot (after its incoming transition, before its
@@ -25,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.edit.timeline import Timeline
-from shotcraft.fsutil import file_sha256
+from shotcraft.fsutil import atomic_path, file_sha256
+from shotcraft.media.video import VideoWriter, run_ffmpeg
 from shotcraft.render.keys import job_key
 
 #: cache of encoded segments and stills, inside the output folder (hidden; pruned to the current cut)
@@ -126,3 +129,61 @@ class SegmentStore:
                 path.unlink()
                 removed += 1
         return removed
+
+
+def concat_segments(parts: list[Path], target: Path, list_file: Path, *, audio: Path | None = None, movflags: str = "",
+                    extra: list[str] | None = None) -> Path:  # fmt: skip
+    """``parts`` (video segments, in order) joined by stream copy (ffmpeg's concat demuxer), ``audio``
+    muxed beside them by copy, written atomically. ``movflags`` / ``extra``: muxer options."""
+    lines = ["ffconcat version 1.0", *("file " + _quote(str(Path(part).resolve())) for part in parts)]
+    list_file.parent.mkdir(parents=True, exist_ok=True)
+    list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["-y", "-f", "concat", "-safe", "0", "-i", str(list_file)]
+    if audio is not None:
+        args += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0"]
+    args += ["-c", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", *(extra or [])]
+    if movflags:
+        args += ["-movflags", movflags]
+    try:
+        with atomic_path(target) as temp:
+            run_ffmpeg([*args, str(temp)], what=f"assembling {target.name}")
+    finally:
+        list_file.unlink(missing_ok=True)
+    return target
+
+
+def _quote(text: str) -> str:
+    # the concat demuxer's quoting: single quotes, an embedded quote written as '\''
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def encode_cut(timeline: Timeline, target: Path, cache: Path, *, transform=None, encoder: str = "h264") -> tuple[Path, int]:
+    """The whole cut as one file (``encoder`` preset, +faststart), encoding only the segments not in
+    ``cache`` (shared by every command that writes this cut); returns (path, segments encoded)."""
+    from shotcraft.edit.render import render_frames
+
+    store = SegmentStore(Path(cache))
+    names = ContentNames()
+    output = {"encoder": encoder, "preset": list(_preset(encoder))}
+    parts, encoded = [], 0
+    for segment in plan_segments(timeline):
+        part = store.path(encoder, segment_key(timeline, segment, output=output, shot_keys={}, names=names), ".mp4")
+        if not part.is_file():
+            with atomic_path(part) as temp:
+                with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder=encoder) as writer:
+                    for frame in render_frames(timeline, transform, start=segment.start, stop=segment.stop):
+                        writer.write(frame)
+                if writer.frames_written != segment.frames:
+                    raise ValueError(f"{target.name}: segment {segment.start}-{segment.stop} wrote {writer.frames_written} frames")
+            encoded += 1
+        parts.append(part)
+    concat_segments(parts, target, store.root / f"{target.stem}.ffconcat", movflags="+faststart")
+    SegmentStore(store.root / encoder).prune(parts)  # only the current cut's segments stay
+    return target, encoded
+
+
+def _preset(encoder: str):
+    from shotcraft.media.video import ENCODERS
+
+    codec, pix_fmt, options = ENCODERS[encoder]
+    return codec, pix_fmt, sorted(options.items())
