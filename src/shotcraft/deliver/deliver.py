@@ -25,6 +25,9 @@ import numpy as np
 
 from shotcraft.deliver.assemble import AUDIO_SUFFIX, concat, encode_audio
 from shotcraft.deliver.conformance import check_deliverable
+from shotcraft.deliver.reframe import METHOD as REFRAME_METHOD
+from shotcraft.deliver.reframe import SubjectPath
+from shotcraft.deliver.end_card import CardLayer, CardSpec, card_spec, strength_at
 from shotcraft.deliver.encode import PLATFORM_FRAMES, PROFILES, crop_box, headroom_curve, open_segment_writer, platform_options, platform_size, web_size
 from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentStore, plan_segments, segment_key
 from shotcraft.edit.render import render_frames
@@ -79,7 +82,8 @@ class VideoOutput:
         """What this output's encoded segments depend on besides the pictures (part of segment keys)."""
         profile = self.profile
         return {"kind": self.kind, "encoder": profile.encoder, "options": platform_options(profile, self.size, rate),
-                "size": list(self.size), "crop": self.crop, "headroom": profile.headroom}  # fmt: skip
+                "size": list(self.size), "crop": self.crop, "headroom": profile.headroom,
+                "reframe": REFRAME_METHOD if self.crop else None}  # fmt: skip
 
 
 def output_paths(film: Film, out_dir: Path) -> Outputs:
@@ -189,6 +193,8 @@ def deliver(
     poster_frame = _poster_index(film, timeline)
     thumb_at = {event.record_in + event.duration // 2: event.shot_id for event in timeline.events}
     wanted_stills = ({poster_frame} if "poster" in kinds else set()) | (set(thumb_at) if "contact-sheet" in kinds else set())
+    root = plan.root if isinstance(plan, LoadedPlan) else Path(".")
+    card = card_spec(film.delivery.end_card, root, timeline.duration, timeline.rate, str(getattr(plan, "file", film.production.id)))
 
     # 2. Encode the segments that are not already encoded (all of them from a frame source)
     with contextlib.ExitStack() as stack:
@@ -204,9 +210,12 @@ def deliver(
             keys = {}
             for index, segment in enumerate(segments):
                 for output in outputs:
-                    keys[(index, output.kind)] = segment_key(timeline, segment, output=output.identity(timeline.rate), shot_keys=shot_keys, names=names)
+                    identity = output.identity(timeline.rate)
+                    if card is not None and segment.stop > card.first_frame:  # the ad's end card lies over this segment
+                        identity = {**identity, "end_card": card.identity(), "card_from": card.first_frame - segment.start}
+                    keys[(index, output.kind)] = segment_key(timeline, segment, output=identity, shot_keys=shot_keys, names=names)
                 keys[(index, "still")] = segment_key(timeline, segment, output={"still": True}, shot_keys=shot_keys, names=names)
-        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames)
+        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card)
         if jobs > 1 and frames is None and len(segments) > 1:
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="shotcraft-segment") as pool:
                 list(pool.map(encoder.encode, range(len(segments)), segments))
@@ -264,13 +273,23 @@ class _SegmentEncoder:
     """Encodes one segment into every output that lacks it, keeping the stills that fall inside it."""
 
     def __init__(self, timeline: Timeline, transform, outputs: list[VideoOutput], store: SegmentStore,
-                 keys: dict[tuple[int, str], str], wanted_stills: set[int], frames: Iterator[np.ndarray] | None) -> None:  # fmt: skip
+                 keys: dict[tuple[int, str], str], wanted_stills: set[int], frames: Iterator[np.ndarray] | None,
+                 card: CardSpec | None = None) -> None:  # fmt: skip
         self.timeline, self.transform, self.outputs, self.store, self.keys = timeline, transform, outputs, store, keys
         self.wanted_stills, self.frames = wanted_stills, frames
         self.curve = headroom_curve()
+        self.subject = SubjectPath(timeline)  # the reframed outputs' crop path, computed per shot when first needed
+        self.card = card
+        self._cards: dict[str, CardLayer] = {}
         self.used: list[Path] = []
         self.encoded = 0  # segments x outputs actually encoded (the rest were reused)
         self._still_paths: dict[int, Path] = {}
+
+    def _card_layer(self, output: VideoOutput) -> CardLayer:
+        if output.kind not in self._cards:  # a dict write under the GIL: two threads may both build it, harmlessly
+            assert self.card is not None
+            self._cards[output.kind] = CardLayer(self.card, output.size)
+        return self._cards[output.kind]
 
     def part(self, index: int, output: VideoOutput) -> Path:
         return self.store.path(output.kind, self.keys[(index, output.kind)], output.profile.suffix)
@@ -309,7 +328,10 @@ class _SegmentEncoder:
                 if frame.shape[:2] != (height, width):
                     frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
                 for output, writer in writers:
-                    writer.write(_shape(frame, output, self.timeline, t, self.curve))
+                    shaped = _shape(frame, output, self.timeline, t, self.curve, self.subject)
+                    if self.card is not None and t >= self.card.first_frame:
+                        shaped = self._card_layer(output).apply(shaped, strength_at(self.card, t))
+                    writer.write(shaped)
                 if t in missing_stills:
                     _write_png(missing_stills[t], frame)
                 written += 1
@@ -320,14 +342,14 @@ class _SegmentEncoder:
         self.encoded += len(missing)
 
 
-def _shape(frame: np.ndarray, output: VideoOutput, timeline: Timeline, t: int, curve: np.ndarray) -> np.ndarray:
-    """A graded frame as one output wants it: headroom, the reframing window, its size."""
+def _shape(frame: np.ndarray, output: VideoOutput, timeline: Timeline, t: int, curve: np.ndarray, subject: SubjectPath) -> np.ndarray:
+    """A graded frame as one output wants it: headroom, the reframing window (following the subject), its size."""
     import cv2
 
     if output.profile.headroom:
         frame = cv2.LUT(frame, curve)
     if output.crop is not None:
-        x, y, w, h = crop_box(timeline.width, timeline.height, output.crop, reframe_at(timeline, t))
+        x, y, w, h = crop_box(timeline.width, timeline.height, output.crop, subject.centre(t))
         frame = frame[y : y + h, x : x + w]
     if (frame.shape[1], frame.shape[0]) != output.size:
         larger = output.size[0] > frame.shape[1]

@@ -281,10 +281,19 @@ class Grade(GradeSettings):
     look: Path | None = Field(None, description="a look .cube applied last")
 
 
+class EndCard(Model):
+    """An ad's closing card over the last seconds of every video deliverable: logo and call to action."""
+
+    cta: Text = Field(..., description="call-to-action text, e.g. 'Order today at example.com'")
+    logo: Path | None = Field(None, description="logo image (PNG with transparency works best)")
+    seconds: float = Field(3.0, gt=0, le=30, description="how long the card holds at the end")
+
+
 class Delivery(Model):
     master: Literal["prores", "ffv1"] = "prores"
     mobile_aspect: Literal["9:16", "4:5"] = "9:16"
     poster_shot: Id | None = None
+    end_card: EndCard | None = None
 
 
 class QASettings(Model):
