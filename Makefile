@@ -35,7 +35,7 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.all: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[diffusers,cloud,ray,draft,test]"
+	$(BIN)/python -m pip install --quiet -e ".[diffusers,cloud,ray,draft,music,test]"
 	touch $(VENV)/.core $@
 
 # Debian packages the tests drive as independent checks: chromium (studio, through Playwright),

@@ -43,3 +43,42 @@ class RenderError(ShotcraftError):
 
     code = "render-failed"
     exit_code = 1
+
+
+class OutputError(ShotcraftError):
+    """A file cannot be written: permission denied, read-only file system, disk full."""
+
+    code = "write-failed"
+    exit_code = 1
+
+
+#: errno -> what the user is told (disk full is said as such, never "not a usable ledger")
+_WRITE_FAULTS = {
+    "ENOSPC": "disk full",
+    "EDQUOT": "disk quota exceeded",
+    "EFBIG": "file too large for this file system",
+    "EACCES": "permission denied",
+    "EPERM": "permission denied",
+    "EROFS": "read-only file system",
+}
+
+
+def write_fault(exc: OSError) -> str | None:
+    """'disk full', 'permission denied', ... for an OSError that is a write fault, else None."""
+    import errno
+
+    for name, words in _WRITE_FAULTS.items():
+        if exc.errno == getattr(errno, name, None):
+            return words
+    return None
+
+
+def output_error(exc: OSError, path: object | None = None) -> OutputError | None:
+    """The one-line error for a write fault at ``path`` (default: the file the OS names), else None."""
+    words = write_fault(exc)
+    if words is None:
+        return None
+    where = path if path is not None else (exc.filename or "output")
+    error = OutputError(f"cannot write {where}: {words} (nothing was left half-written under the final name)")
+    error.code = "disk-full" if words.startswith("disk") else "write-failed"
+    return error

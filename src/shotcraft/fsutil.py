@@ -10,10 +10,57 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+
+#: every temp file atomic_path makes is named TEMP_PREFIX + writer pid + "-" + random part
+TEMP_PREFIX = ".tmp-"
+#: a temp file without a pid in its name (older shotcraft) is stale once untouched this long
+STALE_TEMP_SECONDS = 3600.0
+_OUR_TEMP = re.compile(r"^\.tmp-(?:(\d+)-)?[A-Za-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
+
+
+def sweep_stale_temps(folder: str | Path, *, skip: tuple[str, ...] = (".shotcraft",)) -> list[Path]:
+    """Remove the temp files a killed writer left under ``folder`` (a killed finishing leaves
+    ``.tmp-*`` files of 100 MB). Only ours: names atomic_path makes; only stale: the pid in
+    the name is not running, or (no pid) untouched for STALE_TEMP_SECONDS. Returns what went."""
+    import time
+
+    removed: list[Path] = []
+    root = Path(folder)
+    if not root.is_dir():
+        return removed
+    for path in root.rglob(f"{TEMP_PREFIX}*"):
+        if any(part in skip for part in path.relative_to(root).parts[:-1]):
+            continue
+        match = _OUR_TEMP.match(path.name)
+        if match is None or not path.is_file() or path.is_symlink():
+            continue
+        pid = match.group(1)
+        try:
+            stale = not _running(int(pid)) if pid else time.time() - path.stat().st_mtime > STALE_TEMP_SECONDS
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # vanished meanwhile, or not ours to remove
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, another user's
+    return True
 
 
 @contextlib.contextmanager
@@ -22,17 +69,25 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
 
     The temp name keeps the target's extension (encoders pick the container from it).
     """
+    from shotcraft.errors import output_error
+
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=suffix if suffix is not None else target.suffix, dir=target.parent)
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix if suffix is not None else target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as exc:  # read-only folder, disk full: said as such, with the path
+        raise (output_error(exc, target) or exc) from None
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files 0600; deliverables are shared
-        os.replace(tmp, target)
+        try:
+            yield tmp
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files 0600; deliverables are shared
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise (output_error(exc, target) or exc) from None
         fsync_dir(target.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -16,7 +16,7 @@ from typing import Any
 
 from shotcraft import __version__
 from shotcraft.errors import InputError, RenderError
-from shotcraft.fsutil import write_json
+from shotcraft.fsutil import sweep_stale_temps, write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.fsutil import file_sha256
@@ -103,7 +103,7 @@ def _sound(ctx: MakeContext) -> None:
     if entries is None:
         result = mix_film(ctx.plan, timeline, ctx.out_dir / "sound")
         entries = result.manifest_entries(ctx.out_dir)
-        _remember(ctx, "sound", key, entries, checks=result.to_dict())
+        _remember(ctx, "sound", key, entries, checks=result.to_dict(ctx.out_dir))
     ctx.state["mix"] = ctx.out_dir / next(e.path for e in entries if e.kind == "mix")
     ctx.manifest.checks["sound"] = _load_state(ctx.out_dir)["sound"]["checks"]
     for entry in entries:
@@ -138,6 +138,7 @@ def _finish(ctx: MakeContext) -> None:
     entries = _reuse(ctx, "finish", key)
     if entries is None:
         grade_plan = plan_grade(ctx.plan, timeline)
+        ctx.state["grade_plan"] = grade_plan
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2))
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
@@ -151,11 +152,14 @@ def _finish(ctx: MakeContext) -> None:
 
 
 def _report(ctx: MakeContext) -> None:
-    """Close the QA report with what the later stages measured (loudness, deliverables' conformance)."""
+    """Close the QA report with what the later stages measured (graded cuts, loudness, deliverables' conformance)."""
     from shotcraft.qa.checklist import close_checklist
     from shotcraft.qa.report import write_plan_report
 
+    from shotcraft.qa.graded import grade_continuity
+
     result = ctx.state["qa"]
+    grade_continuity(result, ctx.plan, ctx.state.get("timeline"), ctx.state.get("grade_plan"))  # cuts judged as graded
     result.checklist = close_checklist(result.checklist, sound=ctx.manifest.checks.get("sound"),
                                        conformance=ctx.manifest.checks.get("conformance"))  # fmt: skip
     write_plan_report(result, ctx.out_dir / "qa")
@@ -215,11 +219,14 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
 
     ``only`` / ``skip``: deliverable kinds (or aliases: web, vertical) to make or leave out while iterating.
     """
-    out_dir = Path(out_dir)
+    from shotcraft.outputs import check_output_folder
+
+    out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    sweep_stale_temps(out_dir)  # what a killed make left behind
     manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
     if only or skip:  # fail before any stage runs, naming the option
         from shotcraft.deliver.deliver import select_kinds

@@ -7,6 +7,7 @@ OpenTimelineIO regrets its float frame rate; we keep rates as ``Fraction``
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -20,8 +21,14 @@ _DECIMAL_ALIASES = {
 }
 
 
+#: Frame rates a film can play at: below 1 fps a "frame" is a slideshow and timecode breaks;
+#: above 240 no encoder profile or display in use plays it.
+MIN_RATE, MAX_RATE = 1, 240
+_RATE_TEXT = re.compile(r"^\d{1,9}(/\d{1,9})?$")
+
+
 def parse_rate(value: object) -> Fraction:
-    """Parse 24, "24", "24000/1001", "23.976" into an exact positive Fraction."""
+    """Parse 24, "24", "24000/1001", "23.976" into an exact Fraction between 1 and 240 fps."""
     if isinstance(value, bool):
         raise ValueError(f"expected a frame rate like 24 or '24000/1001', found {value!r}")
     if isinstance(value, Fraction):
@@ -40,6 +47,10 @@ def parse_rate(value: object) -> Fraction:
         text = value.strip()
         if text in _DECIMAL_ALIASES:
             rate = _DECIMAL_ALIASES[text]
+        elif not _RATE_TEXT.match(text.replace(" ", "")):
+            # no exponents ("1e-400"), signs or decimals: Fraction() would take them (and
+            # "1e999999999" would build a huge integer)
+            raise ValueError(f"expected a frame rate like 24 or '24000/1001', found {value!r}")
         else:
             try:
                 rate = Fraction(text)
@@ -51,8 +62,8 @@ def parse_rate(value: object) -> Fraction:
                 raise ValueError(f"expected an exact frame rate (24, '24000/1001'), found {value!r}")
     else:
         raise ValueError(f"expected a frame rate like 24 or '24000/1001', found {value!r}")
-    if rate <= 0 or rate > 240:
-        raise ValueError(f"expected a frame rate between 0 and 240, found {value!r}")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise ValueError(f"expected a frame rate between {MIN_RATE} and {MAX_RATE} fps, found {value!r}")
     return rate
 
 

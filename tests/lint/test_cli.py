@@ -81,10 +81,10 @@ def test_check_unknown_selector_exits_two_in_one_line() -> None:
 
 def test_check_invalid_plan_exits_two_with_located_errors(tmp_path: Path) -> None:
     plan = tmp_path / "film.yaml"
-    plan.write_text("schema_version: 2\nproduction: {id: x, title: X}\nshots:\n  - {id: s1, type: wide, durration: 3}\n")
+    plan.write_text("schema_version: 2\nproduction: {id: x, title: X}\nshots:\n  - {id: s1, type: wyde ambiance, durration: 3}\n")
     result = invoke("check", str(plan))
     assert result.exit_code == 2
-    assert re.search(r"film\.yaml:4:\d+: shots\[0\]\.type: ", result.stderr)
+    assert re.search(r"film\.yaml:4:\d+: shots\[0\]\.type: unknown shot type 'wyde ambiance' \(did you mean 'wide-ambience'\?\)", result.stderr)
     assert "did you mean 'duration'" in result.stderr
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shotcraft.lint import lint_plan
-from shotcraft.plan import load_plan_text
+from shotcraft.plan import load_plan, load_plan_text
 from tests.lint.casebook import BASE
 
 BASE_TEXT = BASE.read_text(encoding="utf-8")
@@ -88,3 +88,54 @@ def test_imported_clips_are_not_held_to_generation_length() -> None:
     long_s1 = ("    duration: 5\n", "    duration: 9\n")
     assert "SC101" in codes_after(long_s1)
     assert "SC101" not in codes_after(long_s1, ("    camera: push-in\n\n  - id: s2", "    camera: push-in\n    clips: [takes/s1-phone.mp4]\n\n  - id: s2"))
+
+
+def test_window_light_is_a_light_source_not_a_reflection() -> None:
+    assert "SC207" not in codes_after(("      palette: oven orange on skin\n", "      palette: window light from the left on skin\n"))
+    assert "SC207" in codes_after(("      palette: oven orange on skin\n", "      palette: the window behind her\n"))
+
+
+def test_a_keyframe_size_is_judged_by_pixels_and_the_film_aspect() -> None:
+    seven_three = ("    fps: 24\n", "    fps: 24\n    aspect: \"7:3\"\n")
+    size = "    blocking: {mara: center}\n    keyframe: {resolution: %s}\n"
+    assert "SC308" not in codes_after(seven_three, ("    blocking: {mara: center}\n", size % "1792x768"))
+    assert "SC308" in codes_after(seven_three, ("    blocking: {mara: center}\n", size % "1536x864"))  # 16:9 on a 7:3 film
+    assert "SC308" in codes_after(("    blocking: {mara: center}\n", size % "512x288"))  # too few pixels
+    assert "SC308" not in codes_after(("    blocking: {mara: center}\n", size % "1920x1080"))
+
+
+def test_style_association_reports_every_shot_it_reaches() -> None:
+    # the trigger in the location reaches every shot there; each shot gets its own checked suggestion
+    location = ("    description: a small stone-walled bakery kitchen", "    description: a small stone-walled western saloon kitchen")
+    findings = lint_plan(load_plan_text(BASE_TEXT.replace(*location)), select="SC304")
+    assert sorted(f.shot for f in findings) == ["s1", "s2", "s3", "s4", "s5"]
+    assert all("also reaches" in f.message for f in findings)
+
+
+def test_prohibited_words_match_their_forms_and_synonyms() -> None:
+    fire = ("  prohibitions: [neon signs", "  prohibitions: [fire, spaceships, neon signs")
+    assert "SC306" in codes_after(fire, ("      palette: oven orange and deep brown\n", "      palette: flames and deep brown\n"))
+    assert "SC306" in codes_after(fire, ("      palette: oven orange and deep brown\n", "      palette: a spaceship glow\n"))
+    # a prohibition naming what the shot is about is dropped for that shot (SC310), not an invitation (SC306)
+    burning = ("shaping a single round loaf", "shaping a single round loaf as the oven fire roars")
+    codes = codes_after(fire, burning)
+    assert "SC310" in codes and "SC306" not in codes
+
+
+def test_the_timing_fix_suits_the_kind_of_film_and_is_not_already_said() -> None:
+    searching = ("Mara almost immediately lifts her eyes towards the back entrance", "Mara searches her apron pockets for the oven key")
+    text = BASE_TEXT.replace(*searching)
+    [film_fix] = [f for f in lint_plan(load_plan_text(text), select="SC109")]
+    assert "senses a presence" in film_fix.fix
+    [ad_fix] = [f for f in lint_plan(load_plan_text(text.replace("  kind: film\n", "  kind: ad\n")), select="SC109")]
+    assert "senses a presence" not in ad_fix.fix and "result" in ad_fix.fix
+
+
+def test_a_finding_points_at_the_matched_words(tmp_path) -> None:  # noqa: ANN001
+    searching = ("Mara almost immediately lifts her eyes towards the back entrance", "Mara searches her apron pockets for the oven key")
+    text = BASE_TEXT.replace(*searching)
+    (tmp_path / "film.yaml").write_text(text, encoding="utf-8")
+    [finding] = lint_plan(load_plan(tmp_path / "film.yaml"), select="SC109")
+    line = text.splitlines()[finding.line - 1]
+    start, end = finding.span
+    assert line[finding.column - 1 :].startswith("searches her apron pockets"[: end - start])

@@ -70,7 +70,7 @@ def test_out_of_range_value() -> None:
 
 def test_bad_enum_value() -> None:
     [message] = issues_of(BASE.replace("type: tight-portrait", "type: tight-portait"))
-    assert message.startswith("film.yaml:11:11: shots[0].type: expected 'establishing'")
+    assert message.startswith("film.yaml:11:11: shots[0].type: unknown shot type 'tight-portait' (did you mean 'tight-portrait'?)")
 
 
 def test_missing_required_field() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shotcraft.plan.schema import CharacterOverride, Film
 from shotcraft.prompts import compile_plan
+from shotcraft.prompts.framing import visible_sheet
 
 PROMPT_FIELDS = ("keyframe_prompt", "keyframe_negative", "clip_prompt", "clip_negative")
 
@@ -12,12 +13,17 @@ def _prompts(film: Film) -> dict[tuple[str, str], tuple[str, ...]]:
     return {(t.shot_id, t.take): tuple(getattr(t, name) for name in PROMPT_FIELDS) for t in compile_plan(film)}
 
 
-def test_changing_one_wardrobe_changes_exactly_the_shots_that_character_is_in(film: Film) -> None:
+def test_changing_one_wardrobe_changes_exactly_the_shots_that_show_it(film: Film) -> None:
     before = _prompts(film)
-    film.character("lucas").wardrobe[0] = "camel duffle coat"
+    lucas = film.character("lucas")
+    lucas.wardrobe[0] = "camel duffle coat"
     after = _prompts(film)
-    lucas_shots = {shot.id for shot in film.shots if "lucas" in shot.characters}
-    assert lucas_shots == {"s05", "s06", "s09", "s10"}
+    # the coat is seen where Lucas is cast and the framing shows his wardrobe (not in the s06 extreme close-up)
+    lucas_shots = {
+        shot.id for shot in film.shots
+        if "lucas" in shot.characters and "camel duffle coat" in visible_sheet(lucas.descriptors, lucas.wardrobe, shot)[1]
+    }
+    assert lucas_shots == {"s05", "s09", "s10"}
     changed = {shot_id for (shot_id, _take), prompts in after.items() if prompts != before[(shot_id, _take)]}
     assert changed == lucas_shots
     for (shot_id, take), prompts in after.items():
@@ -30,14 +36,15 @@ def test_changing_one_wardrobe_changes_exactly_the_shots_that_character_is_in(fi
 
 def test_descriptors_and_wardrobe_appear_verbatim_in_plan_order_in_every_family(film: Film) -> None:
     jack = film.character("jack")
-    descriptors = ", ".join(jack.descriptors.values())
     for family in ("sd", "prose"):
         for take in compile_plan(film, keyframe_family=family, clip_family=family):
-            if "jack" not in film.shot(take.shot_id).characters:
+            shot = film.shot(take.shot_id)
+            if "jack" not in shot.characters:
                 continue
+            shown, wardrobe = visible_sheet(jack.descriptors, jack.wardrobe, shot)
             for prompt in (take.keyframe_prompt, take.clip_prompt):
-                start = prompt.index(descriptors)  # the descriptors, verbatim, as one run
-                positions = [prompt.index(item, start) for item in jack.wardrobe]
+                start = prompt.index(", ".join(shown)) if shown else 0  # the shown descriptors, verbatim, as one run
+                positions = [prompt.index(item, start) for item in wardrobe]
                 assert positions == sorted(positions), (family, take.shot_id)
 
 
@@ -53,10 +60,10 @@ def test_override_applies_to_its_shot_only_and_keeps_the_sheet_order(film: Film)
     )
     compiled = {(t.shot_id, t.take): t for t in compile_plan(film)}
     s04 = compiled[("s04", "A")].keyframe_prompt
-    assert "sharp jaw, two-day stubble, grey eyes, wet dark brown hair, lean and tall, late thirties" in s04
+    assert "sharp jaw, two-day stubble, grey eyes, wet dark brown hair, late thirties" in s04  # a portrait: no build
     assert "white shirt, sleeves rolled" in s04 and "charcoal wool overcoat" not in s04
-    s07 = compiled[("s07", "A")].keyframe_prompt
-    assert "short dark brown hair combed back" in s07 and "charcoal wool overcoat" in s07
+    s02 = compiled[("s02", "A")].keyframe_prompt
+    assert "short dark brown hair combed back" in s02 and "charcoal wool overcoat" in s02
 
 
 def test_two_character_shot_lists_both_sheets_in_the_shot_order(film: Film) -> None:

@@ -38,7 +38,7 @@ def test_weights_option_reaches_the_sd_prompt() -> None:
 
 def test_bad_arguments_are_one_line_errors() -> None:
     cases = {
-        ("--family", "midjourney"): "--family: expected one of sd, prose, found 'midjourney'",
+        ("--family", "dalle"): "--family: expected one of sd, prose, midjourney, veo, runway, luma, kling, found 'dalle'",
         ("--shot", "s99"): "--shot: no shot 's99'",
         ("--take", "A"): "--take needs --shot",
         ("--format", "yaml"): "--format: expected text or json",

@@ -27,7 +27,7 @@ def test_sd_keyframe_puts_framing_and_subject_first_and_leaves_names_out_of_the_
 
 
 def test_sd_says_a_repeated_tag_once(film: Film) -> None:
-    prompt = compile_take(film, "s04", "A").keyframe_prompt
+    prompt = compile_take(film, "s04", "A", keyframe_target="flux").keyframe_prompt  # a budget that keeps the texture
     assert prompt.split(", ").count("light film grain") == 1
     assert prompt.split(", ").count("natural skin texture") == 1
 
@@ -88,8 +88,8 @@ def test_end_frame_subject_closes_the_clip_prompt(film: Film) -> None:
 
 
 def test_unknown_family_is_a_clean_error(film: Film) -> None:
-    with pytest.raises(InputError, match="unknown prompt family 'midjourney' \\(known: sd, prose\\)"):
-        compile_take(film, "s01", "A", keyframe_family="midjourney")
+    with pytest.raises(InputError, match="unknown prompt family 'dalle' \\(known: sd, prose, midjourney, veo, runway, luma, kling\\)"):
+        compile_take(film, "s01", "A", keyframe_family="dalle")
 
 
 def test_adding_a_family_is_one_table_entry(film: Film, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,7 +109,7 @@ def test_adding_a_family_is_one_table_entry(film: Film, monkeypatch: pytest.Monk
 
 def test_negations_in_tag_prompts_are_warned(film: Film) -> None:
     film.charters.texture.skin = "natural skin texture, visible pores, no retouching"
-    warnings = compile_take(film, "s04", "A", clip_family="sd").warnings
+    warnings = compile_take(film, "s04", "A", clip_family="sd", keyframe_target="flux", clip_target="flux").warnings
     negations = [warning for warning in warnings if "'no retouching'" in warning]
     assert len(negations) == 1  # said once for the take, though both prompts carry the tag
     assert "list 'retouching' in the prohibitions" in negations[0]

@@ -40,7 +40,7 @@ def test_a_tag_is_moved_whole_to_the_next_chunk_when_a_comma_is_near() -> None:
 def test_overflow_warning_names_the_cut() -> None:
     assert overflow_warning("keyframe prompt", "a red door, night") is None
     warning = overflow_warning("keyframe prompt", ", ".join(f"tag number {word}" for word in ["alpha"] * 25))
-    assert warning is not None and "in 2 chunks of 75" in warning and "diffusers truncates" in warning
+    assert warning is not None and "in 2 chunks of 75" in warning and "encode chunk 2 separately" in warning
     assert "from 'tag number alpha" in warning
 
 

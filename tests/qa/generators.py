@@ -239,51 +239,6 @@ def colour_drift(path: Path, spec: ClipSpec = ClipSpec(frames=72), start: int = 
     return write(path, frames, spec.rate), start, spec.frames - 1
 
 
-def draw_face(image: np.ndarray, cx: float, cy: float, size: float) -> np.ndarray:
-    """A frontal face with the tonal layout a Haar cascade keys on: dark brows and eyes, bright cheeks, nose, mouth."""
-    s = size
-    cv2.ellipse(image, (int(cx), int(cy)), (int(s * 0.42), int(s * 0.55)), 0, 0, 360, (198, 160, 135), -1, cv2.LINE_AA)
-    cv2.ellipse(image, (int(cx), int(cy - s * 0.42)), (int(s * 0.45), int(s * 0.22)), 0, 180, 360, (50, 35, 25), -1, cv2.LINE_AA)
-    for side in (-0.18, 0.18):
-        ex, ey = cx + side * s, cy - s * 0.1
-        cv2.ellipse(image, (int(ex), int(ey - s * 0.09)), (int(s * 0.11), int(s * 0.025)), 0, 0, 360, (60, 45, 35), -1, cv2.LINE_AA)
-        cv2.ellipse(image, (int(ex), int(ey)), (int(s * 0.09), int(s * 0.045)), 0, 0, 360, (245, 245, 240), -1, cv2.LINE_AA)
-        cv2.circle(image, (int(ex), int(ey)), int(s * 0.04), (40, 30, 25), -1, cv2.LINE_AA)
-    cv2.ellipse(image, (int(cx), int(cy + s * 0.1)), (int(s * 0.05), int(s * 0.1)), 0, 0, 360, (170, 130, 110), -1, cv2.LINE_AA)
-    cv2.ellipse(image, (int(cx), int(cy + s * 0.3)), (int(s * 0.15), int(s * 0.04)), 0, 0, 360, (150, 70, 70), -1, cv2.LINE_AA)
-    return image
-
-
-def _portrait(spec: ClipSpec, place) -> list[np.ndarray]:
-    """A slow push over a plain backdrop with a face placed per frame by ``place(index) -> (cx, cy) | None``."""
-    frames = []
-    for index in range(spec.frames):
-        frame = np.full((spec.height, spec.width, 3), (70, 90, 110), np.float32)
-        frame[:, :, 0] += np.linspace(0, 40, spec.width, dtype=np.float32)[None, :]
-        where = place(index)
-        if where is not None:
-            draw_face(frame, where[0], where[1], spec.height * 0.4)
-        frames.append(finish(frame, spec, index))
-    return frames
-
-
-def face_steady(path: Path, spec: ClipSpec = ClipSpec(grain=1.5)) -> Path:
-    """A face that drifts slowly across the frame: nothing to flag."""
-    return write(path, _portrait(spec, lambda i: (spec.width * 0.45 + i * 0.4, spec.height * 0.52)), spec.rate)
-
-
-def face_vanishes(path: Path, spec: ClipSpec = ClipSpec(grain=1.5), start: int = 20, end: int = 31) -> tuple[Path, int, int]:
-    """QA112: the face disappears mid-shot and comes back."""
-    frames = _portrait(spec, lambda i: None if start <= i <= end else (spec.width * 0.45 + i * 0.4, spec.height * 0.52))
-    return write(path, frames, spec.rate), start, end
-
-
-def face_jumps(path: Path, spec: ClipSpec = ClipSpec(grain=1.5), at: int = 27) -> tuple[Path, int, int]:
-    """QA112: the face teleports by more than its own width at frame ``at``."""
-    frames = _portrait(spec, lambda i: (spec.width * (0.3 if i < at else 0.7), spec.height * 0.52))
-    return write(path, frames, spec.rate), at, at
-
-
 def wrong_rate(path: Path, spec: ClipSpec = ClipSpec(rate=Fraction(25))) -> Path:
     """QA114: 25 fps where the plan says 24."""
     return clean(path, spec)

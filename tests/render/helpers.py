@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from shotcraft.plan import LoadedPlan, load_plan
@@ -59,3 +60,15 @@ def store_snapshot(plan: LoadedPlan) -> dict:
         "objects": sorted(p.name for p in project.objects.all_objects()),
         "done": sorted((t.shot_id, t.label, t.key) for t in project.takes() if t.state == "done"),
     }
+
+
+def done_jobs(folder: Path) -> int:
+    """Jobs the ledger under ``folder`` records done, read without locking or writing (0 when none)."""
+    ledger = folder / ".shotcraft" / "ledger.sqlite"
+    if not ledger.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM jobs WHERE state = 'done'").fetchone()[0]
+    except sqlite3.Error:
+        return 0

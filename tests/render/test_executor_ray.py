@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from shotcraft.backends import registry
 from shotcraft.render.engine import render_plan
 from shotcraft.render.executor import LocalExecutor
 from shotcraft.render.store import open_project
-from tests.render.helpers import plan_text, write_plan
+from tests.render.helpers import done_jobs, plan_text, write_plan
 from tests.render.ray_test_backend import token_folder
 
 ray = pytest.importorskip("ray")
@@ -144,7 +143,6 @@ def test_a_killed_driver_resumes_and_runs_only_the_missing_jobs(tmp_path, ray_cl
     from shotcraft.render.executor_ray import RayExecutor
 
     plan = _plan(tmp_path / "film", "animatic", shots=4, takes=2, resolution="320x180")
-    ledger = plan.root / ".shotcraft" / "ledger.sqlite"
     shotcraft = str(Path(sys.executable).parent / "shotcraft")
     process = subprocess.Popen(
         [shotcraft, "render", str(plan.path), "--no-progress", "--executor", "ray", "--address", ray_cluster],
@@ -154,7 +152,7 @@ def test_a_killed_driver_resumes_and_runs_only_the_missing_jobs(tmp_path, ray_cl
     try:
         deadline = time.monotonic() + 180
         while process.poll() is None and time.monotonic() < deadline:
-            done_at_kill = _done(ledger)
+            done_at_kill = done_jobs(plan.root)
             if done_at_kill >= 3:
                 process.send_signal(signal.SIGKILL)
                 break
@@ -164,7 +162,7 @@ def test_a_killed_driver_resumes_and_runs_only_the_missing_jobs(tmp_path, ray_cl
         if process.poll() is None:
             process.kill()
     assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
-    done_before = _done(ledger)
+    done_before = done_jobs(plan.root)
     assert 3 <= done_before < 16
     report = render_plan(plan, progress=False, executor=RayExecutor())
     assert report.ok, report.failed
@@ -212,12 +210,3 @@ def test_unreachable_cluster_is_a_one_line_error(tmp_path):
     assert "Traceback" not in result.stderr
     assert "--address 127.0.0.1:1" in result.stderr and "Ray" in result.stderr
 
-
-def _done(ledger: Path) -> int:
-    if not ledger.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=1) as db:
-            return db.execute("SELECT count(*) FROM jobs WHERE state = 'done'").fetchone()[0]
-    except sqlite3.Error:
-        return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,22 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.render.helpers import plan_text, write_plan
+from tests.render.helpers import done_jobs, plan_text, write_plan
 from shotcraft.render.engine import render_plan
 from shotcraft.render.store import open_project
 
 SHOTCRAFT = str(Path(sys.executable).parent / "shotcraft")
-
-
-def _done_jobs(folder: Path) -> int:
-    ledger = folder / ".shotcraft" / "ledger.sqlite"
-    if not ledger.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=1) as db:
-            return db.execute("SELECT count(*) FROM jobs WHERE state = 'done'").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def _temp_in_flight(folder: Path) -> bool:
@@ -98,9 +86,9 @@ def test_sigkill_at_several_points_then_resume_gives_the_uninterrupted_result(tm
 
     victim = write_plan(tmp_path / "victim", text)
     kills = [
-        (lambda f: _done_jobs(f) >= 1, 1),  # right after the first keyframe landed
+        (lambda f: done_jobs(f) >= 1, 1),  # right after the first keyframe landed
         (_temp_in_flight, 1),  # in the middle of encoding a clip
-        (lambda f: _done_jobs(f) >= 5, 2),  # with two worker processes busy
+        (lambda f: done_jobs(f) >= 5, 2),  # with two worker processes busy
         (_temp_in_flight, 2),
     ]
     killed = 0

@@ -76,3 +76,36 @@ def test_unmatched_ambience_is_room_tone_with_no_clicks_at_the_ends() -> None:
 def test_negated_sounds_are_not_laid(description: str, layers: list[str]) -> None:
     # the seeds' neo-noir trap: "dry after the rain" must not bring rain in
     assert synth.match_keywords(description, synth.AMBIENCE_KEYWORDS) == layers
+
+
+@pytest.mark.parametrize(
+    ("description", "kinds"),
+    [
+        ("distant explosions, fire roar", ("explosion", "fire", "roar")),
+        ("flames crackling", ("fire",)),
+        ("a heavy impact", ("impact",)),
+        ("a whoosh of air", ("whoosh",)),
+        ("sudden downpour of rain", ("rain",)),
+        ("traffic horns below", ("traffic",)),
+        ("a crowd cheering", ("crowd",)),
+        ("the spaceship engine roar", ("roar",)),
+    ],
+)
+def test_genre_cue_vocabulary_selects_a_recipe(description: str, kinds: tuple[str, ...]) -> None:
+    made = synth.effect(description, "film", "cue")
+    assert made.matched and made.layers == kinds
+    assert made.samples.shape[1] == 2 and np.all(np.isfinite(made.samples))
+    assert np.max(np.abs(made.samples)) > 0.1
+
+
+def test_an_explosion_is_darker_than_a_fire() -> None:
+    """Independent check of the recipes' character: spectral centroid by numpy's FFT."""
+    def centroid(samples: np.ndarray) -> float:
+        mono = samples.mean(axis=1)
+        spectrum = np.abs(np.fft.rfft(mono))
+        freqs = np.fft.rfftfreq(mono.size, 1 / synth.RATE)
+        return float((spectrum * freqs).sum() / spectrum.sum())
+
+    boom = synth.effect("an explosion", "film", "cue").samples
+    fire = synth.effect("fire crackling", "film", "cue").samples
+    assert centroid(boom) < 0.75 * centroid(fire)

@@ -62,6 +62,7 @@ class PanelSpec:
     action: str = ""
     triggers: tuple[float, ...] = field(default_factory=tuple)
     beats: tuple[str, ...] = field(default_factory=tuple)  # the trigger's words, one per trigger
+    props: tuple[dict[str, Any], ...] = field(default_factory=tuple)  # prop sheets listed on the shot
 
 
 def _kelvin_rgb(kelvin: float) -> RGB:
@@ -121,6 +122,7 @@ def panel_spec(context: dict[str, Any], *, shot_id: str, take: str, prompt: str 
         action=str(shot.get("action") or ""),
         triggers=triggers,
         beats=beats,
+        props=tuple(p for p in plan.get("props") or [] if isinstance(p, dict)),
     )
 
 
@@ -484,6 +486,10 @@ def draw_picture(spec: PanelSpec, size: tuple[int, int], seed: int) -> np.ndarra
         _draw_detail(canvas, spec, jitter)  # a close shot with nobody in it frames its subject as an object
     else:
         _draw_close(canvas, spec, jitter)
+    if spec.props:  # products and props are objects, drawn by their own module
+        from shotcraft.backends.prop_drawing import draw_props
+
+        draw_props(canvas, spec.props, spec.shot_type, spec.subject, jitter)
     return _light(canvas, spec, glows)
 
 

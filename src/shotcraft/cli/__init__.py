@@ -12,6 +12,7 @@ import typer
 
 from shotcraft import __version__
 from shotcraft.cli.common import COMMANDS, err_console
+from shotcraft.errors import output_error
 
 app = typer.Typer(
     name="shotcraft",
@@ -39,12 +40,14 @@ def _root(
 
 # Command modules, in the order of the data flow; each registers its commands on `app`.
 from shotcraft.cli import plan_cmds  # noqa: E402,F401
+from shotcraft.cli import new_cmds  # noqa: E402,F401
 from shotcraft.cli import lint_cmds  # noqa: E402,F401
 from shotcraft.cli import prompt_cmds  # noqa: E402,F401
 from shotcraft.cli import render_cmds  # noqa: E402,F401
 from shotcraft.cli import qa_cmds  # noqa: E402,F401
 from shotcraft.cli import finish_cmds  # noqa: E402,F401
 from shotcraft.cli import sound_cmds  # noqa: E402,F401
+from shotcraft.cli import studio_cmds  # noqa: E402,F401
 
 app.info.epilog = "Examples:\n\n" + "\n\n".join(f"  {doc.example}" for doc in COMMANDS)
 
@@ -58,6 +61,14 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
+    except OSError as error:
+        # a write fault anywhere (a folder made read-only, a disk filling up) is the user's to fix, not a bug
+        clean = output_error(error)
+        if clean is None:
+            err_console.print(f"shotcraft: internal error: {type(error).__name__}: {error} (please report this)", markup=False)
+            sys.exit(70)
+        err_console.print(f"shotcraft: {clean}", markup=False)
+        sys.exit(clean.exit_code)
     except Exception as error:  # noqa: BLE001 - last line of defence; a bug, reported plainly
         err_console.print(f"shotcraft: internal error: {type(error).__name__}: {error} (please report this)", markup=False)
         sys.exit(70)

@@ -9,12 +9,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
-
 from shotcraft.errors import PlanError, ShotcraftError
 
-console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+from shotcraft.cli.console import console, err_console  # noqa: E402,F401 - markup/emoji-safe printers
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -36,7 +36,11 @@ def cut_command(
     from shotcraft.render.store import open_project
     from shotcraft.timebase import frames_to_timecode
 
+    from shotcraft.outputs import check_output_folder
+
     _edit_format(output_format)
+    if out is not None:
+        check_output_folder(out)
     plan = load_plan(plan_path)
     result = export_cut(plan, open_project(plan), out if out is not None else plan.root / "cut")
     timeline = result.timeline
@@ -147,6 +151,10 @@ def grade_command(
     from shotcraft.grade.plan import export_cubes, format_grade_report, plan_grade
     from shotcraft.plan.loader import load_plan
 
+    from shotcraft.outputs import check_output_folder
+
+    if export_luts is not None:
+        check_output_folder(export_luts, option="--export-luts")
     plan = load_plan(plan_path)
     grade_plan = plan_grade(plan, _current_cut(plan))
     written = export_cubes(grade_plan, export_luts) if export_luts is not None else []

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from shotcraft.cli import app
-from shotcraft.cli.common import command, console, echo_json
+from shotcraft.cli.common import command, console, echo_json, err_console
 from shotcraft.errors import InputError
 from shotcraft.plan import load_plan
 
@@ -56,18 +56,44 @@ def check_command(
             if finding.fix and not no_fixes:
                 console.print(f"    {finding.severity}, fix: {finding.fix}", markup=False, style="dim")
         console.print(summary_line(findings, plan.file, shots=len(plan.film.shots)), markup=False)
+    if output == OutputFormat.TEXT:
+        _print_estimate(plan)
     if has_errors(findings):
         raise typer.Exit(1)
 
 
-@command(app, "rules", summary="List the lint rules, or show one rule's documentation.", example="shotcraft rules SC107")
+def _print_estimate(plan) -> None:
+    """The render's size (frames, store, memory) and a warning per threshold crossed, on stderr:
+    stdout stays one finding per line for the tools that parse it."""
+    from shotcraft.plan.estimate import estimate_render
+
+    estimate = estimate_render(plan)
+    err_console.print(estimate.line(), markup=False, style="dim")
+    line, column = plan.locate(("production", "format", "resolution"))
+    for warning in estimate.warnings():
+        err_console.print(f"{plan.file}:{line}:{column}: warning: {warning}", markup=False, style="yellow")
+
+
+@command(app, "rules", summary="List the lint rules, or show one rule's (or QA/SND code's) documentation.", example="shotcraft rules QA112")
 def rules_command(
-    code: str | None = typer.Argument(None, metavar="[CODE]", help="A rule code (SC107), a prefix (SC1) or a rule name."),
+    code: str | None = typer.Argument(None, metavar="[CODE]", help="A rule code (SC107), a prefix (SC1), a rule name, or a QA/SND code (QA112)."),
     output: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", help="text or json."),
 ) -> None:
     """Without CODE, list every rule; with a full code or name, print its documentation page."""
     from shotcraft.lint import RULES
     from shotcraft.lint.report import rule_page, rule_summary
+
+    if code is not None and code.strip().upper().startswith(("QA", "SND")):
+        from shotcraft.qa.codes import BY_CODE, page
+
+        doc = BY_CODE.get(code.strip().upper())
+        if doc is None:
+            raise InputError(f"no QA or sound code {code!r} (see docs/qa/README.md)")
+        if output == OutputFormat.JSON:
+            echo_json([{"code": doc.code, "name": doc.name, "family": doc.family, "doc": page(doc)}])
+        else:
+            console.print(page(doc), markup=False)
+        return
 
     rules = list(RULES.values())
     if code is not None:

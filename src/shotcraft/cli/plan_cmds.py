@@ -10,6 +10,7 @@ from rich.table import Table
 
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, echo_json
+from shotcraft.cli.console import styled
 from shotcraft.plan import load_plan
 from shotcraft.plan.scaffold import scaffold
 from shotcraft.plan.schema import json_schema
@@ -29,7 +30,7 @@ def init_command(
 ) -> None:
     """Scaffold DIR/film.yaml: the five intention answers, the arc and a four-shot list to fill in."""
     target = scaffold(folder, force=force)
-    console.print(f"Created [bold]{target}[/]. Next: edit it, then [bold]shotcraft check {target}[/].")
+    console.print(styled("Created ", (str(target), "bold"), ". Next: edit it, then ", (f"shotcraft check {target}", "bold"), "."))
 
 
 @command(app, "show", summary="Summarize a plan: arc, shot table, running time.", example="shotcraft show examples/neo-noir/film.yaml")
@@ -42,11 +43,11 @@ def show_command(
     if output_format == "json":
         echo_json(summary.to_dict())
         return
-    console.print(f"[bold]{summary.title}[/]  {summary.resolution} @ {summary.fps} fps")
+    console.print(styled((summary.title, "bold"), f"  {summary.resolution} @ {summary.fps} fps"))
     if summary.logline:
-        console.print(f"[italic]{summary.logline}[/]")
+        console.print(summary.logline, style="italic")
     for block, line in summary.arc.items():
-        console.print(f"  [cyan]{block:<12}[/] {line or '[red](missing)[/]'}")
+        console.print(styled("  ", (f"{block:<12}", "cyan"), " ", (line, "") if line else ("(missing)", "red")))
     table = Table(show_edge=False, pad_edge=False)
     for column in ("shot", "role", "type", "dur s", "frames", "motion", "characters", "seed", "takes"):
         table.add_column(column, justify="right" if column in ("dur s", "frames", "motion", "seed", "takes") else "left")

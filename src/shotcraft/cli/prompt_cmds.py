@@ -44,7 +44,7 @@ def prompts_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN", help="The film.yaml to compile."),
     shot: str | None = typer.Option(None, "--shot", help="Only this shot id."),
     take: str | None = typer.Option(None, "--take", help="Only this take label (A, B, ...); needs --shot."),
-    family: str | None = typer.Option(None, "--family", help="Write both prompts in this family: sd or prose (default: each shot's backends decide)."),
+    family: str | None = typer.Option(None, "--family", help="Write both prompts in this family: sd, prose, midjourney, veo, runway, luma or kling (default: each shot's backends decide)."),
     keyframe_family: str | None = typer.Option(None, "--keyframe-family", help="Family of the keyframe prompt only."),
     clip_family: str | None = typer.Option(None, "--clip-family", help="Family of the clip prompt only."),
     weights: bool = typer.Option(False, "--weights", help="Weight the subject, '(subject:1.2)', in sd prompts."),

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, ShotcraftError
 
 PLAN_SUFFIXES = (".yaml", ".yml")
@@ -31,6 +32,10 @@ def qa_command(
     (one line per bad file on stderr; the others are still analysed)."""
     if output_format not in ("text", "json"):
         raise InputError(f"--format: expected 'text' or 'json', found {output_format!r}")
+    if report is not None:
+        from shotcraft.outputs import check_output_folder
+
+        check_output_folder(report, option="--report")
     plans = [p for p in inputs if p.suffix.lower() in PLAN_SUFFIXES]
     if plans:
         if len(inputs) != 1:
@@ -68,11 +73,11 @@ def _file_mode(files: list[Path], output_format: str, report_dir: Path | None) -
 def _print_clip(r) -> None:
     style = VERDICT_STYLE[r.verdict]
     m = r.metrics
-    console.print(f"[bold]{r.path}[/]  [{style}]{r.verdict}[/] {r.score:.0f}  "
-                  f"({m['frames']} frames @ {m['rate']} fps, {m['width']}x{m['height']})")
+    console.print(styled((str(r.path), "bold"), "  ", (r.verdict, style), f" {r.score:.0f}  "
+                         f"({m['frames']} frames @ {m['rate']} fps, {m['width']}x{m['height']})"))
     for flag in r.flags:
-        console.print(f"  [{SEVERITY_STYLE[flag.severity]}]{flag.code}[/] {flag.severity:<5} "
-                      f"frames {flag.start_frame}-{flag.end_frame}: {flag.message}", markup=True, highlight=False)
+        console.print(styled("  ", (flag.code, SEVERITY_STYLE[flag.severity]), f" {flag.severity:<5} "
+                             f"frames {flag.start_frame}-{flag.end_frame}: {flag.message}"))
 
 
 def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None) -> int:
@@ -92,11 +97,11 @@ def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None) -> 
             style = VERDICT_STYLE[take.report.verdict]
             mark = " *" if take.label == shot.proposal.take else ""
             codes = ", ".join(sorted({f.code for f in take.report.flags})) or "-"
-            table.add_row(shot.shot_id, take.label + mark, f"[{style}]{take.report.verdict}[/]", f"{take.report.score:.0f}", codes)
+            table.add_row(shot.shot_id, take.label + mark, styled((take.report.verdict, style)), f"{take.report.score:.0f}", codes)
     console.print(table)
     for shot in result.shots:
         if shot.proposal.action != "keep":
-            console.print(f"[red]{shot.shot_id}: {shot.proposal.action}[/] - {shot.proposal.reason}", highlight=False)
+            console.print(styled((f"{shot.shot_id}: {shot.proposal.action}", "red"), f" - {shot.proposal.reason}"))
     for cut in result.cuts:
         if cut.flags:
             console.print(f"cut {cut.outgoing} -> {cut.incoming}: " + ", ".join(f.message for f in cut.flags), highlight=False)

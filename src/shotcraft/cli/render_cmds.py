@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, echo_json, err_console
+from shotcraft.cli.console import styled
 from shotcraft.errors import InputError, RenderError
 from shotcraft.plan import load_plan
 
@@ -77,6 +79,7 @@ def takes_command(
 ) -> None:
     """List every take of PLAN's shots in plan order: state, source, seed, frames, QA verdict, pick."""
     from shotcraft.render.engine import stale_takes
+    from shotcraft.render.reviews import review_cell, take_reviews
     from shotcraft.render.store import open_project
 
     _check_format(output_format)
@@ -84,22 +87,25 @@ def takes_command(
     project = open_project(plan)
     records = project.takes(shot)
     stale = stale_takes(plan) if check else set()
+    reviews = take_reviews(project, records)
     if output_format == "json":
-        echo_json([{**_take_dict(r), **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
+        echo_json([{**_take_dict(r), "review": reviews[(r.shot_id, r.label)], **({"stale": (r.shot_id, r.label) in stale} if check else {})} for r in records])
         return
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "key"):
+    for column in ("shot", "take", "state", "source", "seed", "frames", "qa", "pick", "review", "key"):
         table.add_column(column)
     for r in records:
         qa = f"{r.qa['verdict']} {r.qa['score']:.2f}" if r.qa else "-"
         pick = f"* {r.pick_reason}" if r.picked else ""
         state = f"{r.state} (stale)" if (r.shot_id, r.label) in stale else r.state
-        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, r.key[:12])
+        review = reviews[(r.shot_id, r.label)]
+        pick = f"{pick} ({review['shot_state']})" if pick else ""
+        table.add_row(r.shot_id, r.label, state, r.source, "-" if r.seed is None else str(r.seed), str(r.frames or "-"), qa, pick, escape(review_cell(review)), r.key[:12])
     console.print(table)
     if not records:
-        console.print(f"no takes yet: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled("no takes yet: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
-        console.print(f"{len(stale)} take(s) changed in the plan since rendered: run [bold]shotcraft render {plan_path}[/]")
+        console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
     for r in records:  # where each imported take came from and how it was conformed
         provenance = r.provenance or {}
         if r.source == "import" and provenance:

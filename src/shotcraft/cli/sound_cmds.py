@@ -102,6 +102,10 @@ def mix_command(
     _check_format(output_format)
     if cut not in ("auto", "rough", "plan"):
         raise InputError(f"--cut: expected 'auto', 'rough' or 'plan', found {cut!r}")
+    if out is not None:
+        from shotcraft.outputs import check_output_folder
+
+        check_output_folder(out)
     plan = load_plan(plan_path)
     timeline, source = _timeline(plan, cut)
     out_dir = out if out is not None else plan.root / "sound"

@@ -33,7 +33,7 @@ from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentSto
 from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path, file_sha256
+from shotcraft.fsutil import atomic_path, file_sha256, sweep_stale_temps
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.media.prefetch import prefetch
 from shotcraft.media.video import VideoWriter
@@ -183,6 +183,7 @@ def deliver(
             raise InputError(f"deliver: shot {event.shot_id!r}: take {event.clip_path} does not exist")
     if jobs < 1:
         raise InputError(f"deliver: jobs must be at least 1, found {jobs}")
+    sweep_stale_temps(out_dir)  # a killed finishing leaves .tmp-* encodes of 100 MB behind
     paths = output_paths(film, out_dir)
     outputs = video_outputs(film, timeline, out_dir, kinds)
     try:

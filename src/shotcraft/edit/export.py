@@ -11,6 +11,7 @@ from shotcraft.edit.render import FrameTransform, write_rough_cut
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.render.reviews import review_markers
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def export_cut(
     if timeline is None:
         timeline = build_timeline(plan, project)
     stem = plan.film.production.id
-    interchange = export_interchange(timeline, out_dir, stem)
+    interchange = export_interchange(timeline, out_dir, stem, markers=review_markers(project))  # the studio's notes
     from shotcraft.render.store import PROJECT_FOLDER
 
     # segments kept in the project folder: `cut` and `make` share them (the rough cut is encoded once)

@@ -27,6 +27,7 @@ import opentimelineio as otio
 
 from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_timeline, override_path
 from shotcraft.edit.timeline import Timeline, TransitionType
+from shotcraft.edit.validate import check_timeline_file, check_track, foreign_media
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path, write_json
 from shotcraft.plan.loader import LoadedPlan
@@ -60,8 +61,11 @@ def reel_name(shot_id: str, take: str) -> str:
 # --- export ------------------------------------------------------------------------------------------
 
 
-def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.schema.Timeline:
-    """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write)."""
+def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, markers: dict[tuple[str, str], list[Any]] | None = None) -> otio.schema.Timeline:
+    """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write).
+
+    ``markers``: (shot, take) -> the reviewers' frame-pinned notes (shotcraft.render.reviews.Note), as clip markers.
+    """
     rate = timeline.rate
     result = otio.schema.Timeline(name=timeline.title, global_start_time=_rt(0, rate))
     result.metadata[NAMESPACE] = {
@@ -112,12 +116,22 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False) -> otio.sche
         if event.source_rate is not None and event.source_rate != timeline.rate:
             clip.metadata[NAMESPACE]["source_rate"] = format_rate(event.source_rate)
         clip.metadata["cmx_3600"] = {"reel": reel_name(event.shot_id, event.take)}
+        for note in (markers or {}).get((event.shot_id, event.take), ()):
+            clip.markers.append(_note_marker(note, rate))
         track.append(clip)
     result.tracks.append(track)
     return result
 
 
-def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None) -> Path:
+def _note_marker(note: Any, rate: Fraction) -> otio.schema.Marker:
+    """A review note as a one-frame marker in the take's own frames (the clip's media time)."""
+    marker = otio.schema.Marker(name=note.text.splitlines()[0][:80], marked_range=otio.opentime.TimeRange(_rt(note.frame, rate), _rt(1, rate)),
+                                color=otio.schema.MarkerColor.RED)  # fmt: skip
+    marker.metadata[NAMESPACE] = {"note": note.text, "frame": note.frame, "x": note.x, "y": note.y, "reviewer": note.reviewer}
+    return marker
+
+
+def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None, *, markers: dict[tuple[str, str], list[Any]] | None = None) -> Path:
     """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically."""
     path = Path(path)
     if kind is None:
@@ -128,7 +142,7 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
         raise InputError(f"{path}: unknown interchange format {kind!r} (expected one of {', '.join(FORMATS)})")
     adapter = FORMATS[kind][1]
     # EDL and the XML dialects have no dip to black: they get a dissolve of the same length
-    document = to_otio(timeline, dips_as_dissolves=kind != "otio")
+    document = to_otio(timeline, dips_as_dissolves=kind != "otio", markers=markers if kind == "otio" else None)
     options: dict[str, Any] = {"rate": float(timeline.rate)} if kind == "edl" else {}
     with atomic_path(path) as temp:
         try:
@@ -148,10 +162,10 @@ def _fix_fcpxml_frame_duration(path: Path, rate: Fraction) -> None:
         path.write_text(text.replace('frameDuration=""', f'frameDuration="{rate.denominator}/{rate.numerator}s"'), encoding="utf-8")
 
 
-def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str) -> dict[str, Path]:
+def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, markers: dict[tuple[str, str], list[Any]] | None = None) -> dict[str, Path]:
     """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side; returns kind -> path."""
     out_dir = Path(out_dir)
-    return {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind) for kind, (suffix, _) in FORMATS.items()}
+    return {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, markers=markers) for kind, (suffix, _) in FORMATS.items()}
 
 
 # --- conform -------------------------------------------------------------------------------------------
@@ -214,8 +228,7 @@ def _identify(clip: otio.schema.Clip, plan_ids: set[str], known_paths: dict[Path
 
 def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
     """Read an edited timeline: .otio, or an EDL / FCP XML / FCPXML (clips matched by name and media then)."""
-    if not path.is_file():
-        raise InputError(f"{path}: edited timeline not found")
+    check_timeline_file(path)  # before OTIO's reader: no special files, no stack-overflowing nesting
     options: dict[str, Any] = {"rate": float(rate)} if path.suffix.lower() == ".edl" else {}
     try:
         document = otio.adapters.read_from_file(str(path), **options)
@@ -225,6 +238,7 @@ def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
         raise InputError(f"{path}: expected an OTIO Timeline, found {type(document).__name__}")
     if not document.video_tracks():
         raise InputError(f"{path}: the timeline has no video track")
+    check_track(document.video_tracks()[0], path)
     return document
 
 
@@ -257,7 +271,7 @@ def conform(plan: LoadedPlan, project: ProjectLike, edited_otio_path: str | Path
         elif not isinstance(item, otio.schema.Clip):
             foreign.append(ForeignClip(position, item.name or type(item).__name__, None, _frames(item.duration(), rate), "nested or unsupported item"))
         else:
-            kept = _take_clip(item, position, path, rate, plan_ids, known_paths, pending if follows_take else None, events, foreign, missing, notes)
+            kept = _take_clip(item, position, path, rate, plan_ids, known_paths, pending if follows_take else None, events, foreign, missing, notes, project)
             if pending is not None and not follows_take and kept:
                 notes.append(f"the transition at item {position - 1} comes from a clip that is not a take; it became a cut")
         pending = None
@@ -296,6 +310,7 @@ def _take_clip(
     foreign: list[ForeignClip],
     missing: list[str],
     notes: list[str],
+    project: ProjectLike | None = None,
 ) -> bool:
     """Match one clip to a take and append its event; False when it is reported instead."""
     try:
@@ -317,6 +332,9 @@ def _take_clip(
         return False
     if shot_id not in plan_ids:
         foreign.append(ForeignClip(position, item.name, str(media), frames, f"shot {shot_id} is not in the plan"))
+        return False
+    if project is not None and (problem := foreign_media(media, shot_id, label, project, known_paths)) is not None:
+        missing.append(f"clip '{item.name}': {problem}")  # only the film's own takes are media
         return False
     if any(event.shot_id == shot_id for event in events):
         notes.append(f"shot {shot_id} is used twice; its second use (item {position}) was left out")

@@ -149,7 +149,7 @@ def read_cube(path: str | Path) -> Lut3D:
         raise CubeError(f"{path}: no LUT_3D_SIZE line (not a 3D .cube)")
     if len(values) != size**3:
         raise CubeError(f"{path}: expected {size ** 3} entries for LUT_3D_SIZE {size}, found {len(values)}")
-    if any(high <= low for low, high in zip(domain_min, domain_max, strict=True)):
+    if not all(high > low for low, high in zip(domain_min, domain_max, strict=True)):  # (NaN compares false)
         raise CubeError(f"{path}: DOMAIN_MAX must be above DOMAIN_MIN")
     table = np.asarray(values, dtype=np.float32).reshape(size, size, size, 3).transpose(2, 1, 0, 3)
     return Lut3D(np.ascontiguousarray(table), title=title, domain_min=domain_min, domain_max=domain_max)
@@ -182,6 +182,8 @@ def _parse_pair(line: str, where: str) -> tuple[float, float]:
         low, high = (float(p) for p in parts)
     except ValueError:
         raise CubeError(f"{where}: expected two numbers, found {line!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise CubeError(f"{where}: expected two finite numbers, found {line!r}")
     return low, high
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shotcraft.lint.registry import Path_, Severity
+from shotcraft.lint.registry import Edit, Path_, Severity
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Finding:
     column: int  # 1-based
     message: str
     fix: str | None = None
+    span: tuple[int, int] | None = None  # character offsets of the matched words in the field's text
+    edits: tuple[Edit, ...] = ()  # the fix as plan edits, when it is mechanical
 
     @property
     def sort_key(self) -> tuple[int, int, str, Path_]:
@@ -36,4 +38,6 @@ class Finding:
             "column": self.column,
             "message": self.message,
             "fix": self.fix,
+            "span": list(self.span) if self.span is not None else None,
+            "edits": [edit.to_dict() for edit in self.edits],
         }

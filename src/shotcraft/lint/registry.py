@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shotcraft.lint.context import LintContext
@@ -42,13 +42,32 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One machine-applicable change to the plan data that carries out a fix (see :mod:`shotcraft.lint.fixes`).
+
+    ``op``: "set" a value at ``path``, "append" ``value`` to the list at ``path``
+    (created when missing), "remove" the item or key at ``path``, or "add-phrase":
+    append ``value`` to the comma-separated text at ``path`` (created when missing).
+    """
+
+    path: Path_
+    op: str
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": list(self.path), "op": self.op, "value": self.value}
+
+
+@dataclass(frozen=True)
 class Hit:
-    """What a rule reports: where (a field path in the plan) and what to do about it."""
+    """What a rule reports: where (a field path in the plan, the matched characters) and what to do about it."""
 
     path: Path_
     message: str
     fix: str | None = None
     shot: str | None = None
+    span: tuple[int, int] | None = None  # character offsets of the matched words inside the text at ``path``
+    edits: tuple[Edit, ...] = ()  # the fix as plan edits, when it is mechanical
 
 
 Check = Callable[["LintContext"], Iterable[Hit]]

@@ -31,6 +31,27 @@ FINDING_JSON_SCHEMA: dict[str, Any] = {
             "column": {"type": "integer", "minimum": 1},
             "message": {"type": "string", "minLength": 1},
             "fix": {"type": ["string", "null"], "description": "what to write instead"},
+            "span": {
+                "type": ["array", "null"],
+                "items": {"type": "integer", "minimum": 0},
+                "minItems": 2,
+                "maxItems": 2,
+                "description": "[start, end) character offsets of the matched words in the text at path",
+            },
+            "edits": {
+                "type": "array",
+                "description": "the fix as plan edits, when it is mechanical (shotcraft.lint.fixes.apply_edits)",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["path", "op", "value"],
+                    "properties": {
+                        "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+                        "op": {"enum": ["set", "append", "remove", "add-phrase"]},
+                        "value": {},
+                    },
+                },
+            },
         },
     },
 }

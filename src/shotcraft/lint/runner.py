@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from shotcraft.errors import InputError
 from shotcraft.lint.context import LintContext
 from shotcraft.lint.finding import Finding
-from shotcraft.lint.registry import RULES, Rule
+from shotcraft.lint.registry import RULES, Edit, Rule
 from shotcraft.plan.loader import LoadedPlan
 
 #: the rule that reports lint_ignore entries that silence nothing
@@ -50,8 +50,10 @@ def lint_plan(plan: LoadedPlan, *, select: Iterable[str] | str | None = None, ig
     raw: list[tuple[Rule, Finding]] = []
     for rule in rules:
         for hit in rule.check(context):
-            line, column = position(plan, hit.path)
-            finding = Finding(rule.code, rule.name, rule.severity, hit.shot, hit.path, line, column, hit.message, hit.fix)
+            line, column = position(plan, hit.path, hit.span)
+            finding = Finding(
+                rule.code, rule.name, rule.severity, hit.shot, hit.path, line, column, hit.message, hit.fix, hit.span, hit.edits
+            )
             raw.append((rule, finding))
     # 3. Per-shot escape hatch: shots[i].lint_ignore silences those codes on that shot
     used: set[tuple[str, str]] = set()
@@ -69,8 +71,12 @@ def lint_plan(plan: LoadedPlan, *, select: Iterable[str] | str | None = None, ig
     return sorted(kept, key=lambda f: f.sort_key)
 
 
-def position(plan: LoadedPlan, path: tuple) -> tuple[int, int]:
-    """Where to point for a field: the key of a section ('brief:'), the value of a scalar ('8')."""
+def position(plan: LoadedPlan, path: tuple, span: tuple[int, int] | None = None) -> tuple[int, int]:
+    """Where to point for a field: the key of a section ('brief:'), the value of a scalar ('8').
+
+    With ``span``, the column moves to the matched words when the text is a plain one-line
+    scalar in the file (a folded or quoted scalar keeps the start of its value).
+    """
     node = plan.raw
     for part in path:
         try:
@@ -79,7 +85,25 @@ def position(plan: LoadedPlan, path: tuple) -> tuple[int, int]:
             node = None
             break
     container = isinstance(node, (dict, list))
-    return plan.locate(path, prefer_key=container)
+    line, column = plan.locate(path, prefer_key=container)
+    if span is not None and isinstance(node, str) and "\n" not in node and path in plan.positions.values:
+        source = _source_line(plan, line)
+        if source is not None and source[column - 1 : column - 1 + len(node)] == node:
+            column += span[0]
+    return line, column
+
+
+def _source_line(plan: LoadedPlan, line: int) -> str | None:
+    """One line of the plan file as written (None when the plan did not come from a readable file)."""
+    text = getattr(plan, "_source_text", None)
+    if text is None:
+        try:
+            text = plan.path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        object.__setattr__(plan, "_source_text", text)
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
 
 
 def _unused_ignores(plan: LoadedPlan, ran: set[str], used: set[tuple[str, str]]) -> list[Finding]:
@@ -96,7 +120,10 @@ def _unused_ignores(plan: LoadedPlan, ran: set[str], used: set[tuple[str, str]])
                 continue
             line, column = position(plan, path)
             findings.append(
-                Finding(rule.code, rule.name, rule.severity, shot.id, path, line, column, message, "remove the entry")
+                Finding(
+                    rule.code, rule.name, rule.severity, shot.id, path, line, column, message, "remove the entry",
+                    edits=(Edit(path, "remove"),),
+                )
             )
     return findings
 

@@ -6,6 +6,8 @@ and is looked up only when first needed, never at import time.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -263,7 +265,15 @@ def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed)."""
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    configured = os.environ.get("IMAGEIO_FFMPEG_EXE")
+    try:
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise InputError(f"no ffmpeg found ({_reason(exc)}); reinstall imageio-ffmpeg or set IMAGEIO_FFMPEG_EXE") from None
+    # imageio-ffmpeg hands back IMAGEIO_FFMPEG_EXE as given, even when nothing is there
+    if configured and shutil.which(exe) is None:
+        raise InputError(f"IMAGEIO_FFMPEG_EXE={configured!r} is not an executable ffmpeg; fix or unset it")
+    return exe
 
 
 def run_ffmpeg(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess[bytes]:

@@ -110,6 +110,85 @@ class _TooLarge(Exception):
     pass
 
 
+def _key_value_positions(node: CommentedMap, key: str) -> tuple[Any, Any]:
+    """Where a key and its value are written; a key brought in by a merge (``<<: *one``)
+    is located in the mapping it was merged from."""
+    if key in node.lc.data:
+        return node.lc.key(key), node.lc.value(key)
+    for source in getattr(node, "merge", None) or ():
+        merged = source[1] if isinstance(source, tuple) else source  # (index, map) in older ruamel
+        if isinstance(merged, CommentedMap) and key in merged:
+            return _key_value_positions(merged, key)
+    return None, None
+
+
+def _spell_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG_PREFIX):] if tag.startswith(_YAML_TAG_PREFIX) else tag
+
+
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+def _explicit_tags(text: str, file: str) -> list[PlanIssue]:
+    """Every explicit tag in the text (``!!str``, ``!!binary``, ``!!set``, ``!custom``, ``!``), on keys or values.
+
+    Checked on the parser's events, before anything is constructed, so every tag is
+    refused the same way with its own position: a plan is plain data, and a tag either
+    changes what a value means (``!!binary``, ``!!set``, ``!!timestamp``) or says nothing.
+    """
+    from ruamel.yaml.events import (
+        AliasEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    yaml = YAML(typ="rt", pure=True)
+    issues = []
+    # one frame per open container: [path, is_mapping, next key or index, expecting a key]
+    stack: list[list[Any]] = []
+
+    def node_path() -> Path_:
+        if not stack:
+            return ()
+        path, is_mapping, slot, expecting_key = stack[-1]
+        return path if is_mapping and expecting_key else path + (slot,)
+
+    def node_done(value: Any) -> None:
+        if not stack:
+            return
+        frame = stack[-1]
+        if frame[1]:
+            if frame[3]:
+                frame[2] = value if isinstance(value, str) else "?"
+            frame[3] = not frame[3]
+        else:
+            frame[2] += 1
+
+    for event in yaml.parse(io.StringIO(text)):
+        if not isinstance(event, (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent, MappingEndEvent, SequenceEndEvent)):
+            continue
+        if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            stack.pop()
+            node_done(None)
+            continue
+        path = node_path()
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            mark = event.start_mark
+            spelled = _spell_tag(str(getattr(tag, "value", tag)))
+            issues.append(PlanIssue(file, mark.line + 1, mark.column + 1, path, f"YAML tag {spelled!r} is not allowed (plain data only)"))
+        if isinstance(event, MappingStartEvent):
+            stack.append([path, True, None, True])
+        elif isinstance(event, SequenceStartEvent):
+            stack.append([path, False, 0, False])
+        else:
+            node_done(getattr(event, "value", None))
+    return issues
+
+
 def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIssue], file: str, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
@@ -127,7 +206,7 @@ def _to_plain(node: Any, path: Path_, positions: Positions, issues: list[PlanIss
                 issues.append(PlanIssue(file, line, col, path, f"keys must be text, found {key!r}"))
                 continue
             child = path + (key,)
-            key_at, value_at = node.lc.key(key), node.lc.value(key)
+            key_at, value_at = _key_value_positions(node, key)
             if key_at is not None:
                 positions.keys[child] = (key_at[0] + 1, key_at[1] + 1)
             if value_at is not None:
@@ -164,6 +243,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
+        tag_issues = _explicit_tags(text, file)
+        if tag_issues:
+            raise PlanError(tag_issues)
         node = yaml.load(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -233,7 +315,7 @@ def _validation_issues(exc: ValidationError, positions: Positions, file: str, da
             message = "required field is missing"
             line, col = positions.locate(loc[:-1])
         else:
-            if "input" in error and kind not in ("model_type", "dict_type"):
+            if "input" in error and kind not in ("model_type", "dict_type") and "found " not in message:
                 message = f"{message}; found {_describe_found(error['input'])}"
             line, col = positions.locate(loc)
         issues.append(PlanIssue(file, line, col, loc, message))

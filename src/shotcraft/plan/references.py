@@ -32,6 +32,7 @@ def check_references(plan: LoadedPlan) -> list[PlanIssue]:
 
     characters = unique("characters", film.characters)
     locations = unique("locations", film.locations)
+    props = unique("props", film.props)
     shots = unique("shots", film.shots)
 
     def known(path: Path_, value: str | None, ids: set[str], kind: str) -> None:
@@ -46,6 +47,8 @@ def check_references(plan: LoadedPlan) -> list[PlanIssue]:
         if len(set(shot.characters)) != len(shot.characters):
             report(base + ("characters",), "a character is listed twice")
         known(base + ("location",), shot.location, locations, "location")
+        for p_index, prop in enumerate(shot.props):
+            known(base + ("props", p_index), prop, props, "prop")
         for character in shot.blocking:
             if character not in shot.characters:
                 report(base + ("blocking", character), f"blocking names {character!r}, who is not in this shot's characters", key=True)

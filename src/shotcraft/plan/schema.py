@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from shotcraft.plan import presets
+from shotcraft.plan import presets, spelling
 from shotcraft.plan.presets import Role, ShotType
 from shotcraft.timebase import format_rate, parse_rate
 
@@ -53,6 +53,10 @@ Rate = Annotated[
 ]
 
 
+#: H.264 level 6.2 (the highest) allows 139,264 macroblocks of 16x16 pixels per frame.
+MAX_FRAME_PIXELS = 139_264 * 256
+
+
 def _parse_resolution(value: object) -> tuple[int, int]:
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
         width, height = value
@@ -67,6 +71,11 @@ def _parse_resolution(value: object) -> tuple[int, int]:
         raise ValueError(f"expected width and height between 16 and 8192, found {width}x{height}")
     if width % 2 or height % 2:
         raise ValueError(f"expected even width and height (4:2:0 video), found {width}x{height}")
+    if width * height > MAX_FRAME_PIXELS:
+        raise ValueError(
+            f"expected at most {MAX_FRAME_PIXELS:,} pixels per frame (8192x4320, the H.264 level 6.2 limit "
+            f"of the distribution encoder), found {width}x{height} = {width * height:,}"
+        )
     return (width, height)
 
 
@@ -85,7 +94,8 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 class Model(BaseModel):
     """Base: unknown keys are errors (typos must be caught)."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, use_enum_values=False)
+    # allow_inf_nan=False: every number in a plan is finite (a NaN threshold would disable a check)
+    model_config = ConfigDict(extra="forbid", validate_default=True, use_enum_values=False, allow_inf_nan=False)
 
 
 # --- production ---------------------------------------------------------------
@@ -145,6 +155,18 @@ class Character(Model):
     wardrobe: list[Text] = Field(default_factory=list)
     references: list[Path] = Field(default_factory=list, description="reference images (IP-Adapter)")
     seed: int | None = Field(None, ge=0, lt=2**32)
+    aliases: list[Text] = Field(default_factory=list, description="other names the shot text uses: 'the stranger'")
+
+
+class Prop(Model):
+    """A prop or product sheet: locked like a character, compiled verbatim into every shot that lists it."""
+
+    id: Id
+    name: Text | None = None
+    kind: Literal["object", "product", "vehicle"] = "object"
+    descriptors: dict[str, Text] = Field(default_factory=dict, description="locked: material, colour, shape, label ...")
+    aliases: list[Text] = Field(default_factory=list, description="other names the shot text uses: 'the bottle'")
+    references: list[Path] = Field(default_factory=list, description="reference images")
 
 
 class Location(Model):
@@ -153,6 +175,7 @@ class Location(Model):
     geography: Text | None = Field(None, description="what is where: 'car on the left, door on the right'")
     time_of_day: Text | None = None
     weather: Text | None = None
+    lighting: Lighting | None = Field(None, description="this place's light; fields set here override the charter's")
 
 
 # --- charters ---------------------------------------------------------------------
@@ -297,7 +320,7 @@ class Delivery(Model):
 
 
 class QASettings(Model):
-    thresholds: dict[str, float] = Field(default_factory=dict, description="per check code: QA101: 0.2")
+    thresholds: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = Field(default_factory=dict, description="per check code: QA101: 0.2")
 
 
 # --- generation settings ---------------------------------------------------------------
@@ -417,7 +440,7 @@ def _camera_shorthand(value: object) -> object:
 
 
 class Camera(Model):
-    move: CameraMove = CameraMove.STATIC
+    move: Annotated[CameraMove, BeforeValidator(spelling.camera_move)] = CameraMove.STATIC
     justification: Text | None = Field(None, description="why a demonstrative move is earned")
 
 
@@ -434,7 +457,7 @@ Placement = Literal["left", "center-left", "center", "center-right", "right"]
 class EndFrame(Model):
     """A last frame for first-last-frame interpolation."""
 
-    type: ShotType | None = None
+    type: Annotated[ShotType | None, BeforeValidator(spelling.shot_type)] = None
     subject: Text | None = None
     still: Path | None = None
     blocking: dict[Id, Placement] = Field(default_factory=dict)
@@ -491,15 +514,25 @@ class CharacterOverride(Model):
     reason: Text | None = None
 
 
+FramingPart = Literal["face", "hair", "age", "build", "hands", "feet", "legs", "wardrobe", "other", "geography"]
+
+
+class Framing(Model):
+    """Per-shot change to the framing table (src/shotcraft/prompts/framing.yaml): what this shot shows."""
+
+    show: list[FramingPart] = Field(default_factory=list, description="parts shown although the shot type hides them")
+    hide: list[FramingPart] = Field(default_factory=list, description="parts hidden although the shot type shows them")
+
+
 class Shot(Model):
     id: Id
-    role: Role | None = None
-    type: ShotType
+    role: Annotated[Role | None, BeforeValidator(spelling.role)] = None
+    type: Annotated[ShotType, BeforeValidator(spelling.shot_type)]
     brief: Brief = Brief()
     action: Text | None = Field(None, description="what happens during the clip")
     characters: list[Id] = Field(default_factory=list)
     location: Id | None = None
-    duration: float = Field(4.0, gt=0, le=60, description="seconds")
+    duration: float = Field(4.0, ge=0.04, le=60, description="seconds (at least one frame: 0.04 s)")
     motion: Unit | None = Field(None, description="motion strength 0..1; default: the shot type's preset")
     camera: Annotated[Camera, BeforeValidator(_camera_shorthand)] = Camera()
     triggers: list[Trigger] = Field(default_factory=list)
@@ -520,6 +553,9 @@ class Shot(Model):
     qa: QASettings = QASettings()
     lint_ignore: list[Annotated[str, Field(pattern=r"^SC\d{3}$")]] = Field(default_factory=list)
     notes: Text | None = None
+    props: list[Id] = Field(default_factory=list, description="prop and product ids seen in this shot")
+    lighting: Lighting | None = Field(None, description="an intended light change; fields set here override location and charter")
+    framing: Framing | None = Field(None, description="what this shot shows, overriding the framing table")
 
 
 class Film(Model):
@@ -527,6 +563,7 @@ class Film(Model):
     production: Production
     intention: Intention = Intention()
     characters: list[Character] = Field(default_factory=list)
+    props: list[Prop] = Field(default_factory=list)
     locations: list[Location] = Field(default_factory=list)
     charters: Charters = Charters()
     sound: Sound = Sound()
@@ -547,6 +584,12 @@ class Film(Model):
             if character.id == character_id:
                 return character
         raise KeyError(character_id)
+
+    def prop(self, prop_id: str) -> Prop:
+        for prop in self.props:
+            if prop.id == prop_id:
+                return prop
+        raise KeyError(prop_id)
 
     def location(self, location_id: str) -> Location:
         for location in self.locations:

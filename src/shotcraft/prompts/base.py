@@ -32,6 +32,11 @@ class Family:
     negative: Callable[[Sequence[str]], str]
     #: warnings about one compiled prompt: (ingredients, label, text) -> messages
     check: Callable[[Ingredients, str, str], list[str]]
+    #: last step for tools that take one pasted text or no negative prompt:
+    #: (ingredients, label "keyframe"/"clip", prompt, negative) -> (prompt, negative, notes)
+    finish: Callable[[Ingredients, str, str, str], tuple[str, str, list[str]]] | None = None
+    #: the budget target (shotcraft.prompts.budgets) when the model is not known; None: the table's default
+    target: str | None = None
 
 
 def sentence(text: str) -> str:

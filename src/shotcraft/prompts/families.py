@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from shotcraft.errors import InputError
-from shotcraft.prompts import prose, sd
+from shotcraft.prompts import midjourney, prose, providers, sd
 from shotcraft.prompts.base import Family
 
 FAMILIES: dict[str, Family] = {
     sd.FAMILY.name: sd.FAMILY,
     prose.FAMILY.name: prose.FAMILY,
+    midjourney.FAMILY.name: midjourney.FAMILY,
+    providers.VEO.name: providers.VEO,
+    providers.RUNWAY.name: providers.RUNWAY,
+    providers.LUMA.name: providers.LUMA,
+    providers.KLING.name: providers.KLING,
 }
 
 DEFAULT_KEYFRAME_FAMILY = "sd"

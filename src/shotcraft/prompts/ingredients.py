@@ -6,6 +6,14 @@ geography is shown are decided here, in one place. Plan text is used verbatim
 except that runs of whitespace (YAML folded lines) collapse to one space, so
 a prompt is always one line.
 
+Framing decides which parts of a character sheet a shot carries
+(:mod:`shotcraft.prompts.framing`, the table ``framing.yaml``): the strings
+stay verbatim, but a macro insert of a glove carries the glove, not the jaw.
+Light is the shot's effective lighting (shot > location > charter,
+:func:`shotcraft.plan.lighting.effective_lighting`). Props listed on a shot
+are compiled verbatim like a character sheet. A timing beat whose words the
+action already says is not said twice.
+
 Left out on purpose: the brief's ``mission`` (the role of the shot, for the
 director and the edit, not something a camera sees) and ``prohibition``
 (it goes to the negative prompt), and the intention answers (they shaped the
@@ -14,12 +22,15 @@ brief; the charters carry the visual part of them).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from shotcraft.errors import InputError
-from shotcraft.plan.presets import GEOGRAPHY_SHOT_TYPES, ShotType
+from shotcraft.plan.lighting import effective_lighting
+from shotcraft.plan.presets import ShotType
 from shotcraft.plan.resolve import TakeSpec
 from shotcraft.plan.schema import CameraMove, Film, Grain, Shot
+from shotcraft.prompts.framing import shown_parts, visible_sheet
 
 #: how a shot type reads when the brief gives no shot_type line
 SHOT_TYPE_WORDS: dict[ShotType, str] = {
@@ -127,6 +138,17 @@ class CharacterSheet:
     wardrobe: tuple[str, ...]
     placement: str | None  # words, from the shot's blocking
     overridden: bool
+    hidden: tuple[str, ...] = ()  # sheet strings this framing does not show (reported, never reworded)
+
+
+@dataclass(frozen=True)
+class PropSheet:
+    """A prop or product as locked in the plan: its descriptors, verbatim."""
+
+    id: str
+    name: str
+    kind: str
+    descriptors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -159,10 +181,11 @@ class Ingredients:
     action: str | None
     variant: str | None  # the take's prompt variant ("takes vary prompt")
     characters: tuple[CharacterSheet, ...]
+    props: tuple[PropSheet, ...]
     gaze: str | None
     place: str | None
     location: str | None
-    geography: str | None  # only for establishing and wide shots
+    geography: str | None  # only when the framing shows it (establishing and wide shots)
     time: str | None
     weather: str | None
     camera: tuple[str, ...]  # the brief's camera line, then the move in words when it adds something
@@ -173,12 +196,20 @@ class Ingredients:
     end_subject: str | None  # first-last-frame shots: what the last frame shows
     end_blocking: tuple[tuple[str, str], ...]  # (name, placement words) in the last frame
     duration: float
+    repeated_beats: tuple[Beat, ...] = ()  # beats left out because the action already says them
+    aspect: str = "16:9"  # the film's aspect ratio, for families that write it into the prompt
+    seed: int | None = None  # this take's seed, for families that write it into the prompt
+    motion: float = 0.45  # this take's motion strength
 
 
 def gather(film: Film, shot: Shot, take: TakeSpec) -> Ingredients:
     """Collect a shot's prompt ingredients for one take."""
     brief = shot.brief
     location = _location(film, shot)
+    parts = shown_parts(shot)
+    action = one_line(shot.action)
+    beats = tuple(sorted((Beat(t.at, one_line(t.beat) or "") for t in shot.triggers), key=lambda beat: beat.at))
+    repeated = tuple(beat for beat in beats if beat_in_action(beat.text, action))
     return Ingredients(
         shot_id=shot.id,
         shot_type=shot.type,
@@ -187,24 +218,38 @@ def gather(film: Film, shot: Shot, take: TakeSpec) -> Ingredients:
         focal_length=_focal_length(brief.focal_length),
         subject=one_line(brief.subject),
         emotion=one_line(brief.emotion),
-        action=one_line(shot.action),
+        action=action,
         variant=one_line(take.prompt_variant) if take.varies == "prompt" else None,
         characters=tuple(_character_sheet(film, shot, character_id) for character_id in shot.characters),
+        props=tuple(_prop_sheet(film, shot, prop_id) for prop_id in shot.props),
         gaze=GAZE_WORDS.get(shot.gaze) if shot.gaze else None,
         place=one_line(brief.place),
         location=one_line(location.description) if location else None,
-        geography=one_line(location.geography) if location and shot.type in GEOGRAPHY_SHOT_TYPES else None,
+        geography=one_line(location.geography) if location and "geography" in parts else None,
         time=one_line(brief.time) or (one_line(location.time_of_day) if location else None),
         weather=one_line(brief.weather) or (one_line(location.weather) if location else None),
         camera=_camera(shot),
-        lighting=_lighting(film),
+        lighting=_lighting(film, shot),
         palette=_present(brief.palette, *film.charters.palette),
         texture=_texture(film, shot),
-        beats=tuple(sorted((Beat(t.at, one_line(t.beat) or "") for t in shot.triggers), key=lambda beat: beat.at)),
+        beats=tuple(beat for beat in beats if beat not in repeated),
         end_subject=one_line(shot.end_frame.subject) if shot.end_frame is not None else None,
         end_blocking=_end_blocking(film, shot),
         duration=shot.duration,
+        repeated_beats=repeated,
+        aspect=film.production.format.aspect,
+        seed=take.seed,
+        motion=take.motion,
     )
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.casefold()))
+
+
+def beat_in_action(beat: str, action: str | None) -> bool:
+    """True when the action already says the beat (same words, in order): saying it twice only repeats it."""
+    return bool(action) and bool(_normalised(beat)) and _normalised(beat) in _normalised(action or "")
 
 
 def _present(*texts: str | None) -> tuple[str, ...]:
@@ -242,14 +287,25 @@ def _character_sheet(film: Film, shot: Shot, character_id: str) -> CharacterShee
         if override.wardrobe is not None:
             wardrobe = list(override.wardrobe)
     placement = shot.blocking.get(character_id)
+    shown_descriptors, shown_wardrobe = visible_sheet(descriptors, wardrobe, shot)
+    hidden = [value for value in (*descriptors.values(), *wardrobe) if value not in (*shown_descriptors, *shown_wardrobe)]
     return CharacterSheet(
         id=character.id,
         name=one_line(character.name) or character.id,
-        descriptors=_present(*descriptors.values()),
-        wardrobe=_present(*wardrobe),
+        descriptors=_present(*shown_descriptors),
+        wardrobe=_present(*shown_wardrobe),
         placement=PLACEMENT_WORDS[placement] if placement else None,
         overridden=override is not None,
+        hidden=_present(*hidden),
     )
+
+
+def _prop_sheet(film: Film, shot: Shot, prop_id: str) -> PropSheet:
+    try:
+        prop = film.prop(prop_id)
+    except KeyError:
+        raise InputError(f"shot {shot.id}: prop {prop_id!r} is not in the plan's props") from None
+    return PropSheet(prop.id, one_line(prop.name) or prop.id, prop.kind, _present(*prop.descriptors.values()))
 
 
 def _camera(shot: Shot) -> tuple[str, ...]:
@@ -267,8 +323,8 @@ def _camera(shot: Shot) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _lighting(film: Film) -> Lighting:
-    light = film.charters.lighting
+def _lighting(film: Film, shot: Shot) -> Lighting:
+    light = effective_lighting(film, shot).lighting
     return Lighting(
         source=one_line(light.source),
         direction=LIGHT_DIRECTION_WORDS[light.direction.value] if light.direction else None,
@@ -279,8 +335,8 @@ def _lighting(film: Film) -> Lighting:
 
 def _texture(film: Film, shot: Shot) -> tuple[str, ...]:
     texture = film.charters.texture
-    # Skin texture only matters when someone is in the shot.
-    skin = texture.skin if shot.characters else None
+    # Skin texture only matters when the frame shows someone's skin (not a packshot, not a glove).
+    skin = texture.skin if shot.characters and shows_skin(shot) else None
     return _present(
         shot.brief.texture,
         skin,
@@ -300,3 +356,16 @@ def _end_blocking(film: Film, shot: Shot) -> tuple[tuple[str, str], ...]:
             sheet = _character_sheet(film, shot, character_id)
             placed.append((sheet.name, PLACEMENT_WORDS[placement]))
     return tuple(placed)
+
+
+def shows_skin(shot: Shot) -> bool:
+    """True when the framing shows a face or bare hands (a gloved hand is no skin)."""
+    parts = shown_parts(shot)
+    from shotcraft.prompts.framing import uses_mentioned_items
+
+    bare_hands = uses_mentioned_items(shot) and "hands" in parts and "glove" not in " ".join(_words_of(shot))
+    return "face" in parts or bare_hands
+
+
+def _words_of(shot: Shot) -> list[str]:
+    return [(shot.brief.subject or "").lower(), (shot.action or "").lower()]

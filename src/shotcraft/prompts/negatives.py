@@ -17,6 +17,12 @@ Sources, in this order (the first source of a term wins when it repeats):
 
 Every term carries its source, so the CLI and the settings log show why a
 term is there: nothing is added silently.
+
+A negative never fights the shot: a term that names what the shot itself is
+about (its subject, action, beats, end frame or props), directly, as a
+plural or inflection, or through a synonym ("fire" against "the city
+burning", "spaceships" against "a spaceship hovering"), is dropped for that
+shot and reported (:func:`negative_plan`); the linter's SC310 says so too.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import re
 from dataclasses import dataclass
 
 from shotcraft.plan.schema import Film, Shot
-from shotcraft.prompts.ingredients import one_line
+from shotcraft.prompts.ingredients import one_line, shows_skin
 
 _NEGATION = re.compile(r"^(?:no|not|without|never|avoid)\s+", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,;]")
@@ -47,8 +53,84 @@ def split_terms(text: str) -> list[str]:
     return terms
 
 
+@dataclass(frozen=True)
+class DroppedTerm:
+    """A negative term left out of one shot because it names what the shot shows."""
+
+    term: str
+    source: str
+    field: str  # where the shot says it: "brief.subject", "action", "props.spaceship"
+    word: str  # the words there that the term names
+
+    def note(self, shot_id: str) -> str:
+        return (
+            f"shot {shot_id}: negative {self.term!r} ({self.source}) dropped: "
+            f"the shot's {self.field} shows {self.word!r}"
+        )
+
+
+@dataclass(frozen=True)
+class NegativePlan:
+    kept: tuple[NegativeTerm, ...]
+    dropped: tuple[DroppedTerm, ...]
+
+
+def own_content(film: Film, shot: Shot) -> list[tuple[str, str]]:
+    """What a shot is about, as (field, text): subject, action, beats, end frame, prompt variants, props."""
+    content = []
+    if shot.brief.subject:
+        content.append(("brief.subject", shot.brief.subject))
+    if shot.action:
+        content.append(("action", shot.action))
+    for index, trigger in enumerate(shot.triggers):
+        content.append((f"triggers[{index}].beat", trigger.beat))
+    if shot.end_frame is not None and shot.end_frame.subject:
+        content.append(("end_frame.subject", shot.end_frame.subject))
+    if shot.takes is not None and shot.takes.vary == "prompt":
+        content.extend((f"takes.values[{i}]", str(v)) for i, v in enumerate(shot.takes.values) if isinstance(v, str))
+    for prop_id in shot.props:
+        prop = next((p for p in film.props if p.id == prop_id), None)
+        if prop is not None:
+            names = [prop.id.replace("-", " "), prop.name or "", *prop.aliases]
+            content.append((f"props.{prop.id}", ", ".join(name for name in names if name)))
+    return content
+
+
+def fights(term: str, content: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """(field, words) where the shot's own content names ``term`` (or a form or synonym of it), else None."""
+    from shotcraft.lint.vocab import related_pattern  # see negative_terms
+
+    if not any(char.isalnum() for char in term):
+        return None
+    pattern = related_pattern(term)
+    for field, text in content:
+        match = pattern.search(text)
+        if match:
+            return field, match.group(0)
+    return None
+
+
 def negative_terms(film: Film, shot: Shot, positive_text: str) -> tuple[NegativeTerm, ...]:
-    """The shot's negative terms in order, without repeats (case-insensitive)."""
+    """The shot's negative terms in order, without repeats, minus those naming the shot's own content."""
+    return negative_plan(film, shot, positive_text).kept
+
+
+def negative_plan(film: Film, shot: Shot, positive_text: str) -> NegativePlan:
+    """The shot's negative terms (kept) and those dropped because they name what the shot shows."""
+    unique = _candidates(film, shot, positive_text)
+    content = own_content(film, shot)
+    kept, dropped = [], []
+    for term in unique:
+        clash = None if term.source.startswith("texture.") else fights(term.term, content)
+        if clash is None:
+            kept.append(term)
+        else:
+            dropped.append(DroppedTerm(term.term, term.source, *clash))
+    return NegativePlan(tuple(kept), tuple(dropped))
+
+
+def _candidates(film: Film, shot: Shot, positive_text: str) -> list[NegativeTerm]:
+    """Every negative term from every source, in order, said once (case-insensitive)."""
     # Imported here: importing shotcraft.lint runs its rules, and a rule may one day use this stage.
     from shotcraft.lint.vocab import style_associations
 
@@ -70,7 +152,7 @@ def negative_terms(film: Film, shot: Shot, positive_text: str) -> tuple[Negative
         if key not in seen:  # membership only; order comes from the list
             seen.add(key)
             unique.append(candidate)
-    return tuple(unique)
+    return unique
 
 
 def _texture_terms(film: Film, shot: Shot) -> list[NegativeTerm]:
@@ -78,7 +160,7 @@ def _texture_terms(film: Film, shot: Shot) -> list[NegativeTerm]:
     terms = []
     if texture.sharpness in ("soft", "natural"):
         terms += [NegativeTerm("oversharpened", "texture.sharpness"), NegativeTerm("video-game render", "texture.sharpness")]
-    if texture.skin and shot.characters:
+    if texture.skin and shot.characters and shows_skin(shot):
         terms += [NegativeTerm("plastic skin", "texture.skin"), NegativeTerm("airbrushed skin", "texture.skin")]
     return terms
 

@@ -17,9 +17,8 @@ record pronouns, and guessing them from text would not be deterministic in
 any useful sense.
 
 Token budget: these encoders cut long prompts (CogVideoX at 226 tokens,
-LTX-Video's pipeline default at 128, Wan at 512). The CLIP estimate is a
-fair proxy for T5's SentencePiece on English; past :data:`TOKEN_BUDGET` a
-warning names the limit.
+LTX-Video's pipeline default at 128, Wan at 512): :mod:`shotcraft.prompts.budgets`
+fits the prompt by importance and reports what it dropped.
 """
 
 from __future__ import annotations
@@ -27,11 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shotcraft.prompts.base import Family, PromptOptions, and_join, sentence, unique_phrases
-from shotcraft.prompts.ingredients import Beat, CharacterSheet, Ingredients, format_seconds
-from shotcraft.prompts.tokens import estimate_tokens
-
-#: CogVideoX's max_sequence_length, the shortest common limit among the open video models
-TOKEN_BUDGET = 226
+from shotcraft.prompts.ingredients import Beat, CharacterSheet, Ingredients, PropSheet, format_seconds
 
 _OWN_SUBJECT_WORDS = frozenset(
     "he she they it his her their its the a an this that these those someone something everyone nothing both".split()
@@ -53,8 +48,14 @@ def _person(sheet: CharacterSheet) -> str:
     return ""
 
 
+def _prop(prop: PropSheet) -> str:
+    body = ", ".join(prop.descriptors)
+    return sentence(f"{prop.name}: {body}") if body else ""
+
+
 def _people(parts: Ingredients) -> list[str]:
     lines = [_person(sheet) for sheet in parts.characters]
+    lines += [_prop(prop) for prop in parts.props]
     lines += [sentence(f"{sheet.name} is {sheet.placement}") for sheet in parts.characters if sheet.placement]
     if parts.gaze:
         who = parts.characters[0].name if len(parts.characters) == 1 else "The subject"
@@ -154,12 +155,6 @@ def negative(terms: Sequence[str]) -> str:
 
 def check(parts: Ingredients, label: str, text: str) -> list[str]:
     warnings = []
-    tokens = estimate_tokens(text)
-    if tokens > TOKEN_BUDGET:
-        warnings.append(
-            f"shot {parts.shot_id} take {parts.take}: {label} is ~{tokens} tokens; "
-            f"CogVideoX reads {TOKEN_BUDGET}, LTX-Video 128 by default: the end is cut"
-        )
     if label.startswith("clip prompt") and len(parts.characters) != 1:
         for beat in parts.beats:
             if not beat_has_subject(parts, beat):

@@ -2,15 +2,16 @@
 
 CLIP reads a bag of short phrases and weighs the first ones most, and it
 sees 75 content tokens per window. So: comma-separated tags, most important
-first (framing, subject, the character sheet, then place, light, palette,
-texture), a repeated tag said once, and a warning when the prompt passes one
-window (:mod:`shotcraft.prompts.tokens`).
+first (framing, subject, the character sheet, then light, place, palette,
+texture), a repeated tag said once; the budget (:mod:`shotcraft.prompts.budgets`)
+drops from the end and says what it dropped.
 
-Order of a keyframe prompt:
-framing, lens, subject, take variant, emotion, each character's descriptors
-then wardrobe (plan order, verbatim), blocking, gaze, the brief's place,
-geography (establishing and wide shots), light, time, weather, the
-location's description, palette, texture. A clip prompt adds the action, the timing beats (CLIP cannot place
+Order of a keyframe prompt (importance first: subject and action, character,
+light, place, texture): framing, lens, subject, take variant, emotion, each
+character's descriptors then wardrobe as far as the framing shows them (plan
+order, verbatim), each prop's sheet (verbatim), blocking, gaze, the shot's
+effective light, the brief's place, geography (when the framing shows it),
+time, weather, the location's description, palette, texture. A clip prompt adds the action, the timing beats (CLIP cannot place
 them in time; they still name the reaction) and the camera after the subject.
 
 Character names are left out: CLIP knows "Jack" as a tool and a card, not as
@@ -29,7 +30,6 @@ from collections.abc import Sequence
 
 from shotcraft.prompts.base import Family, PromptOptions
 from shotcraft.prompts.ingredients import Ingredients, format_number
-from shotcraft.prompts.tokens import overflow_warning
 
 
 class _Tags:
@@ -86,6 +86,8 @@ def _people(tags: _Tags, parts: Ingredients) -> None:
     for sheet in parts.characters:
         tags.add(*sheet.descriptors, locked=True)
         tags.add(*sheet.wardrobe, locked=True)
+    for prop in parts.props:
+        tags.add(*prop.descriptors, locked=True)
     if len(parts.characters) > 1:
         for sheet in parts.characters:
             if sheet.placement:
@@ -94,9 +96,8 @@ def _people(tags: _Tags, parts: Ingredients) -> None:
 
 
 def _world(tags: _Tags, parts: Ingredients) -> None:
-    # The shot's own place and geography, then the dominant light (one of the five intention
-    # answers) before the location's shared description: past 75 tokens, the tail is what is lost.
-    tags.add(parts.place, parts.geography)
+    # Light (one of the five intention answers) before place, place before texture: the
+    # importance order the budget drops from the end of (shotcraft.prompts.budgets).
     light = parts.lighting
     tags.add(light.source)
     if light.direction:
@@ -104,6 +105,7 @@ def _world(tags: _Tags, parts: Ingredients) -> None:
     if light.kelvin:
         tags.add(f"{light.kelvin}K light")
     tags.add(light.quality)
+    tags.add(parts.place, parts.geography)
     tags.add(parts.time, parts.weather, parts.location)
     tags.add(*parts.palette)
     tags.add(*parts.texture)
@@ -139,11 +141,8 @@ def negative(terms: Sequence[str]) -> str:
 
 
 def check(parts: Ingredients, label: str, text: str) -> list[str]:
-    where = f"shot {parts.shot_id} take {parts.take}: {label}"
+    # Length is the budget's business (shotcraft.prompts.budgets): it drops and reports.
     warnings = []
-    overflow = overflow_warning(where, text)
-    if overflow:
-        warnings.append(overflow)
     if "negative" not in label:
         for match in _NEGATED_TAG.finditer(text):
             tag, rest = match.group(1), match.group(2)

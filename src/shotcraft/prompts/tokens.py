@@ -3,8 +3,9 @@
 Why estimate: the keyframe models (SD 1.5 / SDXL) read prompts through CLIP,
 which sees 77 positions: a start token, 75 content tokens, an end token.
 diffusers' plain pipelines truncate everything past the 75th content token;
-AUTOMATIC1111 and ComfyUI instead split the prompt into 75-token chunks that
-are encoded separately and concatenated. Either way the filmmaker must know
+AUTOMATIC1111, ComfyUI and shotcraft's own diffusers backend
+(:mod:`shotcraft.backends.diffusers_long_prompts`) instead split the prompt
+into 75-token chunks that are encoded separately and concatenated. Either way the filmmaker must know
 where the 75-token boundary falls, and we do not ship (or download) CLIP's
 49 408-entry BPE vocabulary to find out exactly.
 
@@ -159,6 +160,6 @@ def overflow_warning(label: str, text: str) -> str | None:
         lost = lost[:37] + "..."
     return (
         f"{label} is ~{total} CLIP tokens in {len(parts)} chunks of {CHUNK_TOKENS} "
-        f"({CLIP_WINDOW} with start/end): diffusers truncates after chunk 1, "
-        f"A1111/ComfyUI encode chunk 2 separately from {lost!r}"
+        f"({CLIP_WINDOW} with start/end): shotcraft's diffusers backend, A1111 and ComfyUI encode "
+        f"chunk 2 separately from {lost!r} (a plain diffusers pipeline would cut it)"
     )

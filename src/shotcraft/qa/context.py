@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +24,7 @@ class CheckInput:
     log: DecodeLog
     expected: Expected | None = None
     face_tracker: Any = None  # shotcraft.qa.faces.FaceTracker, filled during the decode pass
+    identities: list[dict[str, Any]] = field(default_factory=list)  # per face track: nearest character (QA115 fills it)
 
     def t(self, key: str) -> float:
         return self.thresholds[key]

@@ -24,6 +24,8 @@ from shotcraft.errors import InputError
 PROXY_WIDTH = 320  # analysis proxy: flow, exposure, colour, faces
 DETAIL_WIDTH = 640  # sharpness and grain statistics, sampled (half resolution for 720p)
 DETAIL_STRIDE = 12  # one detail image every 12 frames (2 per second at 24 fps): sharpness and grain vary slowly
+FACE_WIDTH = 640  # face detection: dlib's HOG finds faces from about 70 px, a fifth of this frame's height
+FACE_STRIDE = 6  # one face image every 6 frames (4 per second at 24 fps); the tracker refines on the proxies between
 
 # Y'CbCr -> R'G'B' luma coefficients (Kr, Kb) by the stream's matrix: 1 = BT.709; 5, 6 = BT.601
 _MATRICES = {1: (0.2126, 0.0722), 5: (0.299, 0.114), 6: (0.299, 0.114)}
@@ -36,6 +38,7 @@ class DecodedFrame:
     proxy: np.ndarray  # HxWx3 uint8 RGB, PROXY_WIDTH wide
     detail: np.ndarray | None  # HxW uint8 luma, DETAIL_WIDTH wide, on sampled frames only
     corrupt: bool  # the decoder marked it as damaged (error concealment)
+    face: np.ndarray | None = None  # HxWx3 uint8 RGB, FACE_WIDTH wide, every FACE_STRIDE-th frame
 
 
 @dataclass
@@ -98,6 +101,7 @@ def decode_proxy(path: str | Path) -> tuple[DecodeLog, Iterator[DecodedFrame]]:
 def _frames(container, stream, log: DecodeLog) -> Iterator[DecodedFrame]:
     pw, ph = log.proxy_size
     dw, dh = proxy_size(log.width, log.height, DETAIL_WIDTH)
+    fw, fh = proxy_size(log.width, log.height, FACE_WIDTH)
     step = _pts_step(stream, log.rate)
     last_pts: int | None = None
     index = 0
@@ -124,7 +128,8 @@ def _frames(container, stream, log: DecodeLog) -> Iterator[DecodedFrame]:
                 if frame.pts is not None:
                     last_pts = frame.pts
                 try:
-                    proxy, detail = _convert(frame, (pw, ph), (dw, dh), want_detail=index % DETAIL_STRIDE == 0)
+                    proxy, detail, face = _convert(frame, (pw, ph), (dw, dh), (fw, fh), want_detail=index % DETAIL_STRIDE == 0,
+                                                   want_face=index % FACE_STRIDE == 0)
                 except (av.error.FFmpegError, ValueError) as exc:
                     log.errors.append((index, f"convert: {_reason(exc)}"))
                     index += 1
@@ -133,12 +138,13 @@ def _frames(container, stream, log: DecodeLog) -> Iterator[DecodedFrame]:
                 if corrupt:
                     log.corrupt_frames.append(index)
                 log.decoded += 1
-                yield DecodedFrame(index, proxy, detail, corrupt)
+                yield DecodedFrame(index, proxy, detail, corrupt, face)
                 index += 1
 
 
-def _convert(frame, proxy: tuple[int, int], detail: tuple[int, int], *, want_detail: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Proxy RGB (and detail luma) from a decoded frame.
+def _convert(frame, proxy: tuple[int, int], detail: tuple[int, int], face: tuple[int, int], *, want_detail: bool,
+             want_face: bool = False) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Proxy RGB (and detail luma, and the face-detection RGB) from a decoded frame.
 
     8-bit planar Y'CbCr is scaled plane by plane with area averaging and
     converted with the stream's matrix and range (swscale's full-frame colour
@@ -147,13 +153,26 @@ def _convert(frame, proxy: tuple[int, int], detail: tuple[int, int], *, want_det
     if frame.format.name not in _PLANAR_YUV:
         rgb = frame.to_ndarray(format="rgb24", width=proxy[0], height=proxy[1])
         gray = frame.to_ndarray(format="gray", width=detail[0], height=detail[1]) if want_detail else None
-        return rgb, gray
+        face_rgb = frame.to_ndarray(format="rgb24", width=face[0], height=face[1]) if want_face else None
+        return rgb, gray, face_rgb
     y, u, v = (_plane(p) for p in frame.planes[:3])
     full_range = frame.format.name.startswith("yuvj") or frame.color_range == 2
     default_matrix = 1 if y.shape[0] >= 720 else 6
-    kr, kb = _MATRICES.get(frame.colorspace, _MATRICES[default_matrix])
-    small = [cv2.resize(plane, proxy, interpolation=cv2.INTER_AREA).astype(np.float32) for plane in (y, u, v)]
-    luma, cb, cr = small
+    matrix = _MATRICES.get(frame.colorspace, _MATRICES[default_matrix])
+    rgb = _yuv_to_rgb((y, u, v), proxy, matrix, full_range)
+    face_rgb = _yuv_to_rgb((y, u, v), face, matrix, full_range) if want_face else None
+    gray = None
+    if want_detail:
+        g = y if detail[0] >= y.shape[1] else cv2.resize(y, detail, interpolation=cv2.INTER_AREA)
+        if not full_range:
+            g = cv2.convertScaleAbs(g, alpha=255.0 / 219.0, beta=-16.0 * 255.0 / 219.0)
+        gray = np.ascontiguousarray(g)
+    return rgb, gray, face_rgb
+
+
+def _yuv_to_rgb(planes, size: tuple[int, int], matrix: tuple[float, float], full_range: bool) -> np.ndarray:
+    kr, kb = matrix
+    luma, cb, cr = (cv2.resize(plane, size, interpolation=cv2.INTER_AREA).astype(np.float32) for plane in planes)
     if full_range:
         cb, cr = cb - 128.0, cr - 128.0
     else:
@@ -162,14 +181,7 @@ def _convert(frame, proxy: tuple[int, int], detail: tuple[int, int], *, want_det
     red = luma + 2.0 * (1.0 - kr) * cr
     blue = luma + 2.0 * (1.0 - kb) * cb
     green = (luma - kr * red - kb * blue) / (1.0 - kr - kb)
-    rgb = np.clip(cv2.merge([red, green, blue]) + 0.5, 0, 255).astype(np.uint8)
-    gray = None
-    if want_detail:
-        g = y if detail[0] >= y.shape[1] else cv2.resize(y, detail, interpolation=cv2.INTER_AREA)
-        if not full_range:
-            g = cv2.convertScaleAbs(g, alpha=255.0 / 219.0, beta=-16.0 * 255.0 / 219.0)
-        gray = np.ascontiguousarray(g)
-    return rgb, gray
+    return np.clip(cv2.merge([red, green, blue]) + 0.5, 0, 255).astype(np.uint8)
 
 
 def _plane(plane) -> np.ndarray:

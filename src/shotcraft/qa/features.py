@@ -25,6 +25,12 @@ FLOW_WIDTH = 160
 TEXTURE_GRADIENT = 24.0  # Sobel |gx|+|gy| above which a pixel carries trackable texture
 MIN_TEXTURE = 0.05  # share of textured pixels needed to estimate camera motion
 BORDER_BAND = 0.06  # fraction of the proxy width/height that counts as "the edge of the frame"
+ENTERING_SHIFT = 0.15  # flow-proxy pixels per frame: a camera move this fast brings new content in at one side
+HOLD_BLUR = 1.2  # sigma (proxy pixels) that averages grain out before frames are compared for a hold
+HOLD_SIGMAS = 5.0  # a change this many grain deviations large is picture change, not grain
+HOLD_FLOOR = 1.5  # luma levels: smaller changes are never picture change (encoder noise)
+_HOLD_KERNEL = np.ones((3, 3), np.uint8)
+HOLD_RESET = 0.0002  # changed share at which the comparison frame moves on (QA102.epsilon's default)
 
 SERIES = (
     "luma_mean",  # 8-bit luma mean
@@ -36,19 +42,21 @@ SERIES = (
     "clip_high",  # fraction of pixels at luma >= 250
     "clip_low",  # fraction of pixels at luma <= 3
     "diff",  # mean |frame - previous frame|, luma levels
-    "changed",  # fraction of pixels that changed by more than 2 luma levels since the previous frame (0 on a repeat)
+    "changed",  # fraction of pixels whose grain-filtered change since the previous frame stands out of the grain (0 on a hold)
     "speed",  # mean optical-flow magnitude, frame widths per frame
     "global_x",  # median flow, frame widths per frame (camera motion)
     "global_y",
     "unexplained",  # median luma change left after motion compensation, luma levels (signed)
     "shift_a",  # median a* change left after motion compensation (signed): colour change of the light, not the content
     "shift_b",
+    "raw_change",  # 1 - correlation of the frame with the previous one, without motion compensation (cut detection)
     "structure",  # correlation of the frame with the motion-compensated previous one (1 = same picture)
     "border_ratio",  # instability in the worst border band / in the interior
     "border_level",  # instability in that band, luma levels
     "border_side",  # 0 left, 1 right, 2 top, 3 bottom
     "acuity",  # fine / coarse detail at strong edges (detail frames only)
     "halo",  # overshoot beside strong edges / edge contrast (detail frames only)
+    "halo_soft",  # the same after a mild blur (sigma 1): thin natural lines vanish, unsharp-mask rims stay
     "grain",  # noise standard deviation in flat areas, luma levels (detail frames only)
     "corrupt",  # 1 when the decoder flagged the frame as damaged
 )
@@ -68,6 +76,7 @@ class FrameMeasurer:
         self._prev_gray: np.ndarray | None = None
         self._prev_small: np.ndarray | None = None
         self._prev_ab: np.ndarray | None = None
+        self._anchor: np.ndarray | None = None  # the frame a run of held frames is compared with
 
     def update(self, frame: DecodedFrame) -> None:
         rgb = frame.proxy
@@ -83,11 +92,18 @@ class FrameMeasurer:
         values["clip_high"] = float(np.count_nonzero(gray >= 250)) / gray.size
         values["clip_low"] = float(np.count_nonzero(gray <= 3)) / gray.size
         values["corrupt"] = 1.0 if frame.corrupt else 0.0
+        calm = cv2.GaussianBlur(gray, (0, 0), HOLD_BLUR)
         if self._prev_gray is not None and self._prev_gray.shape == gray.shape:
             delta = cv2.absdiff(gray, self._prev_gray)
             values["diff"] = float(delta.mean())
-            values["changed"] = float(np.count_nonzero(delta > 2)) / delta.size
+            # against the first frame of the current still run: slow micro-motion accumulates past the limit within a
+            # few frames, a held frame (fresh grain or not) never does
+            values["changed"] = _changed(calm, self._anchor)
+            if values["changed"] >= HOLD_RESET:
+                self._anchor = calm
             values.update(self._motion(small, self._prev_small, lab[..., 1:], self._prev_ab))
+        else:
+            self._anchor = calm
         if frame.detail is not None:
             values.update(_detail_stats(frame.detail))
         for name in SERIES:
@@ -105,6 +121,8 @@ class FrameMeasurer:
         current = small.astype(np.float32)
         residual = current - predicted
         out = {"speed": float(magnitude.mean()) / fw}
+        raw = _correlation(small.astype(np.float32), prev.astype(np.float32))
+        out["raw_change"] = 1.0 - raw if math.isfinite(raw) else math.nan
         # camera motion from textured pixels only: flow on a flat backdrop is arbitrary
         textured = self._texture(small)
         if np.count_nonzero(textured) >= textured.size * MIN_TEXTURE:
@@ -123,15 +141,37 @@ class FrameMeasurer:
         instability = np.abs(residual - shift)
         instability[~valid] = np.nan
         b = self._band
-        sides = (instability[:, :b], instability[:, -b:], instability[:b, :], instability[-b:, :])
-        side_levels = [float(np.nanmean(side)) if np.isfinite(side).any() else 0.0 for side in sides]
+        # where a camera move brings new content in, the strip it uncovers cannot be predicted from the previous frame:
+        # that strip (twice the shift, plus the flow's patch margin) is left out of its side's band
+        dx, dy = out.get("global_x", 0.0) * fw, out.get("global_y", 0.0) * fw
+        skip_x, skip_y = _uncovered(dx), _uncovered(dy)
+        sides = (np.s_[:, (skip_x if dx < 0 else 0):b + (skip_x if dx < 0 else 0)],
+                 np.s_[:, fw - b - (skip_x if dx > 0 else 0):fw - (skip_x if dx > 0 else 0)],
+                 np.s_[(skip_y if dy < 0 else 0):b + (skip_y if dy < 0 else 0), :],
+                 np.s_[fh - b - (skip_y if dy > 0 else 0):fh - (skip_y if dy > 0 else 0), :])
+        gradient = self._gradient(prev)
+        inner_grad = float(gradient[b:-b, b:-b].mean()) + 1.0
         interior = instability[b:-b, b:-b]
         inner = float(np.nanmean(interior)) if np.isfinite(interior).any() else 0.0
-        worst = int(np.argmax(side_levels))
+        side_levels, side_ratios = [], []
+        for band in sides:
+            values = instability[band]
+            level = float(np.nanmean(values)) if np.isfinite(values).any() else 0.0
+            # a textured band mis-predicts more than a smooth interior under the same motion: normalise (capped)
+            texture = min(3.0, max(1.0, math.sqrt((float(gradient[band].mean()) + 1.0) / inner_grad)))
+            side_levels.append(level)
+            side_ratios.append(level / max(inner, 0.5) / texture)
+        worst = int(np.argmax(side_ratios))
         out["border_level"] = side_levels[worst]
-        out["border_ratio"] = side_levels[worst] / max(inner, 0.5)
+        out["border_ratio"] = side_ratios[worst]
         out["border_side"] = float(worst)
         return out
+
+    @staticmethod
+    def _gradient(small: np.ndarray) -> np.ndarray:
+        gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+        return np.abs(gx) + np.abs(gy)
 
 
     @staticmethod
@@ -139,6 +179,30 @@ class FrameMeasurer:
         gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
         gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
         return (np.abs(gx) + np.abs(gy)) > TEXTURE_GRADIENT
+
+
+def _uncovered(shift: float) -> int:
+    """Flow-proxy pixels at the leading edge that a move of ``shift`` px per frame uncovers (0 when still)."""
+    return 0 if abs(shift) < ENTERING_SHIFT else int(math.ceil(2 * abs(shift))) + 3
+
+
+def _changed(calm: np.ndarray, previous: np.ndarray | None) -> float:
+    """Share of pixels whose change stands out of the grain: 0 on a held frame, even when fresh grain is laid on it.
+
+    Both frames are blurred (grain averages out, a blink or a strand of hair does not); a pixel counts as changed
+    when its change exceeds ``HOLD_SIGMAS`` times the frame's robust change level (the grain's), and at least
+    ``HOLD_FLOOR`` levels.
+    """
+    if previous is None or previous.shape != calm.shape:
+        return math.nan
+    signed = calm.astype(np.int16) - previous.astype(np.int16)
+    if abs(float(np.median(signed[::2, ::2]))) > HOLD_FLOOR:
+        return 1.0  # the whole picture changed brightness: not a hold (flicker is QA101's)
+    delta = np.abs(signed).astype(np.uint8)
+    noise = 1.4826 * float(np.median(delta[::2, ::2]))
+    moved = (delta > max(HOLD_FLOOR, HOLD_SIGMAS * noise)).astype(np.uint8)
+    # what survives a 3x3 erosion is a region that moved (an eyelid, a strand of hair); encoder noise is scattered
+    return float(np.count_nonzero(cv2.erode(moved, _HOLD_KERNEL))) / delta.size
 
 
 def _mean_std(values: np.ndarray) -> tuple[float, float]:
@@ -156,6 +220,20 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / denominator
 
 
+def _halo(g: np.ndarray, band_cut: float) -> float:
+    """The halo index of a (blurred) image, on the same edge band threshold as the unblurred one."""
+    kernel = np.ones((7, 7), np.uint8)
+    smooth = cv2.GaussianBlur(g, (0, 0), 2.0)
+    local_max, local_min = cv2.dilate(smooth, kernel), cv2.erode(smooth, kernel)
+    contrast = local_max - local_min
+    band = contrast >= band_cut
+    if np.count_nonzero(band) <= 50:
+        return 0.0
+    near = np.ones((5, 5), np.uint8)
+    overshoot = np.minimum(cv2.dilate(np.maximum(g - local_max, 0.0), near), cv2.dilate(np.maximum(local_min - g, 0.0), near))
+    return float(np.percentile(overshoot[band], 90)) / max(float(np.median(contrast[band])), 1e-3)
+
+
 def _detail_stats(detail: np.ndarray) -> dict[str, float]:
     """Sharpness (acuity), over-sharpening (halo) and grain on a larger grey image."""
     g = detail.astype(np.float32)
@@ -166,7 +244,7 @@ def _detail_stats(detail: np.ndarray) -> dict[str, float]:
     local_max = cv2.dilate(smooth, kernel)
     local_min = cv2.erode(smooth, kernel)
     contrast = local_max - local_min
-    out = {"acuity": math.nan, "halo": math.nan}
+    out = {"acuity": math.nan, "halo": math.nan, "halo_soft": math.nan}
     # percentiles from a strided sample: the same answer at a ninth of the cost
     edge_cut = float(np.percentile(coarse[::3, ::3], 95))
     edges = coarse >= edge_cut
@@ -182,6 +260,7 @@ def _detail_stats(detail: np.ndarray) -> dict[str, float]:
         under = cv2.dilate(np.maximum(local_min - g, 0.0), near)
         overshoot = np.minimum(over, under)
         out["halo"] = float(np.percentile(overshoot[band], 90)) / max(float(np.median(contrast[band])), 1e-3)
+        out["halo_soft"] = _halo(cv2.GaussianBlur(g, (0, 0), 1.0), band_cut)
     # grain: Immerkaer's noise estimate over the flattest half of the picture
     response = np.abs(cv2.filter2D(g, -1, _NOISE_KERNEL))[1:-1, 1:-1]
     flat = contrast[1:-1, 1:-1] <= np.percentile(contrast[::3, ::3], 50)

@@ -27,12 +27,14 @@ CHECK_NAMES: dict[str, str] = {
     "QA112": "face-instability",
     "QA113": "corrupt-frames",
     "QA114": "duration-or-rate",
+    "QA115": "identity-vs-character",
     "QA201": "exposure-jump",
     "QA202": "white-balance-jump",
     "QA203": "contrast-jump",
     "QA204": "grain-jump",
     "QA205": "speed-jump",
     "QA206": "stacked-jumps",
+    "QA207": "identity-across-cut",
 }
 
 
@@ -63,6 +65,27 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class CharacterSheet:
+    """One character of the shot and the images that show their face (references, or the take's keyframe)."""
+
+    character: str
+    images: tuple[str, ...]
+
+    def key(self) -> list[Any]:
+        """For cache keys: the character and the content of its images."""
+        return [self.character, [file_digest(p) for p in self.images]]
+
+
+def file_digest(path: str | Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "missing"
+
+
+@dataclass(frozen=True)
 class Expected:
     """What the plan asks of a clip; every field optional (file mode knows none of them)."""
 
@@ -73,6 +96,7 @@ class Expected:
     take: str | None = None
     # made by a storyboard/previz backend (animatic, stills): a still panel is by design, so stillness is noted, not judged
     previz: bool = False
+    characters: tuple[CharacterSheet, ...] = ()  # who may appear, with their faces (QA115)
 
 
 @dataclass
@@ -119,13 +143,15 @@ class ClipReport:
             "metrics": _plain(self.metrics), "series": self.series, "frames": self.frames, "rate": f"{self.rate.numerator}/{self.rate.denominator}",
             "width": self.width, "height": self.height, "cuts": self.cuts,
             "expected": None if e is None else {"frames": e.frames, "rate": None if e.rate is None else f"{e.rate.numerator}/{e.rate.denominator}",
-                                                 "motion": e.motion, "shot_id": e.shot_id, "take": e.take, "previz": e.previz},
+                                                 "motion": e.motion, "shot_id": e.shot_id, "take": e.take, "previz": e.previz,
+                                                 "characters": [[c.character, list(c.images)] for c in e.characters]},
         }
 
     @classmethod
     def from_cache(cls, data: dict[str, Any]) -> ClipReport:
         e = data["expected"]
-        expected = None if e is None else Expected(e["frames"], Fraction(e["rate"]) if e["rate"] else None, e["motion"], e["shot_id"], e["take"], e["previz"])
+        expected = None if e is None else Expected(e["frames"], Fraction(e["rate"]) if e["rate"] else None, e["motion"], e["shot_id"], e["take"], e["previz"],
+                                              tuple(CharacterSheet(n, tuple(i)) for n, i in e.get("characters", [])))
         flags = [Flag(f["code"], f["severity"], f["start_frame"], f["end_frame"], f["value"], f["threshold"], f["message"],
                       tuple(f["region"]) if f["region"] else None) for f in data["flags"]]
         return cls(Path(data["path"]), data["verdict"], data["score"], flags, data["metrics"],

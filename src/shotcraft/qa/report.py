@@ -56,7 +56,8 @@ def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
     data = result.to_dict()
     html = _env().get_template("report.html.j2").render(
         title=result.title, plan=result.plan, summary=data["summary"], shots=shots_view, contact=_contact(shots_view),
-        strip=strip, cuts=result.cuts, cut_note=result.cut_note, checklist=result.checklist, thresholds=TABLE,
+        strip=strip, cuts=result.cuts, cut_note=result.cut_note, graded=getattr(result, "graded", False),
+        ungraded={(c.outgoing, c.incoming): c for c in getattr(result, "cuts_ungraded", [])}, identity=getattr(result, "identity", []), checklist=result.checklist, thresholds=TABLE,
         names=CHECK_NAMES, mode="plan",
     )
     html_path = write_text(out_dir / "report.html", html)

@@ -30,15 +30,17 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import resolve_shots, take_count
 from shotcraft.qa.analyze import analyze_clip
 from shotcraft.qa.continuity import CutCheck, check_cut
-from shotcraft.qa.model import ClipReport, Expected
+from shotcraft.qa.identity import cut_identity
+from shotcraft.qa.model import CharacterSheet, ClipReport, Expected, Flag
 from shotcraft.qa.thresholds import resolve_thresholds
 from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_key
 
 #: bump when a change to the analysis changes its results: every cached analysis is then redone
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
-#: storyboard backends: their takes are timed previz, where a still panel is intended
-PREVIZ_BACKENDS = frozenset({"animatic", "stills"})
+#: the storyboard backend: its takes are timed previz (drawn panels, captions), where a still panel is intended.
+#: Takes animated from the user's own stills (the ``stills`` backend) are footage and judged like any take.
+PREVIZ_BACKENDS = frozenset({"animatic"})
 
 
 @dataclass
@@ -89,6 +91,9 @@ class QAResult:
     shots: list[ShotQA]
     cuts: list[CutCheck]
     cut_note: str | None = None  # why continuity was not checked, when it was not
+    identity: list[Flag] = field(default_factory=list)  # QA207: the same character's face differing between shots
+    graded: bool = False  # the cuts were re-measured on graded frames (shotcraft.qa.graded)
+    cuts_ungraded: list[CutCheck] = field(default_factory=list)  # the same cuts on the takes as rendered, when graded
     checklist: list[dict[str, Any]] = field(default_factory=list)
     report_path: Path | None = None
     json_path: Path | None = None
@@ -106,6 +111,9 @@ class QAResult:
             "shots": [s.to_dict() for s in self.shots],
             "cuts": [c.to_dict() for c in self.cuts],
             "cut_note": self.cut_note,
+            "cuts_graded": self.graded,
+            "cuts_ungraded": [c.to_dict() for c in self.cuts_ungraded],
+            "identity": [f.to_dict() for f in self.identity],
             "checklist": self.checklist,
             "summary": self.summary(),
         }
@@ -121,6 +129,7 @@ class QAResult:
             "retry": [s.shot_id for s in self.shots if s.proposal.action == "retry"],
             "regenerate": [s.shot_id for s in self.shots if s.proposal.action == "regenerate"],
             "cuts_warned": sum(c.verdict == "warn" for c in self.cuts),
+            "identity_warnings": len(self.identity),
         }
 
 
@@ -140,7 +149,8 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
                 not_done.append(record_.label)
                 continue
             expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motions.get(record_.label, resolved.motion),
-                                shot_id=shot.id, take=record_.label, previz=_backend(project, record_) in PREVIZ_BACKENDS)
+                                shot_id=shot.id, take=record_.label, previz=_backend(project, record_) in PREVIZ_BACKENDS,
+                                characters=character_sheets(plan, shot, record_))
             report = _cached_analysis(project, record_, expected, thresholds)
             user_pick = bool(record_.picked and record_.pick_reason == "user")
             takes.append(TakeQA(shot.id, record_.label, report, user_pick, record_.seed, record_.source))
@@ -157,6 +167,8 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
         shots.append(ShotQA(shot.id, resolved.index, shot.role.value if shot.role else None, shot.type.value, takes, proposal, not_done))
     result = QAResult(title=film.production.title, plan=str(plan.path), shots=shots, cuts=[])
     result.cuts, result.cut_note = _continuity(plan, project, timeline, shots)
+    result.identity = cut_identity([(s.shot_id, s.chosen.report.metrics.get("faces", {}).get("identities", []))
+                                    for s in shots if s.chosen is not None], resolve_thresholds(base))
     from shotcraft.qa.checklist import publication_checklist
 
     result.checklist = publication_checklist(plan, result)
@@ -199,7 +211,8 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     """
     folder = getattr(project, "folder", None)
     key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": str(record_.clip_path), "thresholds": thresholds,
-                "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz]}
+                "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz],
+                "characters": [c.key() for c in expected.characters]}
     key = hashlib.sha256(json.dumps(key_data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
     cache = Path(folder) / "qa-cache" / f"{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
@@ -214,6 +227,22 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     if cache is not None:
         write_json(cache, report.to_cache())
     return report
+
+
+def character_sheets(plan: LoadedPlan, shot: Any, record_: Any) -> tuple[CharacterSheet, ...]:
+    """The faces a take of ``shot`` must show: each character's reference images, else the take's locked keyframe."""
+    by_id = {c.id: c for c in plan.film.characters}
+    sheets = []
+    for character_id in shot.characters:
+        character = by_id.get(character_id)
+        if character is None:
+            continue
+        images = tuple(str(plan.resolve_path(p)) for p in character.references if plan.resolve_path(p).is_file())
+        if not images and record_.keyframe_path is not None and len(shot.characters) == 1:
+            images = (str(record_.keyframe_path),)  # one character on the keyframe: its face is theirs
+        if images:
+            sheets.append(CharacterSheet(character_id, images))
+    return tuple(sheets)
 
 
 def _backend(project: Any, record_: Any) -> str | None:

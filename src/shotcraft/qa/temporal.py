@@ -6,7 +6,7 @@ import numpy as np
 
 from shotcraft.qa.context import CheckInput
 from shotcraft.qa.model import Flag
-from shotcraft.qa.series import runs, running_median
+from shotcraft.qa.series import runs, running_median, segments
 from shotcraft.qa.thresholds import severity_of
 
 TREND_WINDOW = 9  # frames: a fade or an exposure ramp is a trend, a pump above it is flicker
@@ -46,11 +46,15 @@ def check_frozen(ci: CheckInput) -> list[Flag]:
     same &= ~ci.blank()  # a blank stretch is QA103's business
     min_run = max(1, int(round(ci.t("QA102"))))
     flags = []
+    shots = segments(ci.frames, ci.cuts)
     for start, end in runs(same, min_length=min_run):
         count = end - start + 1
-        head, tail = start <= 1, end >= ci.frames - 1
+        # head and tail of the shot the run sits in (a multi-shot file is judged shot by shot)
+        shot_start, shot_end = next(((a, b) for a, b in shots if a <= start <= b), (0, ci.frames - 1))
+        head, tail = start <= shot_start + 1, end >= shot_end
         if head and tail:
-            severity, what = severity_of("QA102"), "the whole clip is a still image"
+            what = "the whole clip is a still image" if len(shots) == 1 else f"shot {shot_start}-{shot_end} is a still image"
+            severity = severity_of("QA102")
         elif head or tail:
             severity, what = "minor", f"the picture holds still for {count} frames at the {'head' if head else 'tail'} ({ci.seconds(count):.2f} s)"
         else:

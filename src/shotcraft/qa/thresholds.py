@@ -14,6 +14,7 @@ Units are those of the measurement, on the analysis proxy (the clip scaled to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -39,7 +40,7 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA101", 4.0, "luma levels", "frame-to-frame brightness change left after motion compensation, above the shot's local trend (flicker)", "major"),
     Threshold("QA101.chroma", 3.0, "Lab a/b units", "frame-to-frame change of the mean colour above its local trend (colour flicker)"),
     Threshold("QA102", 6, "frames", "shortest run of repeated (frozen) frames that is flagged; mid-shot stalls and still clips are major, holds at the head or tail minor", "major"),
-    Threshold("QA102.epsilon", 0.001, "fraction of frame", "share of pixels changing by more than 2 luma levels under which a frame repeats the previous one"),
+    Threshold("QA102.epsilon", 0.0002, "fraction of frame", "share of pixels in connected regions (3x3) whose grain-filtered change stands out of the grain (5 sigma, 1.5 levels at least) under which a frame holds the previous one; grain, even fresh on every frame, is not motion"),
     Threshold("QA103", 2.5, "luma levels", "luma standard deviation under which a frame is blank / near-uniform (black when also dark)", "major"),
     Threshold("QA103.black", 12.0, "luma levels", "mean luma under which a uniform frame is called black"),
     Threshold("QA113", 0, "frames", "undecodable, corrupt or missing frames tolerated", "major"),
@@ -50,19 +51,23 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA104.low", 0.15, "ratio", "measured / expected speed under which the shot barely moves", "minor"),
     Threshold("QA105", 0.004, "frame widths / frame", "RMS of high-frequency global motion (shake / jitter) over a 1/2 s window", "major"),
     # --- image ------------------------------------------------------------------------------
-    Threshold("QA106", 0.22, "ratio", "halo index: overshoot beside strong edges / edge contrast (over-sharpening)", "minor"),
+    Threshold("QA106", 0.015, "ratio", "halo rims left after a mild blur (sigma 1 px on the detail image) / edge contrast (over-sharpening)", "minor"),
+    Threshold("QA106.share", 0.12, "ratio", "those rims as a share of the unblurred overshoot, above which the overshoot is sharpening, not fine natural detail"),
     Threshold("QA107", 0.16, "ratio", "edge acuity: fine detail / coarse detail at strong edges, under which the shot is soft", "minor"),
-    Threshold("QA108", 2.5, "ratio", "temporal instability in a border band / in the interior (edge artifacts)", "major"),
+    Threshold("QA108", 2.5, "ratio", "temporal instability in a border band / in the interior, divided by the band's relative texture (capped at 3); the side where a camera move brings new content in is not judged (edge artifacts)", "major"),
     Threshold("QA108.floor", 1.5, "luma levels", "border instability under this is never flagged"),
     Threshold("QA109", 0.02, "fraction of frame", "pixels at or above luma 250 (clipped highlights)", "minor"),
     Threshold("QA110", 0.12, "fraction of frame", "pixels at or below luma 3 (crushed blacks)", "minor"),
     Threshold("QA111", 6.0, "Lab a/b units", "drift of the mean colour from the shot's first half second (colour cast drift)", "minor"),
     Threshold("QA112", 1.0, "face widths", "jump of a face between detections (4 per second) beyond which it is a new place, not motion; vanishing for 2+ detections mid-shot is also flagged", "major"),
-    Threshold("QA112.appearance", 0.45, "ratio", "change of a face's normalised appearance between detections", "major"),
+    Threshold("QA112.identity", 0.5, "descriptor distance", "change of a face track's 128-D identity descriptor (dlib ResNet) from what the same track showed before: another face, or a face melting (the same person under pose, expression and light stays under 0.35)", "major"),
     Threshold("QA114", 1, "frames", "frames missing against the planned duration; any frame rate mismatch is flagged", "major"),
     Threshold("QA114.long", 2.0, "seconds", "extra length beyond the plan (handles) before a warning", "minor"),
+    Threshold("QA115", 0.6, "descriptor distance", "distance of a face track's identity descriptor to the nearest character of the shot (reference images, else the take's keyframe); dlib's same-person limit", "major"),
     # --- shot boundaries inside a clip ---------------------------------------------------------
     Threshold("cut", 0.35, "correlation", "structure correlation under which two frames are a cut, not a defect"),
+    Threshold("cut.min", 0.05, "1 - correlation", "uncompensated frame change under which a frame is never a cut"),
+    Threshold("cut.spike", 5.0, "ratio", "uncompensated change of one frame / the change around it (median of 6 frames on each side, the larger) above which it is a cut between similar framings"),
     # --- continuity across cuts -----------------------------------------------------------------
     Threshold("QA201", 8.0, "L* units", "exposure jump: mean lightness difference across a cut", "info"),
     Threshold("QA202", 6.0, "Lab a/b units", "white balance / colour cast jump across a cut", "info"),
@@ -71,6 +76,7 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA205", 1.6, "log2 ratio", "apparent-speed jump: motion speed ratio across a cut", "info"),
     Threshold("QA205.floor", 0.01, "frame widths / s", "speeds under this count as still when comparing"),
     Threshold("QA206", 2, "jumps", "more jumps than this at one cut make the cut a warning (the seeds' transition rule)", "minor"),
+    Threshold("QA207", 0.5, "descriptor distance", "the same character's face in two shots of the cut (fake casting)", "minor"),
 )
 
 DEFAULTS: dict[str, float] = {row.key: float(row.value) for row in TABLE}
@@ -92,9 +98,13 @@ def resolve_thresholds(*overrides: Mapping[str, float] | None, where: str = "qa.
                 hint = f" (known for {key.split('.')[0]}: {', '.join(close)})" if close else ""
                 raise InputError(f"{where}: unknown QA threshold {key!r}{hint}")
             try:
-                values[key] = float(value)
+                number = float(value)
             except (TypeError, ValueError):
                 raise InputError(f"{where}.{key}: expected a number, found {value!r}") from None
+            if not math.isfinite(number) or number < 0:
+                # a NaN compares false with everything and would silently disable the check
+                raise InputError(f"{where}.{key}: expected a finite number >= 0, found {value!r}")
+            values[key] = number
     return values
 
 

@@ -41,6 +41,8 @@ from shotcraft.render.work import environment
 from shotcraft.timebase import format_rate
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".m4v", ".mkv"}
+#: a second `take add` waits this long for the first to finish before it is refused
+IMPORT_LOCK_WAIT_SECONDS = 120.0
 LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 LENGTHS = ("keep", "hold", "slow")
 #: an imported clip's sound inside the take: lossless, so the mix levels the original
@@ -81,15 +83,10 @@ def add_take(
     resolved = resolve_shot(film, shot)
     project = open_project(plan)
     rendered_labels = [t.label for t in resolved.takes]
-    existing = {row.label for row in project.ledger.take_rows(shot_id)}
-    if label is None:
-        label = next(x for x in TAKE_LABELS if x not in rendered_labels and x not in existing)
-    elif not LABEL_PATTERN.match(label):
+    if label is not None and not LABEL_PATTERN.match(label):
         raise InputError(f"shot {shot_id}: take label {label!r} must be letters, digits, '-' or '_' (up to 16)")
-    elif label in rendered_labels:
+    if label is not None and label in rendered_labels:
         raise InputError(f"shot {shot_id}: take {label} is rendered from the plan; give the import another --label")
-    elif label in existing:
-        raise InputError(f"shot {shot_id}: take {label} already exists; give the import another --label")
     source_frames, original = _open_source(Path(file), Fraction(fps) if fps is not None else resolved.fps)
     if fps is not None and original["codec"] != "png-sequence":
         raise InputError(f"{file}: --fps is for image sequences; a video file carries its own rate ({original['rate']} fps)")
@@ -99,8 +96,10 @@ def add_take(
     plan_ = conform_plan(original, (width, height), rate, resolved.frames, fit, length)
     target_frames = plan_["frames"]
 
-    # 3. Decode, conform and encode into the store's temp folder; commit only a complete clip.
-    with project.lock():
+    # 3. Under the project lock (another import may be finishing: wait a little for it): choose the
+    #    label from the ledger as it is now, decode, conform and encode; commit only a complete clip.
+    with project.lock(wait_seconds=IMPORT_LOCK_WAIT_SECONDS):
+        label = _allocate_label(project, shot_id, label, rendered_labels)
         with project.objects.temp_path("mp4") as temp:
             first: np.ndarray | None = None
             count = 0
@@ -127,7 +126,7 @@ def add_take(
         ok, png = cv2.imencode(".png", cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
         keyframe_sha, _, keyframe_size = project.objects.put_bytes(png.tobytes(), KEYFRAME_FORMAT)
 
-        # 3. Record jobs, take and provenance.
+        # 4. Record jobs, take and provenance.
         output = {**CLIP_ENCODING, "width": width, "height": height, "rate": format_rate(rate)}
         conform = {"fit": [fit.mode, fit.pad, list(fit.position)], "length": plan_["length"], "frames": count, "audio": plan_["audio"]}
         clip_key = job_key({"kind": "import", "source_sha256": original["sha256"], "output": output, "conform": conform})
@@ -155,12 +154,25 @@ def add_take(
             ledger.mark_running(key, run_id)
             ledger.mark_done(key, run_id, sha256=sha, ext=ext, size=size, frames=frames, rate=rate_text,
                              width=width, height=height, seconds=0.0, environment=env)  # fmt: skip
-        ledger.upsert_take(shot_id=shot_id, label=label, source="import", keyframe_key=keyframe_key, clip_key=clip_key,
+        ledger.insert_take(shot_id=shot_id, label=label, source="import", keyframe_key=keyframe_key, clip_key=clip_key,
                            seed=seed, provenance=provenance)  # fmt: skip
         ledger.finish_run(run_id, status="done", planned=2, rendered=2, cached=0, failed=0)
     record = project.take(shot_id, label)
     assert record is not None
     return record
+
+
+def _allocate_label(project: Any, shot_id: str, label: str | None, rendered_labels: list[str]) -> str:
+    """The import's label, decided under the project lock from the ledger's current takes."""
+    existing = {row.label for row in project.ledger.take_rows(shot_id)}
+    if label is None:
+        free = [x for x in TAKE_LABELS if x not in rendered_labels and x not in existing]
+        if not free:
+            raise InputError(f"shot {shot_id}: every take label A-Z is used; give the import a --label")
+        return free[0]
+    if label in existing:
+        raise InputError(f"shot {shot_id}: take {label} already exists; give the import another --label")
+    return label
 
 
 def import_plan_clips(plan: LoadedPlan, shot_ids: list[str] | None = None) -> list[TakeRecord]:

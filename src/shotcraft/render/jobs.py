@@ -86,6 +86,7 @@ def drawing_context(plan: LoadedPlan, shot: Shot) -> dict[str, Any]:
             "characters": [film.character(cid).model_dump(mode="json") for cid in shot.characters],
             "location": film.location(shot.location).model_dump(mode="json") if shot.location else None,
             "charters": film.charters.model_dump(mode="json"),
+            **({"props": [film.prop(pid).model_dump(mode="json") for pid in shot.props]} if shot.props else {}),
         },
         "still_path": still_path,
         "still_sha256": still_sha,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.errors import ShotcraftError
+from shotcraft.render.ledger_rows import check_job, check_qa, check_take, check_version
 
 LEDGER_VERSION = 1
 
@@ -104,6 +105,12 @@ class LedgerError(ShotcraftError):
     code = "ledger"
 
 
+class TakeExistsError(LedgerError):
+    """A take label is already taken: an insert never overwrites another take."""
+
+    code = "take-exists"
+
+
 @dataclass(frozen=True)
 class JobRow:
     key: str
@@ -155,7 +162,7 @@ class Ledger:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{self.path}: not a usable shotcraft ledger ({exc})") from None
+            raise (_write_fault(exc, self.path) or LedgerError(f"{self.path}: not a usable shotcraft ledger ({exc})")) from None
 
     def close(self) -> None:
         self._db.close()
@@ -165,10 +172,21 @@ class Ledger:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise (_write_fault(exc, self.path) or exc) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise (_write_fault(exc, self.path) or exc) from None
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         with self.transaction() as db:
@@ -178,7 +196,7 @@ class Ledger:
             row = db.execute("SELECT value FROM meta WHERE name = 'ledger_version'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta (name, value) VALUES ('ledger_version', ?)", (str(LEDGER_VERSION),))
-            elif int(row["value"]) > LEDGER_VERSION:
+            elif check_version(row["value"], self.path) > LEDGER_VERSION:
                 raise LedgerError(
                     f"{self.path}: ledger version {row['value']} is newer than this shotcraft reads ({LEDGER_VERSION})"
                 )
@@ -186,7 +204,7 @@ class Ledger:
     @property
     def version(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE name = 'ledger_version'").fetchone()
-        return int(row["value"])
+        return check_version(row["value"] if row is not None else None, self.path)
 
     # --- runs ---------------------------------------------------------------------
 
@@ -243,14 +261,14 @@ class Ledger:
 
     def job(self, key: str) -> JobRow | None:
         row = self._db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
-        return _job_row(row) if row is not None else None
+        return _job_row(row, self.path) if row is not None else None
 
     def jobs(self, *, shot_id: str | None = None) -> list[JobRow]:
         if shot_id is None:
             rows = self._db.execute("SELECT * FROM jobs ORDER BY shot_id, take, kind")
         else:
             rows = self._db.execute("SELECT * FROM jobs WHERE shot_id = ? ORDER BY take, kind", (shot_id,))
-        return [_job_row(row) for row in rows]
+        return [_job_row(row, self.path) for row in rows]
 
     def mark_running(self, key: str, run_id: int) -> None:
         now = time.time()
@@ -328,9 +346,36 @@ class Ledger:
                 "INSERT INTO takes (shot_id, label, source, keyframe_key, clip_key, seed, provenance, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shot_id, label) DO UPDATE SET source = excluded.source,"
                 " keyframe_key = excluded.keyframe_key, clip_key = excluded.clip_key, seed = excluded.seed,"
-                " provenance = excluded.provenance, updated_at = excluded.updated_at",
+                " provenance = excluded.provenance, updated_at = excluded.updated_at"
+                # a rendered take never replaces an imported one (or the reverse)
+                " WHERE takes.source = excluded.source",
                 (shot_id, label, source, keyframe_key, clip_key, seed, _dumps(provenance), now, now),
             )
+            if db.execute("SELECT changes()").fetchone()[0] == 0:
+                raise TakeExistsError(f"shot {shot_id}: take {label} is already held by another source; nothing was replaced")
+
+    def insert_take(
+        self,
+        *,
+        shot_id: str,
+        label: str,
+        source: str,
+        keyframe_key: str | None,
+        clip_key: str,
+        seed: int | None,
+        provenance: dict[str, Any] | None = None,
+    ) -> None:
+        """Add a new take; the (shot, label) key makes a second writer of the same label fail loudly."""
+        now = time.time()
+        try:
+            with self.transaction() as db:
+                db.execute(
+                    "INSERT INTO takes (shot_id, label, source, keyframe_key, clip_key, seed, provenance, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (shot_id, label, source, keyframe_key, clip_key, seed, _dumps(provenance), now, now),
+                )
+        except sqlite3.IntegrityError:
+            raise TakeExistsError(f"shot {shot_id}: take {label} already exists; nothing was replaced") from None
 
     def remove_takes(self, shot_id: str, labels: list[str]) -> None:
         with self.transaction() as db:
@@ -349,7 +394,7 @@ class Ledger:
                 keyframe_key=row["keyframe_key"],
                 clip_key=row["clip_key"],
                 seed=row["seed"],
-                provenance=_loads(row["provenance"]),
+                provenance=check_take(row, self.path)["provenance"],
             )
             for row in rows
         ]
@@ -370,11 +415,12 @@ class Ledger:
         ).fetchone()
         if row is None:
             return None
+        decoded = check_qa(row, self.path)
         return {
             "verdict": row["verdict"],
             "score": row["score"],
-            "flags": json.loads(row["flags"]),
-            "metrics": json.loads(row["metrics"]),
+            "flags": decoded["flags"],
+            "metrics": decoded["metrics"],
             "recorded_at": row["recorded_at"],
         }
 
@@ -401,6 +447,18 @@ class Ledger:
         return (row["label"], row["reason"]) if row else None
 
 
+def _write_fault(exc: sqlite3.Error, path: Path) -> LedgerError | None:
+    """SQLite's own words for a full disk or a read-only folder, said as such (the ledger is intact)."""
+    text = str(exc).lower()
+    if "disk is full" in text or "disk i/o error" in text:
+        error = LedgerError(f"{path}: disk full while writing the ledger; nothing was recorded (free space, then run again)")
+        error.code = "disk-full"
+        return error
+    if "readonly database" in text or "read-only" in text:
+        return LedgerError(f"{path}: the ledger's folder is read-only; nothing was recorded")
+    return None
+
+
 def _dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True)
 
@@ -409,7 +467,8 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _job_row(row: sqlite3.Row) -> JobRow:
+def _job_row(row: sqlite3.Row, path: Path) -> JobRow:
+    decoded = check_job(row, path)
     return JobRow(
         key=row["key"],
         kind=row["kind"],
@@ -418,7 +477,7 @@ def _job_row(row: sqlite3.Row) -> JobRow:
         state=row["state"],
         backend=row["backend"],
         backend_version=row["backend_version"],
-        settings=json.loads(row["settings"]),
+        settings=decoded["settings"],
         object_sha256=row["object_sha256"],
         object_ext=row["object_ext"],
         object_size=row["object_size"],
@@ -430,7 +489,7 @@ def _job_row(row: sqlite3.Row) -> JobRow:
         error=row["error"],
         run_id=row["run_id"],
         seconds=row["seconds"],
-        environment=_loads(row["environment"]),
+        environment=decoded["environment"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
     )

@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,6 +35,7 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import take_count
 from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.render.ledger import JobRow, Ledger, TakeRow
+from shotcraft.render.ledger_rows import check_object
 from shotcraft.timebase import parse_rate
 
 PROJECT_FOLDER = ".shotcraft"
@@ -210,13 +212,22 @@ class Project:
     # --- locking (one render at a time per film) ---
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """The project's writer lock; waits up to ``wait_seconds`` for another writer, then refuses."""
         handle = open(self.folder / "lock", "a+")
         try:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ProjectBusyError(f"{self.folder}: another shotcraft render is running on this film") from None
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ProjectBusyError(
+                            f"{self.folder}: another shotcraft command (render, take add) is writing to this film; "
+                            "nothing was changed, run it again when that one finishes"
+                        ) from None
+                    time.sleep(0.2)
             yield
         finally:
             handle.close()  # closing releases the lock; a killed process releases it too
@@ -359,6 +370,8 @@ class Project:
         error = clip.error if clip is not None else None
         if clip is not None and clip.state == "done":
             clip_path = self.objects.verified(clip.object_sha256, clip.object_ext)
+            if clip_path is not None:
+                check_object(clip, clip_path, self.ledger.path)
             if clip_path is None:
                 # missing or corrupt on disk: never serve it; the next render redoes it
                 state, error = "pending", "object missing or corrupt in the store"
@@ -368,6 +381,8 @@ class Project:
         keyframe_path = None
         if keyframe is not None and keyframe.state == "done":
             keyframe_path = self.objects.verified(keyframe.object_sha256, keyframe.object_ext)
+            if keyframe_path is not None:
+                check_object(keyframe, keyframe_path, self.ledger.path)
         is_picked = picked is not None and picked[0] == row.label and state == "done"
         settings = clip.settings if clip is not None else {}
         return TakeRecord(

@@ -10,14 +10,19 @@ Rates below 8 kHz are refused: nothing usable for a film mix lives there.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import math
+import os
+from collections.abc import Iterator
+from typing import Any
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from shotcraft.errors import InputError
+from shotcraft.errors import InputError, output_error
 from shotcraft.fsutil import atomic_path
 from shotcraft.sound.loudness import SAMPLE_RATE
 
@@ -40,20 +45,70 @@ def read_audio(path: Path, *, what: str) -> AudioClip:
     """Read an audio file as float64 (n, channels). ``what`` names it in errors (plan field or file)."""
     import soundfile
 
-    if not path.exists():
-        raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
-    if path.is_dir():
-        raise InputError(f"{what}: expected an audio file, found a folder: {path}", code="audio-missing")
-    try:
-        data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
+    with open_audio(path, what=what) as handle:  # the same checks as every reader: regular file, known format
+        try:
+            data = handle.read(dtype="float64", always_2d=True)
+            rate = handle.samplerate
+        except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
     if data.shape[0] == 0:
         raise InputError(f"{what}: audio file {path} holds no samples", code="audio-empty")
     if not np.all(np.isfinite(data)):
         raise InputError(f"{what}: audio file {path} holds NaN or infinite samples", code="audio-corrupt")
     return AudioClip(samples=data, rate=int(rate), path=path)
+
+
+#: what libsndfile decodes to real audio; anything else (a 7-bit or otherwise odd header)
+#: is refused rather than measured as noise
+KNOWN_SUBTYPES = {
+    "PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW", "VORBIS", "OPUS", "MPEG_LAYER_III",
+    "MPEG_LAYER_II", "MPEG_LAYER_I", "ALAC_16", "ALAC_20", "ALAC_24", "ALAC_32", "IMA_ADPCM", "MS_ADPCM", "GSM610",
+}
+
+
+@contextlib.contextmanager
+def open_audio(path: Path, *, what: str) -> Iterator[Any]:
+    """An open soundfile.SoundFile for reading block by block; InputError when it is not usable audio."""
+    import soundfile
+
+    if not path.exists():
+        raise InputError(f"{what}: no such audio file: {path}", code="audio-missing")
+    if not path.is_file():
+        raise InputError(f"{what}: expected an audio file, found {'a folder' if path.is_dir() else 'a special file'}: {path}", code="audio-missing")
+    try:
+        handle = soundfile.SoundFile(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
+    with handle:
+        bits = _wav_bits_per_sample(path)
+        if bits is not None and bits % 8:
+            # libsndfile rounds a 7-bit header up to 8-bit unsigned and reads signed data as noise
+            raise InputError(f"{what}: WAV header of {path} says {bits} bits per sample; only whole bytes (8, 16, 24, 32) are read", code="audio-corrupt")
+        if handle.subtype not in KNOWN_SUBTYPES:
+            raise InputError(f"{what}: audio file {path} has an unsupported sample format ({handle.subtype})", code="audio-corrupt")
+        yield handle
+
+
+def _wav_bits_per_sample(path: Path) -> int | None:
+    """bits_per_sample of a RIFF/WAVE file's fmt chunk (None for other formats or no fmt chunk)."""
+    import struct
+
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return None
+        for _ in range(64):  # a few chunks precede fmt at most
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return None
+            name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if name == b"fmt ":
+                body = handle.read(min(size, 16))
+                return struct.unpack("<H", body[14:16])[0] if len(body) >= 16 else None
+            handle.seek(size + (size & 1), 1)
+    return None
 
 
 def conform(clip: AudioClip, *, what: str, strict_rate: bool = False) -> AudioClip:
@@ -105,7 +160,15 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
         raise ValueError(f"refusing to write {path.name}: sample peak {peak:.3f} would clip")
     try:
         with atomic_path(path) as tmp:
-            soundfile.write(str(tmp), data, rate, subtype="PCM_24", format="WAV")
+            try:
+                soundfile.write(str(tmp), data, rate, subtype="PCM_24", format="WAV")
+            except soundfile.LibsndfileError as error:
+                # libsndfile says only "System error": ask the file system whether it is full
+                needed = data.size * 3 + 44
+                stat = os.statvfs(tmp.parent)
+                if stat.f_bavail * stat.f_frsize < needed:
+                    raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
+                raise InputError(f"cannot write {path}: {error}", code="write-failed") from None
     except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or error}", code="write-failed") from None
+        raise (output_error(error, path) or InputError(f"cannot write {path}: {error.strerror or error}", code="write-failed")) from None
     return path

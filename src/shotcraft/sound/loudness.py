@@ -224,40 +224,182 @@ def sample_peak(samples: np.ndarray) -> float:
     return to_db(float(np.max(np.abs(data)))) if data.size else _SILENT
 
 
+#: BS.1770 is specified for audio rates; below this the K-weighting corner frequencies (38 Hz
+#: high-pass, 1.7 kHz shelf) pass Nyquist and the filters are meaningless (a 100 Hz "film" read
+#: +1240 LUFS; 1-2 Hz divided by zero).
+MIN_RATE = 8_000
+#: samples per block read from a file: the meter's memory does not grow with the file
+STREAM_BLOCK = 48_000 * 10
+
+
+class LoudnessMeter:
+    """Every figure of :func:`measure`, fed block by block with bounded memory.
+
+    The K-weighting filter state carries across blocks; energies are kept per 100 ms
+    sub-block (momentary 400 ms and short-term 3 s blocks, both hopped by 100 ms, are
+    sums of whole sub-blocks: exact, not approximated), and the true-peak interpolator
+    keeps its last taps. A 30-minute film holds 18,000 floats, not 2.8 GB of samples.
+    """
+
+    def __init__(self, rate: int, channels: int) -> None:
+        if rate < MIN_RATE:
+            raise ValueError(f"loudness is measured at sample rates of {MIN_RATE} Hz and up (BS.1770), found {rate} Hz")
+        if not 1 <= channels <= MAX_CHANNELS:
+            raise ValueError(f"loudness is defined for 1 to {MAX_CHANNELS} channels (L R C Ls Rs), found {channels}")
+        self.rate, self.channels = rate, channels
+        self._sos = k_weighting(rate)
+        self._zi = np.zeros((self._sos.shape[0], 2, channels))
+        self._hop = int(round(MOMENTARY_SECONDS / 4 * rate))
+        self._partial = 0.0  # energy of the sub-block being filled
+        self._partial_count = 0
+        self._energies: list[float] = []
+        self._kernels, self._delay = _phase_kernels(rate)
+        self._taps = max(kernel.size for kernel in self._kernels)
+        self._history = np.zeros((self._taps - 1, channels))
+        self._skip = self._delay  # envelope outputs before the signal's own first sample
+        self._true_peak = 0.0
+        self._sample_peak = 0.0
+        self.samples = 0
+
+    def add(self, block: np.ndarray) -> None:
+        data = as_frames(block)
+        if data.shape[1] != self.channels:
+            raise ValueError(f"expected {self.channels} channels, found {data.shape[1]}")
+        if data.shape[0] == 0:
+            return
+        self.samples += data.shape[0]
+        self._sample_peak = max(self._sample_peak, float(np.max(np.abs(data))))
+        weighted_block, self._zi = signal.sosfilt(self._sos, data, axis=0, zi=self._zi)
+        squares = np.zeros(data.shape[0])
+        for channel in range(self.channels):
+            squares += CHANNEL_GAINS[channel] * weighted_block[:, channel] ** 2
+        self._add_squares(squares)
+        self._add_peaks(data)
+
+    def _add_squares(self, squares: np.ndarray) -> None:
+        position = 0
+        if self._partial_count:
+            take = min(self._hop - self._partial_count, squares.size)
+            self._partial += float(np.sum(squares[:take]))
+            self._partial_count += take
+            position = take
+            if self._partial_count == self._hop:
+                self._energies.append(self._partial)
+                self._partial, self._partial_count = 0.0, 0
+        whole = (squares.size - position) // self._hop
+        if whole:
+            chunk = squares[position : position + whole * self._hop].reshape(whole, self._hop)
+            self._energies.extend(np.sum(chunk, axis=1).tolist())
+            position += whole * self._hop
+        if position < squares.size:
+            self._partial = float(np.sum(squares[position:]))
+            self._partial_count = squares.size - position
+
+    def _add_peaks(self, data: np.ndarray, *, final: bool = False) -> None:
+        """The 4x interpolated signal's peak: each polyphase branch over history + block."""
+        joined = np.concatenate([self._history, data])
+        for channel in range(self.channels):
+            column = np.ascontiguousarray(joined[:, channel])
+            for kernel in self._kernels:
+                if kernel.size == 1:
+                    continue
+                padded = np.concatenate([np.zeros(self._taps - kernel.size), column]) if kernel.size < self._taps else column
+                branch = np.abs(np.convolve(padded, kernel, mode="valid"))
+                branch = branch[-data.shape[0]:] if data.shape[0] else branch[:0]
+                if self._skip:
+                    branch = branch[self._skip:]
+                if branch.size:
+                    self._true_peak = max(self._true_peak, float(np.max(branch)))
+        self._skip = max(0, self._skip - data.shape[0])
+        self._history = joined[-(self._taps - 1):] if self._taps > 1 else joined[:0]
+
+    @property
+    def peak(self) -> float:
+        """Largest |value| of the signal and of its 4x interpolation so far (linear, not dB)."""
+        return max(self._true_peak, self._sample_peak)
+
+    def momentary(self) -> np.ndarray:
+        """Momentary loudness (400 ms) every 100 ms so far, LUFS: momentary_loudness of the whole signal."""
+        return _to_lufs(_window_sums(np.asarray(self._energies), 4) / (4 * self._hop))
+
+    def report(self) -> LoudnessReport:
+        # the interpolator's last outputs need the taps after the end: the signal is followed by silence
+        if self._delay:
+            self._add_peaks(np.zeros((self._delay, self.channels)))
+            self._delay = 0
+        energies = np.asarray(self._energies)
+        momentary = _to_lufs(_window_sums(energies, 4) / (4 * self._hop))
+        short_term = _to_lufs(_window_sums(energies, int(round(SHORT_TERM_SECONDS / MOMENTARY_SECONDS * 4))) / (30 * self._hop))
+        return LoudnessReport(
+            integrated_lufs=_gated(_window_sums(energies, 4) / (4 * self._hop)),
+            short_term_max_lufs=float(np.max(short_term)) if short_term.size else _SILENT,
+            momentary_max_lufs=float(np.max(momentary)) if momentary.size else _SILENT,
+            lra=loudness_range(short_term),
+            true_peak_dbtp=to_db(max(self._true_peak, self._sample_peak)) if self.samples else _SILENT,
+            sample_peak_dbfs=to_db(self._sample_peak) if self.samples else _SILENT,
+            seconds=self.samples / self.rate,
+            sample_rate=self.rate,
+            channels=self.channels,
+        )
+
+
+def _window_sums(values: np.ndarray, size: int) -> np.ndarray:
+    """Sums of every ``size`` consecutive values (empty when there are fewer)."""
+    if values.size < size:
+        return np.zeros(0)
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    return cumulative[size:] - cumulative[:-size]
+
+
+def _gated(power: np.ndarray) -> float:
+    """BS.1770 gating of 400 ms block powers: absolute -70 LUFS, then relative -10 LU."""
+    blocks = _to_lufs(power)
+    if blocks.size == 0 or not np.any(blocks >= ABSOLUTE_GATE_LUFS):
+        return _SILENT
+    gated = power[blocks >= ABSOLUTE_GATE_LUFS]
+    relative = -0.691 + 10 * math.log10(np.mean(gated)) - 10.0
+    gated = power[(blocks >= ABSOLUTE_GATE_LUFS) & (blocks >= relative)]
+    return -0.691 + 10 * math.log10(np.mean(gated))
+
+
 def measure(samples: np.ndarray, rate: int = SAMPLE_RATE) -> LoudnessReport:
     """Every figure a loudness meter shows, for one signal (up to 5 channels: L R C Ls Rs)."""
     data = as_frames(samples)
-    if data.shape[1] > MAX_CHANNELS:
-        raise ValueError(f"loudness is defined for up to {MAX_CHANNELS} channels (L R C Ls Rs), found {data.shape[1]}")
-    weighted_data = weighted(data, rate)
-    momentary = _to_lufs(_block_power(weighted_data, rate, MOMENTARY_SECONDS, 0.1))
-    short_term = _to_lufs(_block_power(weighted_data, rate, SHORT_TERM_SECONDS, 0.1))
-    return LoudnessReport(
-        integrated_lufs=integrated_loudness(data, rate),
-        short_term_max_lufs=float(np.max(short_term)) if short_term.size else _SILENT,
-        momentary_max_lufs=float(np.max(momentary)) if momentary.size else _SILENT,
-        lra=loudness_range(short_term),
-        true_peak_dbtp=true_peak(data, rate),
-        sample_peak_dbfs=sample_peak(data),
-        seconds=data.shape[0] / rate,
-        sample_rate=rate,
-        channels=data.shape[1],
-    )
+    meter = LoudnessMeter(rate, data.shape[1])
+    for start in range(0, data.shape[0], STREAM_BLOCK):
+        meter.add(data[start : start + STREAM_BLOCK])
+    return meter.report()
 
 
 def measure_file(path: str | Path) -> LoudnessReport:
-    """Measure an audio file (anything libsndfile reads: WAV, FLAC, AIFF, OGG, MP3)."""
-    from shotcraft.sound.audio import read_audio
+    """Measure an audio file (anything libsndfile reads: WAV, FLAC, AIFF, OGG, MP3), block by block."""
+    import soundfile
 
     from shotcraft.errors import InputError
+    from shotcraft.sound.audio import open_audio
 
-    clip = read_audio(Path(path), what=str(path))
-    if clip.samples.shape[1] > MAX_CHANNELS:
-        raise InputError(
-            f"{path}: {clip.samples.shape[1]} channels; loudness is measured here for up to {MAX_CHANNELS} (L R C Ls Rs, no LFE)",
-            code="audio-channels",
-        )
-    return measure(clip.samples, clip.rate)
+    with open_audio(Path(path), what=str(path)) as handle:
+        if handle.channels > MAX_CHANNELS:
+            raise InputError(
+                f"{path}: {handle.channels} channels; loudness is measured here for up to {MAX_CHANNELS} (L R C Ls Rs, no LFE)",
+                code="audio-channels",
+            )
+        if handle.samplerate < MIN_RATE:
+            raise InputError(
+                f"{path}: sample rate {handle.samplerate} Hz; loudness (BS.1770) is measured at {MIN_RATE} Hz and up",
+                code="audio-rate",
+            )
+        meter = LoudnessMeter(handle.samplerate, handle.channels)
+        try:
+            for block in handle.blocks(blocksize=STREAM_BLOCK, dtype="float64", always_2d=True):
+                if not np.all(np.isfinite(block)):
+                    raise InputError(f"{path}: audio file holds NaN or infinite samples", code="audio-corrupt")
+                meter.add(block)
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise InputError(f"{path}: cannot read audio file: {str(error).strip()[:160]}", code="audio-corrupt") from None
+        if meter.samples == 0:
+            raise InputError(f"{path}: audio file holds no samples", code="audio-empty")
+        return meter.report()
 
 
 def gain_to(current_lufs: float, target_lufs: float, *, what: str) -> float:

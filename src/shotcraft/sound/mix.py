@@ -41,15 +41,16 @@ from shotcraft.sound.audio import write_wav
 from shotcraft.sound.loudness import (
     ABSOLUTE_GATE_LUFS,
     SAMPLE_RATE,
+    LoudnessMeter,
     LoudnessReport,
     as_frames,
     integrated_loudness,
-    measure,
-    momentary_loudness,
+    measure_file,
     peak_envelope,
     true_peak,
 )
-from shotcraft.sound.stems import Stem, StemSet, frames_to_samples, lay_stems, note
+from shotcraft.sound.stems import StemSet, frames_to_samples, lay_stems, note
+from shotcraft.sound.stream import BLOCK, WorkFile, limit_pass, meter_of, render_to, work_files, write_wav_blocks
 
 MIX_TOLERANCE_LU = 0.5
 LIMITER_LOOKAHEAD_SECONDS = 0.005
@@ -94,10 +95,18 @@ class MixResult:
     sound_off_fraction: float = 0.0
     out_dir: Path = field(default_factory=Path)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe summary (for sound.json and the QA report); -inf becomes None."""
+    def to_dict(self, root: Path | None = None) -> dict[str, Any]:
+        """JSON-safe summary (for sound.json and the QA report); -inf becomes None. Paths are
+        relative to ``root`` (default the mix folder, where sound.json lives), never to the
+        working directory the command ran from."""
+        root = (root or self.out_dir).resolve()
+
+        def where(path: Path) -> str:
+            resolved = path.resolve()
+            return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
         return {
-            "mix": str(self.mix_path),
+            "mix": where(self.mix_path),
             "integrated_lufs": _finite(self.integrated_lufs),
             "true_peak_dbtp": _finite(self.true_peak_dbtp),
             "short_term_max_lufs": _finite(self.short_term_max_lufs),
@@ -110,7 +119,7 @@ class MixResult:
             "sound_off_fraction": round(self.sound_off_fraction, 3),
             "seconds": round(self.seconds, 3),
             "stems": [
-                {"name": s.name, "path": str(s.path), "integrated_lufs": _finite(s.integrated_lufs),
+                {"name": s.name, "path": where(s.path), "integrated_lufs": _finite(s.integrated_lufs),
                  "true_peak_dbtp": _finite(s.true_peak_dbtp), "target_lufs": round(s.target_lufs, 2),
                  "headroom_trim_db": round(s.headroom_trim_db, 2)}
                 for s in self.stems
@@ -190,11 +199,13 @@ def activity(samples: np.ndarray, threshold_dbfs: float = ACTIVITY_THRESHOLD_DBF
     return power > 10 ** (threshold_dbfs / 10)
 
 
-def duck_gain(key_active: np.ndarray, n: int, duck_db: float) -> np.ndarray:
-    """Per-sample linear gain that dips ``duck_db`` while the key sounds: starts ``attack`` early
-    (the mix is offline, so it can look ahead), holds, then releases smoothly."""
+def duck_curve(key_active: np.ndarray, duck_db: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sample positions, dB reduction) at the control rate; None when nothing ducks.
+
+    The reduction dips ``duck_db`` while the key sounds: starts ``attack`` early (the mix is
+    offline, so it can look ahead), holds, then releases smoothly."""
     if duck_db <= 0 or not np.any(key_active):
-        return np.ones(n)
+        return None
     block_seconds = CONTROL_BLOCK / SAMPLE_RATE
     lead = int(round(DUCK_ATTACK_SECONDS / block_seconds))
     hold = int(round(DUCK_HOLD_SECONDS / block_seconds))
@@ -211,7 +222,20 @@ def duck_gain(key_active: np.ndarray, n: int, duck_db: float) -> np.ndarray:
         level = target + (level - target) * coefficient
         reduction[index] = level
     centres = (np.arange(reduction.size) + 0.5) * CONTROL_BLOCK
-    return 10 ** (-np.interp(np.arange(n), centres, reduction) / 20)
+    return centres, reduction
+
+
+def duck_gain_at(curve: tuple[np.ndarray, np.ndarray] | None, start: int, stop: int) -> np.ndarray:
+    """Per-sample linear gain of the duck curve over samples [start, stop)."""
+    if curve is None:
+        return np.ones(stop - start)
+    centres, reduction = curve
+    return 10 ** (-np.interp(np.arange(start, stop), centres, reduction) / 20)
+
+
+def duck_gain(key_active: np.ndarray, n: int, duck_db: float) -> np.ndarray:
+    """Per-sample linear gain that dips ``duck_db`` while the key sounds (see duck_curve)."""
+    return duck_gain_at(duck_curve(key_active, duck_db), 0, n)
 
 
 def _forward_max(values: np.ndarray, window: int) -> np.ndarray:
@@ -336,49 +360,83 @@ def mix_film(
     out_dir = Path(out_dir)
     # 1. Check inputs
     _check_inputs(plan, timeline, target)
-    # 2. Lay the stems (each at its own target)
+    # 2. Lay the stems (each at its own target), rendered once, block by block, to work files
     stem_set: StemSet = lay_stems(plan, timeline, strict_rate=strict_rate)
     add_production_sound(stem_set, plan, timeline)  # imported takes' own sound, when the plan asks for it
     stems = stem_set.stems
     n = stem_set.length
     checks: list[dict[str, Any]] = list(stem_set.notes)
-    measured_before_duck = {name: integrated_loudness(stem.samples, fast=True) for name, stem in stems.items()}
-    # 3. Duck the music under effects and dialogue
-    key = np.zeros((n, 2))
-    for name in ("effects", "dialogue"):
-        if name in stems:
-            key += stems[name].samples
-    key_active = activity(key)
-    ducked_fraction = 0.0
-    if "music" in stems and film.sound.music is not None:
-        gain = duck_gain(key_active, n, film.sound.music.duck_db)
-        stems["music"].samples = stems["music"].samples * gain[:, None]
-        ducked_fraction = float(np.mean(gain < 10 ** (-1.0 / 20)))
-    # 4. Sum, then master gain + true-peak limiter until the loudness sits on target
-    summed = sum(stem.samples for stem in stems.values())
-    loudness = integrated_loudness(summed, fast=True)
-    if not math.isfinite(loudness):
-        raise InputError(f"{plan.file}: the mix is silent (loudness -inf LUFS); check the sound section", code="silent-audio")
-    gain_db = target - loudness
-    mixed, reduction = summed, 0.0
-    for _ in range(4):
-        mixed, reduction = true_peak_limit(summed * 10 ** (gain_db / 20), ceiling)
-        error = target - integrated_loudness(mixed, fast=True)
-        if abs(error) <= 0.1:
-            break
-        gain_db += error
-    # 5. Write (atomically), then measure what was written
-    mix_path = write_wav(out_dir / "mix.wav", mixed)
-    stem_results: list[StemResult] = []
-    for name, stem in stems.items():
-        fitted, trim_db = _fit(stem.samples)
-        path = write_wav(out_dir / "stems" / f"{name}.wav", fitted)
-        stem_results.append(StemResult(name, path, integrated_loudness(fitted), true_peak(fitted), stem.target_lufs, trim_db))
-        check = _stem_check(name, measured_before_duck[name], stem.target_lufs, stem.tolerance_lu)
-        if trim_db:
-            check["message"] += f" (its file is written {trim_db:.1f} dB lower: its peaks pass full scale)"
-        checks.append(check)
-    report: LoudnessReport = measure(_read_back(mix_path))
+    with work_files(out_dir) as make:
+        files: dict[str, WorkFile] = {}
+        measured_before_duck: dict[str, float] = {}
+        for name, stem in stems.items():
+            meter = LoudnessMeter(SAMPLE_RATE, 2)
+            files[name] = render_to(make, stem.render, n, lambda _, block, meter=meter: meter.add(block))
+            measured_before_duck[name] = meter.report().integrated_lufs
+        # 3. Duck the music under effects and dialogue (the key's activity is 100 values a second)
+        key_active = np.concatenate([activity(_key_block(files, start, stop)) for start, stop in _spans(n)])
+        curve = duck_curve(key_active, film.sound.music.duck_db) if "music" in stems and film.sound.music is not None else None
+        # 4. Sum; then master gain + true-peak limiter until the loudness sits on target
+        summed = make(n)
+        summed_meter = LoudnessMeter(SAMPLE_RATE, 2)
+        rest_meter = LoudnessMeter(SAMPLE_RATE, 2)  # everything but dialogue, for SND110
+        dialogue_meter = LoudnessMeter(SAMPLE_RATE, 2)
+        stem_peaks = {name: 0.0 for name in stems}
+        others: list[np.ndarray] = []
+        ducked_samples = 0
+        ducked_music = make(n) if "music" in stems else None
+        for start, stop in _spans(n):
+            blocks = {name: files[name].read(start, stop) for name in stems}
+            if "music" in blocks and film.sound.music is not None:
+                gain = duck_gain_at(curve, start, stop)
+                blocks["music"] = blocks["music"] * gain[:, None]
+                ducked_samples += int(np.sum(gain < 10 ** (-1.0 / 20)))
+            if ducked_music is not None:
+                ducked_music.write(blocks["music"])
+            for name, block in blocks.items():
+                stem_peaks[name] = max(stem_peaks[name], float(np.max(np.abs(block))) if block.size else 0.0)
+            total = sum(blocks.values())
+            summed.write(total)
+            summed_meter.add(total)
+            if "dialogue" in blocks:
+                dialogue_meter.add(blocks["dialogue"])
+                rest_meter.add(sum(block for name, block in blocks.items() if name != "dialogue"))
+            sounding = np.zeros(-(-(stop - start) // CONTROL_BLOCK), dtype=bool)
+            for name in ("effects", "dialogue", "music"):
+                if name in blocks:
+                    sounding |= activity(blocks[name])
+            others.append(sounding)
+        if ducked_music is not None:
+            files["music"].remove()
+            files["music"] = ducked_music
+        ducked_fraction = ducked_samples / n if curve is not None else 0.0
+        loudness = summed_meter.report().integrated_lufs
+        if not math.isfinite(loudness):
+            raise InputError(f"{plan.file}: the mix is silent (loudness -inf LUFS); check the sound section", code="silent-audio")
+        gain_db = target - loudness
+        mixed: WorkFile | None = None
+        for _ in range(4):
+            if mixed is not None and mixed is not summed:
+                mixed.remove()
+            mixed, mixed_gain, reduction, mixed_loudness = _limit_to_ceiling(summed, 10 ** (gain_db / 20), ceiling, make)
+            error = target - mixed_loudness
+            if abs(error) <= 0.1:
+                break
+            gain_db += error
+        # 5. Write (atomically), then measure what was written
+        mix_path = write_wav_blocks(out_dir / "mix.wav", mixed, mixed_gain)
+        stem_results: list[StemResult] = []
+        for name, stem in stems.items():
+            scale, trim_db = _fit_gain(stem_peaks[name])
+            written = LoudnessMeter(SAMPLE_RATE, 2)
+            path = write_wav_blocks(out_dir / "stems" / f"{name}.wav", files[name], scale, written)
+            measured = written.report()
+            stem_results.append(StemResult(name, path, measured.integrated_lufs, measured.true_peak_dbtp, stem.target_lufs, trim_db))
+            check = _stem_check(name, measured_before_duck[name], stem.target_lufs, stem.tolerance_lu)
+            if trim_db:
+                check["message"] += f" (its file is written {trim_db:.1f} dB lower: its peaks pass full scale)"
+            checks.append(check)
+    report: LoudnessReport = measure_file(mix_path)
     # 6. Checks for the QA report
     checks.append(note(
         "SND102", f"mix {report.integrated_lufs:.1f} LUFS, target {target:.1f} ±{MIX_TOLERANCE_LU} LU",
@@ -397,13 +455,9 @@ def mix_film(
         severity="warning", ok=reduction <= LIMITER_WARN_DB, value=round(reduction, 2), target=LIMITER_WARN_DB,
     ))
     if "dialogue" in stems:
-        checks.append(_dialogue_clarity(stems))
+        checks.append(_dialogue_clarity(dialogue_meter.momentary(), rest_meter.momentary()))
     changes = picture_changes if picture_changes is not None else [event.record_in for event in timeline.events[1:]]
-    others = np.zeros(key_active.size, dtype=bool)
-    for name in ("effects", "dialogue", "music"):
-        if name in stems:
-            others |= activity(stems[name].samples)
-    fraction = sound_off_fraction(others, changes, timeline.rate, timeline.duration)
+    fraction = sound_off_fraction(np.concatenate(others), changes, timeline.rate, timeline.duration)
     checks.append(note(
         "SND104",
         f"{fraction:.0%} of the film is ambience only with no picture change for {SOUND_OFF_STRETCH_SECONDS:g} s or more "
@@ -419,12 +473,9 @@ def mix_film(
     )
 
 
-def _dialogue_clarity(stems: dict[str, Stem]) -> dict[str, Any]:
+def _dialogue_clarity(dialogue: np.ndarray, others: np.ndarray) -> dict[str, Any]:
     """SND110: while lines play, dialogue should sit well above everything else (median of the
     momentary-loudness difference over the blocks where dialogue sounds)."""
-    dialogue = momentary_loudness(stems["dialogue"].samples)
-    rest = sum(stem.samples for name, stem in stems.items() if name != "dialogue")
-    others = momentary_loudness(rest)
     speaking = dialogue > ABSOLUTE_GATE_LUFS
     if not np.any(speaking):
         margin = math.inf
@@ -438,18 +489,52 @@ def _dialogue_clarity(stems: dict[str, Stem]) -> dict[str, Any]:
     )
 
 
-def _fit(samples: np.ndarray) -> tuple[np.ndarray, float]:
-    """A stem whose peaks pass full scale (a loud cue at a high target) is scaled to fit, never clipped.
-    Returns (samples, dB taken off)."""
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+
+
+def _spans(n: int) -> list[tuple[int, int]]:
+    return [(start, min(n, start + BLOCK)) for start in range(0, n, BLOCK)]
+
+
+def _key_block(files: dict[str, WorkFile], start: int, stop: int) -> np.ndarray:
+    key = np.zeros((stop - start, 2))
+    for name in ("effects", "dialogue"):
+        if name in files:
+            key += files[name].read(start, stop)
+    return key
+
+
+def _limit_to_ceiling(source: WorkFile, gain: float, ceiling_dbtp: float, make: Any) -> tuple[WorkFile, float, float, float]:
+    """true_peak_limit on ``source * gain``, pass by pass on work files (same passes, same numbers).
+
+    Returns (signal, gain to apply to it, largest gain reduction in dB, its integrated loudness).
+    """
+    current, current_gain = source, gain
+    reduction = 0.0
+    aim = ceiling_dbtp - LIMITER_MARGIN_DB
+    window = max(1, int(LIMITER_LOOKAHEAD_SECONDS * SAMPLE_RATE))
+    for attempt in range(5):
+        meter = meter_of(current, current_gain)
+        loudness = meter.report().integrated_lufs
+        excess = 20 * math.log10(max(meter.peak, 1e-12)) - ceiling_dbtp
+        if excess <= 0:
+            return current, current_gain, reduction, loudness
+        if attempt == 4:
+            break
+        if attempt:
+            aim -= excess + 0.05  # the last pass left some over: aim lower
+        limited, step = limit_pass(current, current_gain, aim, make, window, LIMITER_RELEASE_DB_PER_SECOND / SAMPLE_RATE)
+        if current is not source:
+            current.remove()
+        current, current_gain = limited, 1.0
+        reduction = max(reduction, step)
+    trim = excess + 0.01
+    trimmed = current_gain * 10 ** (-trim / 20)
+    return current, trimmed, reduction + trim, meter_of(current, trimmed).report().integrated_lufs
+
+
+def _fit_gain(peak: float) -> tuple[float, float]:
+    """(gain, dB taken off) so a stem whose peaks pass full scale is scaled to fit, never clipped."""
     limit = 10 ** (-0.1 / 20)
     if peak <= limit:
-        return samples, 0.0
-    return samples * (limit / peak), 20 * math.log10(peak / limit)
-
-
-def _read_back(path: Path) -> np.ndarray:
-    import soundfile
-
-    data, _ = soundfile.read(str(path), dtype="float64", always_2d=True)
-    return data
+        return 1.0, 0.0
+    return limit / peak, 20 * math.log10(peak / limit)

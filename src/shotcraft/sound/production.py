@@ -18,7 +18,7 @@ from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.media.video import probe, run_ffmpeg
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.sound.loudness import SAMPLE_RATE, gain_to, integrated_loudness
-from shotcraft.sound.stems import Stem, StemSet, frames_to_samples, note
+from shotcraft.sound.stems import EventsSource, Stem, StemSet, _Event, frames_to_samples, note, power_mean_lufs
 
 EDGE_FADE_S = 0.010
 
@@ -28,24 +28,34 @@ def add_production_sound(stem_set: StemSet, plan: LoadedPlan, timeline: Timeline
     sound = plan.film.sound
     if not sound.production_sound:
         return
-    laid = np.zeros((stem_set.length, 2))
-    sources = []
+    placed: list[tuple[int, CutEvent, np.ndarray]] = []
     for event in timeline.events:
         if not probe(event.clip_path).has_audio:
             continue
         start = frames_to_samples(event.record_in + event.audio_offset_frames, timeline.rate)
-        piece = _take_sound(event, timeline.rate)
-        start, piece = max(start, 0), piece[max(-start, 0) :]
-        end = min(start + len(piece), stem_set.length)
-        if end > start:
-            laid[start:end] += _faded(piece[: end - start])
-            sources.append(f"{event.shot_id} take {event.take}")
-    if not sources:
+        piece = _piece(event, timeline.rate, start, stem_set.length)
+        if piece.shape[0]:
+            placed.append((max(start, 0), event, piece))
+    if not placed:
         stem_set.notes.append(note("SND111", "sound.production_sound is on but no picked take carries sound (import clips with their audio)",
                                    severity="warning", ok=False))  # fmt: skip
         return
-    levelled = laid * gain_to(integrated_loudness(laid, fast=True), sound.production_lufs, what=f"{plan.file}: sound.production_sound")
-    stem_set.stems["production"] = Stem("production", levelled, sound.production_lufs, 1.0, sources)
+    # the pieces do not overlap (one per shot): the stem's loudness is their duration-weighted power mean
+    level = power_mean_lufs([integrated_loudness(p, fast=True) for _, _, p in placed], [float(p.shape[0]) for _, _, p in placed])
+    gain = gain_to(level, sound.production_lufs, what=f"{plan.file}: sound.production_sound")
+
+    def maker(event: CutEvent, start: int):
+        return lambda: _piece(event, timeline.rate, start, stem_set.length) * gain  # decoded again when the render reaches it
+
+    events = [_Event(start, piece.shape[0], maker(event, start)) for start, event, piece in placed]
+    sources = [f"{event.shot_id} take {event.take}" for _, event, _ in placed]
+    stem_set.stems["production"] = Stem("production", EventsSource(events), stem_set.length, sound.production_lufs, 1.0, sources)
+
+
+def _piece(event: CutEvent, rate: Fraction, start: int, length: int) -> np.ndarray:
+    """The take's sound over its used range, faded at both edges, cut to what falls inside the film."""
+    piece = _faded(_take_sound(event, rate))[max(-start, 0) :]
+    return piece[: max(0, min(length - max(start, 0), piece.shape[0]))]
 
 
 def _take_sound(event: CutEvent, film_rate: Fraction) -> np.ndarray:

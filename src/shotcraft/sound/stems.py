@@ -10,9 +10,11 @@ sample-rate policy).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.schema import Ambience
 from shotcraft.sound import synth
 from shotcraft.sound.audio import AudioClip, load_conformed
-from shotcraft.sound.loudness import SAMPLE_RATE, gain_to, gated_loudness, integrated_loudness
+from shotcraft.sound.loudness import SAMPLE_RATE, LoudnessMeter, gain_to, gated_loudness, integrated_loudness
 from shotcraft.timebase import seconds_to_frames
 
 DEFAULT_ROOM_TONE = "room tone"
@@ -31,13 +33,28 @@ MUSIC_TAIL_FADE_SECONDS = 1.5
 EDGE_FADE_SECONDS = 0.01  # at the very start and end of the film: no click
 
 
+class Source(Protocol):
+    """A stem as a function of time: any range of samples, rendered on demand (bounded memory)."""
+
+    def render(self, start: int, stop: int) -> np.ndarray: ...  # (stop - start, 2) float64
+
+
 @dataclass
 class Stem:
     name: str  # "ambience", "effects", "music", "dialogue"
-    samples: np.ndarray  # (n, 2) float64, 48 kHz, at its target
+    source: Source  # renders any range, at its target: the film is never held whole
+    length: int  # samples
     target_lufs: float
     tolerance_lu: float  # how far the measured stem may sit from its target
     sources: list[str] = field(default_factory=list)  # what was laid: files, synthesized layers
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        return self.source.render(max(0, start), min(self.length, stop))
+
+    @property
+    def samples(self) -> np.ndarray:
+        """(n, 2) float64, 48 kHz, at its target: the whole stem in memory (tests, short films)."""
+        return self.render(0, self.length)
 
 
 @dataclass
@@ -102,37 +119,77 @@ def ambience_source(plan: LoadedPlan, location_id: str | None) -> AmbienceSource
     return AmbienceSource(location_id, text, None, presets.AMBIENCE_LUFS)
 
 
+#: synthesized beds are made this long at most and looped beyond (crossfaded like a file bed):
+#: a 30-minute film's bed is not synthesized, nor held, 30 minutes long
+BED_TILE_SECONDS = 60.0
+#: samples per block when a stem or the mix is processed in blocks (10 s: a multiple of the
+#: 10 ms control block and of the 100 ms loudness sub-block)
+BLOCK = 480_000
+
+
+class LoopedBed:
+    """``samples`` repeated to ``length`` with an equal-power crossfade at each loop point (the tail
+    flows into the head; the very first loop starts clean), times ``gain``: rendered by range."""
+
+    def __init__(self, samples: np.ndarray, length: int) -> None:
+        self.length = length
+        self.gain = 1.0
+        if samples.shape[0] >= length:
+            self.head, self.body, self.fade = samples[:length], samples[:length], 0
+            return
+        fade = min(seconds_to_samples(LOOP_CROSSFADE_SECONDS), samples.shape[0] // 4)
+        if fade < 2:
+            self.head, self.body, self.fade = samples[:0], samples, 0
+            return
+        angle = np.linspace(0.0, np.pi / 2, fade)[:, None]
+        body = samples[: samples.shape[0] - fade].copy()
+        body[:fade] = samples[:fade] * np.sin(angle) + samples[-fade:] * np.cos(angle)  # tail flows into head
+        self.head, self.body, self.fade = samples[:fade], body, fade
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = np.empty((stop - start, self.body.shape[1]))
+        position = start
+        while position < stop:
+            if position < self.head.shape[0]:
+                piece = self.head[position : min(stop, self.head.shape[0])]
+            else:
+                offset = position % self.body.shape[0]
+                piece = self.body[offset : offset + (stop - position)]
+            out[position - start : position - start + piece.shape[0]] = piece
+            position += piece.shape[0]
+        return out * self.gain if self.gain != 1.0 else out
+
+
 def _loop_to(samples: np.ndarray, n: int) -> np.ndarray:
     """Repeat a bed to ``n`` samples with an equal-power crossfade at each loop point."""
-    if samples.shape[0] >= n:
-        return samples[:n]
-    fade = min(seconds_to_samples(LOOP_CROSSFADE_SECONDS), samples.shape[0] // 4)
-    if fade < 2:
-        reps = -(-n // samples.shape[0])
-        return np.tile(samples, (reps, 1))[:n]
-    angle = np.linspace(0.0, np.pi / 2, fade)[:, None]
-    body = samples[: samples.shape[0] - fade].copy()
-    body[:fade] = samples[:fade] * np.sin(angle) + samples[-fade:] * np.cos(angle)  # tail flows into head
-    reps = -(-n // body.shape[0]) + 1
-    out = np.tile(body, (reps, 1))
-    out[:fade] = samples[:fade]  # the very first loop starts clean
-    return out[:n]
+    return LoopedBed(samples, n).render(0, n)
 
 
-def _bed(plan: LoadedPlan, source: AmbienceSource, n: int, strict_rate: bool, notes: list[dict[str, Any]]) -> tuple[np.ndarray, str]:
+def _loudness_of(source: Any, length: int) -> float:
+    """Gated integrated loudness of a rendered source, block by block (the fast BS.1770 path)."""
+    meter = LoudnessMeter(SAMPLE_RATE, 2)
+    for start in range(0, length, BLOCK):
+        meter.add(source.render(start, min(length, start + BLOCK)))
+    return meter.report().integrated_lufs
+
+
+def _bed(plan: LoadedPlan, source: AmbienceSource, n: int, strict_rate: bool, notes: list[dict[str, Any]]) -> tuple[LoopedBed, str]:
     film = plan.film
     where = f"{plan.file}: sound.ambience.{source.key}" if source.ambience is not None else f"{plan.file}: location {source.key or '(none)'}"
     if source.ambience is not None and source.ambience.file is not None:
         clip = load_conformed(plan.resolve_path(source.ambience.file), what=f"{where}.file", strict_rate=strict_rate)
         if (resampled := _resample_note(clip, f"{where}.file")) is not None:
             notes.append(resampled)
-        looped = _loop_to(clip.samples, n)  # normalised as it will play: loops and all
-        return looped * gain_to(integrated_loudness(looped, fast=True), source.lufs, what=f"{where}.file ({clip.path})"), str(source.ambience.file)
-    bed = synth.ambience_bed(source.description or DEFAULT_ROOM_TONE, n / SAMPLE_RATE, film.production.id, source.key or "-")
+        looped = LoopedBed(clip.samples, n)  # normalised as it will play: loops and all
+        looped.gain = gain_to(_loudness_of(looped, n), source.lufs, what=f"{where}.file ({clip.path})")
+        return looped, str(source.ambience.file)
+    tile = min(n / SAMPLE_RATE, BED_TILE_SECONDS)
+    bed = synth.ambience_bed(source.description or DEFAULT_ROOM_TONE, tile, film.production.id, source.key or "-")
     if not bed.matched:
         notes.append(note("SND105", f"{where}: no ambience keyword in {source.description!r}; laid room tone (give a file or name the sound: city hum, rain, wind...)", severity="warning", ok=False))
-    samples = bed.samples * gain_to(integrated_loudness(bed.samples, fast=True), source.lufs, what=where)
-    return samples, "synth:" + "+".join(bed.layers)
+    looped = LoopedBed(bed.samples, n)
+    looped.gain = gain_to(_loudness_of(looped, n) if n > bed.samples.shape[0] else integrated_loudness(bed.samples, fast=True), source.lufs, what=where)
+    return looped, "synth:" + "+".join(bed.layers)
 
 
 def _location_of(plan: LoadedPlan, event: CutEvent) -> str | None:
@@ -142,6 +199,60 @@ def _location_of(plan: LoadedPlan, event: CutEvent) -> str | None:
         return plan.film.shot(event.shot_id).location
     except KeyError:
         return None
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where one location's bed sounds: [first, last) with equal-power fades of ``fade_in`` / ``fade_out`` samples."""
+
+    key: str
+    first: int
+    last: int
+    fade_in: int
+    fade_out: int
+
+    def gain(self, start: int, stop: int) -> np.ndarray:
+        gain = np.ones(stop - start)
+        if self.fade_in:
+            curve = np.sin(np.linspace(0.0, np.pi / 2, self.fade_in))
+            lo, hi = max(start, self.first), min(stop, self.first + self.fade_in)
+            if lo < hi:
+                gain[lo - start : hi - start] = curve[lo - self.first : hi - self.first]
+        if self.fade_out:
+            curve = np.cos(np.linspace(0.0, np.pi / 2, self.fade_out))
+            begin = self.last - self.fade_out
+            lo, hi = max(start, begin), min(stop, self.last)
+            if lo < hi:
+                gain[lo - start : hi - start] = curve[lo - begin : hi - begin]
+        return gain
+
+
+class AmbienceBeds:
+    """The ambience stem by range: each location's bed over its spans, fades at the film's edges."""
+
+    def __init__(self, beds: dict[str, tuple[LoopedBed, int]], spans: list[_Span], head: int, tail: int, n: int) -> None:
+        self.beds, self.spans, self.head, self.tail, self.n = beds, spans, head, tail, n
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((stop - start, 2))
+        for key, (bed, bed_start) in self.beds.items():
+            for span in self.spans:
+                if span.key != key:
+                    continue
+                lo, hi = max(start, span.first), min(stop, span.last)
+                if lo >= hi:
+                    continue
+                out[lo - start : hi - start] += bed.render(lo - bed_start, hi - bed_start) * span.gain(lo, hi)[:, None]
+        if self.head and start < self.head:
+            curve = np.sin(np.linspace(0.0, np.pi / 2, self.head))[:, None] ** 2
+            hi = min(stop, self.head)
+            out[: hi - start] *= curve[start:hi]
+        if self.tail and stop > self.n - self.tail:
+            curve = np.linspace(1.0, 0.0, self.tail)[:, None]
+            begin = self.n - self.tail
+            lo = max(start, begin)
+            out[lo - start :] *= curve[lo - begin : stop - begin]
+        return out
 
 
 def ambience_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: bool = False, notes: list[dict[str, Any]]) -> Stem:
@@ -169,43 +280,32 @@ def ambience_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
         left = starts[index] - starts[index - 1]
         right = ends[index] - starts[index]
         halves[index] = max(0, min(fades[index] // 2, left // 2, right // 2))
-    spans: list[tuple[int, int, np.ndarray]] = []  # (first sample, last sample, gain) per segment
-    for index in range(len(keys)):
-        first_sample = starts[index] - halves[index]
-        last_sample = ends[index] + halves[index + 1]
-        gain = np.ones(last_sample - first_sample)
-        if halves[index]:
-            gain[: 2 * halves[index]] = np.sin(np.linspace(0.0, np.pi / 2, 2 * halves[index]))
-        if halves[index + 1]:
-            gain[-2 * halves[index + 1] :] = np.cos(np.linspace(0.0, np.pi / 2, 2 * halves[index + 1]))
-        spans.append((first_sample, last_sample, gain))
+    spans = [
+        _Span(keys[index], starts[index] - halves[index], ends[index] + halves[index + 1], 2 * halves[index], 2 * halves[index + 1])
+        for index in range(len(keys))
+    ]
     # 3. One continuous bed per location over the span where it sounds (a file bed starts from
     # its beginning where its location first comes in), indexed by timeline time.
-    out = np.zeros((n, 2))
+    beds: dict[str, tuple[LoopedBed, int]] = {}
     sources: list[str] = []
     for key in dict.fromkeys(keys):
-        mine = [span for k, span in zip(keys, spans) if k == key and span[1] > span[0]]
+        mine = [span for span in spans if span.key == key and span.last > span.first]
         if not mine:
             continue
-        bed_start = min(span[0] for span in mine)
-        bed_end = max(span[1] for span in mine)
+        bed_start = min(span.first for span in mine)
+        bed_end = max(span.last for span in mine)
         bed, label = _bed(plan, ambience_source(plan, key or None), bed_end - bed_start, strict_rate, notes)
         sources.append(f"{key or '(no location)'}: {label}")
-        for first_sample, last_sample, gain in mine:
-            out[first_sample:last_sample] += bed[first_sample - bed_start : last_sample - bed_start] * gain[:, None]
+        beds[key] = (bed, bed_start)
     # 4. The film opens and closes without a click; a fade or dissolve from black into the first
     # shot brings its sound up over the same frames.
     first = timeline.events[0]
     head = frames_to_samples(first.transition_frames, rate) if first.transition != "cut" else 0
     head = min(n // 2, max(head, seconds_to_samples(EDGE_FADE_SECONDS)))
     tail = min(n // 2, seconds_to_samples(EDGE_FADE_SECONDS))
-    if head:
-        out[:head] *= np.sin(np.linspace(0.0, np.pi / 2, head))[:, None] ** 2
-    if tail:
-        out[-tail:] *= np.linspace(1.0, 0.0, tail)[:, None]
     levels = [ambience_source(plan, key or None).lufs for key in keys]
     target = power_mean_lufs(levels, [e - s for s, e in zip(starts, ends)])
-    return Stem("ambience", out, target, 0.5, sources)
+    return Stem("ambience", AmbienceBeds(beds, spans, head, tail, n), n, target, 0.5, sources)
 
 
 # --- events: effects and dialogue ----------------------------------------------------------------
@@ -236,19 +336,52 @@ def _event_start(plan: LoadedPlan, timeline: Timeline, shot_id: str, at: float, 
     return frames_to_samples(event.record_in - slip, timeline.rate) + seconds_to_samples(at)
 
 
-def _place(out: np.ndarray, start: int, piece: np.ndarray) -> bool:
-    """Add ``piece`` at ``start``; False when nothing of it falls inside the film."""
-    n = out.shape[0]
-    if start >= n:
-        return False
+def _placed(piece: np.ndarray, start: int, n: int) -> np.ndarray:
+    """The part of ``piece`` that falls inside the film; cut by its end: a short fade, never a click."""
     end = min(n, start + piece.shape[0])
     placed = piece[: end - start]
-    if end - start < piece.shape[0]:  # cut by the end of the film: a short fade, never a click
+    if end - start < piece.shape[0]:
         fade = min(placed.shape[0], seconds_to_samples(0.01))
         placed = placed.copy()
         placed[-fade:] *= np.linspace(1.0, 0.0, fade)[:, None]
-    out[start:end] += placed
-    return True
+    return placed
+
+
+@dataclass
+class _Event:
+    start: int
+    length: int  # samples inside the film
+    make: Callable[[], np.ndarray]  # the piece at its level, made again when the render reaches it
+
+
+class EventsSource:
+    """Short sounds (cues, lines) laid at their starts. Pieces are made when a render reaches them and
+    dropped once it has passed them, so memory holds the sounds of one block, not of the film."""
+
+    def __init__(self, events: list[_Event]) -> None:
+        self.events = events  # in plan order: sums add up in the same order as the plan lists them
+        self._made: dict[int, np.ndarray] = {}
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((stop - start, 2))
+        for index, event in enumerate(self.events):
+            lo, hi = max(start, event.start), min(stop, event.start + event.length)
+            if lo >= hi:
+                continue
+            piece = self._made.get(index)
+            if piece is None:
+                piece = self._made[index] = event.make()
+            out[lo - start : hi - start] += piece[lo - event.start : hi - event.start]
+        for index in [i for i in self._made if self.events[i].start + self.events[i].length <= stop]:
+            del self._made[index]  # renders run forward: a passed piece is made again only if asked again
+        return out
+
+
+def _event(start: int, n: int, make: Callable[[], np.ndarray], first: np.ndarray) -> _Event:
+    def placed() -> np.ndarray:
+        return _placed(make(), start, n)
+
+    return _Event(start, min(n, start + first.shape[0]) - start, placed)
 
 
 def effects_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: bool = False, notes: list[dict[str, Any]]) -> Stem | None:
@@ -257,7 +390,7 @@ def effects_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: b
     sound = plan.film.sound
     if not sound.cues:
         return None
-    out = np.zeros((n, 2))
+    events: list[_Event] = []
     levels: list[float] = []
     durations: list[float] = []
     sources: list[str] = []
@@ -268,17 +401,28 @@ def effects_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: b
         if start is None:
             continue
         if cue.file is not None:
-            clip = load_conformed(plan.resolve_path(cue.file), what=f"{where}.file", strict_rate=strict_rate)
+            path = plan.resolve_path(cue.file)
+
+            def raw(path: Path = path, where: str = where) -> np.ndarray:
+                return load_conformed(path, what=f"{where}.file", strict_rate=strict_rate).samples
+
+            clip = load_conformed(path, what=f"{where}.file", strict_rate=strict_rate)
             if (resampled := _resample_note(clip, where)) is not None:
                 notes.append(resampled)
             samples, label = clip.samples, str(cue.file)
         else:
-            made = synth.effect(cue.description or "", production, "cue", cue.shot, cue.description or "", f"{cue.at:g}")
+            parts = (cue.description or "", production, "cue", cue.shot, cue.description or "", f"{cue.at:g}")
+
+            def raw(parts: tuple[str, ...] = parts) -> np.ndarray:
+                return synth.effect(*parts).samples
+
+            made = synth.effect(*parts)
             if not made.matched:
                 notes.append(note("SND105", f"{where}: no effect keyword in {cue.description!r}; laid a soft generic impact (give the cue a file)", severity="warning", ok=False))
             samples, label = made.samples, "synth:" + "+".join(made.layers)
-        samples = samples * gain_to(gated_loudness(samples), cue.lufs, what=where)
-        if _place(out, start, samples):
+        gain = gain_to(gated_loudness(samples), cue.lufs, what=where)
+        if start < n:
+            events.append(_event(start, n, lambda raw=raw, gain=gain: raw() * gain, samples))
             levels.append(cue.lufs)
             durations.append(samples.shape[0])
             sources.append(f"{cue.shot}@{cue.at:g}s: {label}")
@@ -286,7 +430,7 @@ def effects_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: b
             notes.append(note("SND107", f"{where}: falls after the end of the film; left out", severity="warning", ok=False))
     if not sources:
         return None
-    return Stem("effects", out, power_mean_lufs(levels, durations), 1.0, sources)
+    return Stem("effects", EventsSource(events), n, power_mean_lufs(levels, durations), 1.0, sources)
 
 
 def dialogue_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: bool = False, notes: list[dict[str, Any]]) -> Stem | None:
@@ -294,7 +438,7 @@ def dialogue_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
     lines = plan.film.sound.dialogue
     if not lines:
         return None
-    out = np.zeros((n, 2))
+    events: list[_Event] = []
     levels: list[float] = []
     durations: list[float] = []
     sources: list[str] = []
@@ -303,17 +447,37 @@ def dialogue_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
         start = _event_start(plan, timeline, line.shot, line.at, where, notes)
         if start is None:
             continue
-        clip = load_conformed(plan.resolve_path(line.file), what=f"{where}.file", strict_rate=strict_rate)
+        path = plan.resolve_path(line.file)
+        clip = load_conformed(path, what=f"{where}.file", strict_rate=strict_rate)
         if (resampled := _resample_note(clip, where)) is not None:
             notes.append(resampled)
-        samples = clip.samples * gain_to(gated_loudness(clip.samples), line.lufs, what=f"{where}.file ({clip.path})")
-        if _place(out, start, samples):
+        gain = gain_to(gated_loudness(clip.samples), line.lufs, what=f"{where}.file ({clip.path})")
+        if start < n:
+
+            def make(path: Path = path, where: str = where, gain: float = gain) -> np.ndarray:
+                return load_conformed(path, what=f"{where}.file", strict_rate=strict_rate).samples * gain
+
+            events.append(_event(start, n, make, clip.samples))
             levels.append(line.lufs)
-            durations.append(samples.shape[0])
+            durations.append(clip.samples.shape[0])
             sources.append(f"{line.shot}@{line.at:g}s: {line.file}")
     if not sources:
         return None
-    return Stem("dialogue", out, power_mean_lufs(levels, durations), 1.0, sources)
+    return Stem("dialogue", EventsSource(events), n, power_mean_lufs(levels, durations), 1.0, sources)
+
+
+class MusicSource:
+    """The music file from its start in the film, faded if the film ends first, times its level."""
+
+    def __init__(self, playing: np.ndarray, start: int) -> None:
+        self.playing, self.start, self.gain = playing, start, 1.0
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros((stop - start, 2))
+        lo, hi = max(start, self.start), min(stop, self.start + self.playing.shape[0])
+        if lo < hi:
+            out[lo - start : hi - start] = self.playing[lo - self.start : hi - self.start]
+        return out * self.gain if self.gain != 1.0 else out
 
 
 def music_stem(plan: LoadedPlan, n: int, *, strict_rate: bool = False, notes: list[dict[str, Any]]) -> Stem | None:
@@ -330,14 +494,13 @@ def music_stem(plan: LoadedPlan, n: int, *, strict_rate: bool = False, notes: li
     if start >= n:
         notes.append(note("SND107", f"{where}: starts at {music.start:g} s, after the end of the film; left out", severity="warning", ok=False))
         return None
-    out = np.zeros((n, 2))
     playing = clip.samples[: n - start].copy()
     if clip.samples.shape[0] > n - start:  # cut by the end of the film: fade, never chop
         fade = min(seconds_to_samples(MUSIC_TAIL_FADE_SECONDS), playing.shape[0])
         playing[-fade:] *= np.linspace(1.0, 0.0, fade)[:, None] ** 2
-    out[start : start + playing.shape[0]] = playing
-    out *= gain_to(integrated_loudness(out), music.lufs, what=f"{where} ({clip.path})")
-    return Stem("music", out, music.lufs, 0.5, [str(music.file)])
+    source = MusicSource(playing, start)
+    source.gain = gain_to(_loudness_of(source, n), music.lufs, what=f"{where} ({clip.path})")
+    return Stem("music", source, n, music.lufs, 0.5, [str(music.file)])
 
 
 def lay_stems(plan: LoadedPlan, timeline: Timeline, *, strict_rate: bool = False) -> StemSet:

@@ -58,7 +58,7 @@ NEGATION_WINDOW = 3
 DISTANT_WORDS = ("distant", "far", "faint", "muffled", "remote", "soft")
 
 EFFECT_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "impact": ("drop", "dropped", "fall", "fell", "thud", "hit", "slam", "bang", "thump", "punch", "bump", "collapse", "crash", "land"),
+    "impact": ("impact", "drop", "dropped", "fall", "fell", "thud", "hit", "slam", "bang", "thump", "punch", "bump", "collapse", "crash", "land"),
     "jingle": ("key", "jingle", "coin", "chain", "keychain", "bell", "change"),
     "creak": ("creak", "creaking", "squeak", "hinge", "groan"),
     "footsteps": ("footstep", "step", "walk", "walking", "run", "running", "pace", "pacing"),
@@ -66,6 +66,13 @@ EFFECT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "whoosh": ("whoosh", "swish", "swoosh", "swing", "pass by", "passes by", "fly by", "flies by", "wind gust"),
     "click": ("click", "switch", "lock", "latch", "lighter", "trigger", "button", "unlock"),
     "glass": ("glass", "shatter", "clink", "bottle", "window"),
+    # the common effects of the seeds' genres (sci-fi destruction, city, ad): issue #21
+    "explosion": ("explosion", "explode", "exploding", "explodes", "blast", "boom", "detonation", "bomb"),
+    "fire": ("fire", "flame", "flames", "burning", "blaze", "blazing", "crackle", "crackling", "inferno"),
+    "roar": ("roar", "roaring", "rumble", "rumbling", "growl", "engine roar"),
+    "rain": ("rain", "downpour", "drizzle", "raindrops", "shower of rain"),
+    "traffic": ("traffic", "horn", "honk", "honking", "horns"),
+    "crowd": ("crowd", "cheer", "cheering", "applause", "clapping", "chatter", "walla", "screams", "screaming"),
 }
 
 #: material -> (brightness Hz, body decay s, resonance Hz, ring decay s)
@@ -475,9 +482,76 @@ def _glass(rng: np.random.Generator, material: str, weight: float) -> np.ndarray
     return out + stereo(shards * 0.5)
 
 
+def _explosion(rng: np.random.Generator, material: str, weight: float) -> np.ndarray:
+    """A low boom (a pitch-dropping sine), a broadband blast and falling debris, about 2.5 s."""
+    n = int(2.5 * RATE)
+    t = np.arange(n) / RATE
+    boom = np.sin(2 * np.pi * np.cumsum(30.0 + 60.0 * np.exp(-t / 0.15)) / RATE) * _decay(n, 0.6)
+    blast = _filter(rng.standard_normal(n), "lowpass", 2500.0) * _decay(n, 0.35)
+    debris = np.zeros(n)
+    for start in _events(rng, 2.0, 14.0) + 0.2:
+        _add(debris, int(start * RATE), _hit(rng, "stone", 0.3, 0.15)[: int(0.15 * RATE)] * rng.uniform(0.05, 0.3))
+    body = boom + 0.8 * blast + debris
+    return stereo(body, body + 0.1 * _filter(rng.standard_normal(n), "lowpass", 1200.0) * _decay(n, 0.4), 0.7)
+
+
+def _fire(rng: np.random.Generator, material: str, weight: float) -> np.ndarray:
+    """Crackle (sparse bright snaps) over a low roar of burning air, 2.5 s."""
+    n = int(2.5 * RATE)
+    rumble = [_filter(brown(rng, n), "lowpass", 400.0) * slow_curve(rng, n, 1.5, 4.0) for _ in range(2)]
+    out = stereo(rumble[0], rumble[1], 0.8)
+    out /= np.max(np.abs(out)) + 1e-12
+    length = int(0.02 * RATE)
+    for start in _events(rng, 2.5, 25.0):
+        snap = _filter(rng.standard_normal(length), "bandpass", (1500.0, 8000.0)) * _decay(length, 0.003)
+        _add(out, int(start * RATE), pan(snap * rng.uniform(0.3, 1.2), rng.uniform(-0.6, 0.6)))
+    return out * np.hanning(n)[:, None] ** 0.2
+
+
+def _roar(rng: np.random.Generator, material: str, weight: float) -> np.ndarray:
+    """A swelling low growl: brown noise through a low band, with a 40-70 Hz tone under it, 2.5 s."""
+    n = int(2.5 * RATE)
+    t = np.arange(n) / RATE
+    swell = np.sin(np.pi * t / t[-1]) ** 1.5
+    growl = _filter(brown(rng, n), "bandpass", (40.0, 500.0)) * swell
+    growl /= np.max(np.abs(growl)) + 1e-12
+    tone = np.sin(2 * np.pi * np.cumsum(40.0 + 30.0 * swell) / RATE) * swell * 0.5
+    return stereo(growl + tone, growl * 0.9 + tone, 0.8)
+
+
+def _rain_effect(rng: np.random.Generator, material: str, weight: float) -> np.ndarray:
+    """A burst of rain (the ambience layer, faded in and out), 2 s."""
+    n = int(2.0 * RATE)
+    return _rain(rng, n, False) * np.hanning(n)[:, None] ** 0.5
+
+
+def _traffic_effect(rng: np.random.Generator, material: str, weight: float) -> np.ndarray:
+    """One car passing with a two-tone horn on it, 2.5 s."""
+    n = int(2.5 * RATE)
+    engine = _filter(pink(rng, n), "bandpass", (70.0, 1800.0)) * np.hanning(n) ** 2
+    out = pan(engine / (np.max(np.abs(engine)) + 1e-12), np.linspace(-0.8, 0.8, n))
+    length = int(0.45 * RATE)
+    t = np.arange(length) / RATE
+    horn = (np.sign(np.sin(2 * np.pi * 415.0 * t)) + np.sign(np.sin(2 * np.pi * 523.0 * t))) * 0.15
+    horn = _filter(horn, "lowpass", 3000.0) * np.hanning(length) ** 0.3
+    _add(out, int(0.9 * RATE), stereo(horn))
+    return out
+
+
+def _crowd(rng: np.random.Generator, material: str, weight: float) -> np.ndarray:
+    """Voices swelling into a cheer (the murmur layer with a rising envelope), 2.5 s."""
+    n = int(2.5 * RATE)
+    voices = _murmur(rng, n, False)
+    swell = np.clip(np.linspace(0.2, 1.4, n), 0, 1.0) * np.hanning(n) ** 0.3
+    cheer = _filter(rng.standard_normal(n), "bandpass", (600.0, 4000.0)) * np.clip(np.linspace(-0.5, 1.0, n), 0, None)
+    return voices * swell[:, None] + stereo(cheer * 0.5 * np.std(voices) / (np.std(cheer) + 1e-12))
+
+
 EFFECTS: dict[str, Callable[[np.random.Generator, str, float], np.ndarray]] = {
     "impact": _impact, "jingle": _jingle, "creak": _creak, "footsteps": _footsteps,
     "knock": _knock, "whoosh": _whoosh, "click": _click, "glass": _glass,
+    "explosion": _explosion, "fire": _fire, "roar": _roar, "rain": _rain_effect,
+    "traffic": _traffic_effect, "crowd": _crowd,
 }
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from shotcraft.lint.context import LintContext, first_match, shot_mentions
-from shotcraft.lint.registry import Hit, Severity, rule
+from shotcraft.lint.registry import Edit, Hit, Severity, rule
 from shotcraft.lint.vocab import compile_terms, vocabulary
 from shotcraft.plan.presets import ShotType
 from shotcraft.plan.schema import DEMONSTRATIVE_MOVES, CameraMove, Shot
@@ -43,17 +43,19 @@ _LIGHT_WORD = {
 def interaction_in_wide_shot(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("approach")
     for index, shot in enumerate(ctx.shots):
-        if len(shot.characters) < 2 or shot.type not in GROUP_SHOT_TYPES:
+        cast = ctx.cast(index)
+        if len(cast) < 2 or shot.type not in GROUP_SHOT_TYPES:
             continue
-        found = first_match(ctx.action_texts(index), words.find)
+        found = first_match(ctx.shot_texts(index), words.find)
         if found:
             text, term = found
             yield Hit(
                 text.path,
-                f"shot {shot.id}: {term!r} with {len(shot.characters)} characters in a {shot.type.value} shot; "
+                f"shot {shot.id}: {term!r} with {len(cast)} characters ({', '.join(cast)}) in a {shot.type.value} shot; "
                 "the model pulls them together like magnets",
                 "split it into shot-reverse-shot extreme close-ups, one character each",
                 shot.id,
+                text.span_of(term),
             )
 
 
@@ -68,11 +70,11 @@ def interaction_in_wide_shot(ctx: LintContext) -> Iterator[Hit]:
 def contact_without_profile_anchor(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("contact")
     for index, shot in enumerate(ctx.shots):
-        if len(shot.characters) < 2:
+        if len(ctx.cast(index)) < 2:
             continue
         if shot.type == ShotType.PROFILE_TWO_SHOT and shot.anchor:
             continue
-        found = first_match(ctx.action_texts(index), words.find)
+        found = first_match(ctx.shot_texts(index), words.find)
         if found:
             text, term = found
             missing = []
@@ -85,6 +87,7 @@ def contact_without_profile_anchor(ctx: LintContext) -> Iterator[Hit]:
                 f"shot {shot.id}: physical contact ({term!r}) with {'; '.join(missing)}: hands merge and faces melt",
                 "type: profile-two-shot, anchor: true, characters already inches apart in the keyframe",
                 shot.id,
+                text.span_of(term),
             )
 
 
@@ -161,8 +164,9 @@ def character_sheet_contradicted(ctx: LintContext) -> Iterator[Hit]:
                     "say why in overrides.<id>.reason (a costume change in the story), or remove the override",
                     shot.id,
                 )
-        if len(shot.characters) == 1:  # words can be attributed to one character only
-            yield from _contradictions(ctx, index, shot, shot.characters[0])
+        cast = ctx.cast(index)
+        if len(cast) == 1:  # words can be attributed to one character only
+            yield from _contradictions(ctx, index, shot, cast[0])
 
 
 @rule(
@@ -311,16 +315,23 @@ def visual_transition_jump(ctx: LintContext) -> Iterator[Hit]:
     Severity.WARNING,
     lesson="Inconsistent reflections",
     summary="glasses, windows or mirrors in a shot's brief",
-    vocabularies=("reflective",),
+    vocabularies=("reflective", "light_phrases"),
 )
 def reflective_surface(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("reflective")
-    for shot, text, term in shot_mentions(ctx, words.find):
+    light_phrases = vocabulary("light_phrases")
+
+    def reflective(value: str) -> str | None:
+        # "window light from the left" names a light source, not a window in frame
+        return words.find(light_phrases.pattern.sub(" ", value))
+
+    for shot, text, term in shot_mentions(ctx, reflective):
         yield Hit(
             text.path,
             f"shot {shot.id}: {term!r} in frame; reflections betray the AI from one frame to the next",
             "simplify the angle so the surface does not face the camera, and keep highlights controlled",
             shot.id,
+            text.span_of(term),
         )
 
 
@@ -354,3 +365,57 @@ def screen_direction_flip(ctx: LintContext) -> Iterator[Hit]:
                 "keep each character on the same side as in the previous shot, or show the move in a wide shot",
                 after.id,
             )
+
+
+#: shot types that show faces closely enough that who is who must be written
+FACE_SHOT_TYPES = frozenset({ShotType.TIGHT_PORTRAIT, ShotType.EXTREME_CLOSE_UP, ShotType.PROFILE_TWO_SHOT})
+
+
+@rule(
+    "SC209",
+    "named-but-not-cast",
+    Severity.WARNING,
+    lesson="Badly locked character: a constant character sheet (only a cast character gets the sheet)",
+    summary="a character or prop named in a shot's text but missing from its characters or props",
+)
+def named_but_not_cast(ctx: LintContext) -> Iterator[Hit]:
+    for index, shot in enumerate(ctx.shots):
+        for mention in ctx.mentions(index):
+            if mention.off_screen:
+                continue
+            field = "characters" if mention.kind == "character" else "props"
+            if mention.id in getattr(shot, field):
+                continue
+            what = "character" if mention.kind == "character" else "prop"
+            yield Hit(
+                mention.text.path,
+                f"shot {shot.id}: {mention.found!r} names {what} {mention.id}, who is not in the shot's {field}: "
+                f"the prompt will carry no {what} sheet, so the model invents one",
+                f"add {mention.id} to {field} (or write that they are off-screen)",
+                shot.id,
+                mention.text.span_of(mention.found),
+                (Edit(ctx.shot_path(index, field), "append", mention.id),),
+            )
+
+
+@rule(
+    "SC210",
+    "cast-but-never-described",
+    Severity.WARNING,
+    lesson="The Shot-Reverse-Shot: isolate the emotions (say whose face carries the shot)",
+    summary="a close shot casting several characters whose text never names one of them",
+)
+def cast_but_never_described(ctx: LintContext) -> Iterator[Hit]:
+    for index, shot in enumerate(ctx.shots):
+        if shot.type not in FACE_SHOT_TYPES or len(shot.characters) < 2:
+            continue
+        named = {m.id for m in ctx.mentions(index) if m.kind == "character"}
+        for c_index, character in enumerate(shot.characters):
+            if character not in named:
+                yield Hit(
+                    ctx.shot_path(index, "characters", c_index),
+                    f"shot {shot.id}: {character} is cast in a {shot.type.value} shot but the text never says "
+                    "what they do; the model gets a second face and no direction for it",
+                    f"say what {character} does in the subject or action, or remove {character} from characters",
+                    shot.id,
+                )

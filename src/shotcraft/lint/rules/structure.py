@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from shotcraft.lint.context import LintContext
-from shotcraft.lint.registry import Hit, Severity, rule
+from shotcraft.lint.registry import Edit, Hit, Severity, rule
 from shotcraft.lint.vocab import vocabulary
 from shotcraft.plan import presets
 from shotcraft.plan.presets import ROLE_ORDER
@@ -133,19 +133,24 @@ def too_many_kept_takes(ctx: LintContext) -> Iterator[Hit]:
     limit = presets.MAX_KEPT_TAKES
     defaults_takes = ctx.film.defaults.takes
     if defaults_takes > limit:
-        yield Hit(("defaults", "takes"), f"every shot keeps {defaults_takes} takes by default", f"takes: {limit} (A and B)")
+        yield Hit(
+            ("defaults", "takes"), f"every shot keeps {defaults_takes} takes by default", f"takes: {limit} (A and B)",
+            edits=(Edit(("defaults", "takes"), "set", limit),),
+        )
     for index, shot in enumerate(ctx.shots):
         takes = shot.takes
         if takes is None:
             continue
         if takes.keep is not None and takes.keep > limit:
-            yield Hit(ctx.shot_path(index, "takes", "keep"), f"shot {shot.id} keeps {takes.keep} takes", f"keep: {limit}", shot.id)
+            path = ctx.shot_path(index, "takes", "keep")
+            yield Hit(path, f"shot {shot.id} keeps {takes.keep} takes", f"keep: {limit}", shot.id, edits=(Edit(path, "set", limit),))
         elif takes.keep is None and takes.count > limit and ctx.explicit(ctx.shot_path(index, "takes")):
             yield Hit(
                 ctx.shot_path(index, "takes"),
                 f"shot {shot.id} renders {takes.count} takes and keeps them all",
                 f"set takes.keep: {limit} (explore, then lock A and B)",
                 shot.id,
+                edits=(Edit(ctx.shot_path(index, "takes"), "set", {**takes.model_dump(mode="json", exclude_defaults=True), "count": takes.count, "keep": limit}),),
             )
 
 
@@ -219,3 +224,41 @@ def incomplete_intention(ctx: LintContext) -> Iterator[Hit]:
 )
 def unused_lint_ignore(ctx: LintContext) -> Iterator[Hit]:
     return iter(())  # computed by the runner, which knows what was silenced
+
+
+def _spellings(ctx: LintContext, index: int) -> Iterator[tuple[tuple, str, str]]:
+    """(path, as written, canonical) for each vocabulary value of a shot the plan spells another way."""
+    raw = ctx.plan.raw.get("shots", [])
+    if index >= len(raw) or not isinstance(raw[index], dict):
+        return
+    shot, written = ctx.shots[index], raw[index]
+    candidates = [(("type",), written.get("type"), shot.type), (("role",), written.get("role"), shot.role)]
+    camera = written.get("camera")
+    if isinstance(camera, str):
+        candidates.append((("camera",), camera, shot.camera.move))
+    elif isinstance(camera, dict):
+        candidates.append((("camera", "move"), camera.get("move"), shot.camera.move))
+    if isinstance(written.get("end_frame"), dict) and shot.end_frame is not None:
+        candidates.append((("end_frame", "type"), written["end_frame"].get("type"), shot.end_frame.type))
+    for fields, as_written, value in candidates:
+        if isinstance(as_written, str) and value is not None and as_written != value.value:
+            yield ctx.shot_path(index, *fields), as_written, value.value
+
+
+@rule(
+    "SC510",
+    "non-canonical-spelling",
+    Severity.INFO,
+    lesson="(plan hygiene: the seeds' spellings are understood, and the plan says which value was read)",
+    summary="a shot type, camera move or role written another way than its canonical value",
+)
+def non_canonical_spelling(ctx: LintContext) -> Iterator[Hit]:
+    for index, shot in enumerate(ctx.shots):
+        for path, as_written, canonical in _spellings(ctx, index):
+            yield Hit(
+                path,
+                f"shot {shot.id}: {as_written!r} read as {canonical!r}",
+                f"write {canonical!r}",
+                shot.id,
+                edits=(Edit(path, "set", canonical),),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from shotcraft.lint.context import LintContext, first_match, shot_mentions
-from shotcraft.lint.registry import Hit, Severity, rule
+from shotcraft.lint.registry import Edit, Hit, Severity, rule
 from shotcraft.lint.vocab import vocabulary
 from shotcraft.plan import presets
 from shotcraft.plan.presets import GEOGRAPHY_SHOT_TYPES, SHORT_SHOT_TYPES, SHOT_TYPE_PRESETS
@@ -131,13 +131,15 @@ def demonstrative_camera_move(ctx: LintContext) -> Iterator[Hit]:
                 shot.id,
             )
             continue
-        term = words.find(shot.brief.camera_movement or "")
-        if term:
+        found = first_match(ctx.shot_texts(index), words.find)
+        if found:
+            text, term = found
             yield Hit(
-                ctx.shot_path(index, "brief", "camera_movement"),
-                f"shot {shot.id}: brief asks for a {term!r} with no justification",
+                text.path,
+                f"shot {shot.id}: {text.path[-1]} asks for a {term!r} with no justification",
                 "keep a sober, readable move, or set camera.move and camera.justification",
                 shot.id,
+                text.span_of(term),
             )
 
 
@@ -191,16 +193,18 @@ def interaction_before_establishing(ctx: LintContext) -> Iterator[Hit]:
     words = vocabulary("interaction")
     shown: set[str] = set()
     for index, shot in enumerate(ctx.shots):
-        if shot.location and len(shot.characters) >= 2 and shot.location not in shown:
-            found = first_match(ctx.action_texts(index), words.find)
+        cast = ctx.cast(index)
+        if shot.location and len(cast) >= 2 and shot.location not in shown:
+            found = first_match(ctx.shot_texts(index), words.find)
             if found:
                 text, term = found
                 yield Hit(
                     text.path,
-                    f"shot {shot.id}: {' and '.join(shot.characters)} interact ({term!r}) in {shot.location!r} "
+                    f"shot {shot.id}: {' and '.join(cast)} interact ({term!r}) in {shot.location!r} "
                     "before any establishing or wide shot has shown its geography",
                     f"put an establishing shot of {shot.location!r} first that shows what is where",
                     shot.id,
+                    text.span_of(term),
                 )
         if shot.type in GEOGRAPHY_SHOT_TYPES and shot.location:
             shown.add(shot.location)
@@ -247,23 +251,40 @@ def complex_interpolation(ctx: LintContext) -> Iterator[Hit]:
     Severity.WARNING,
     lesson="Pacing is Everything: Force the Reaction",
     summary="a mechanical, repetitive action with no timing trigger",
-    vocabularies=("mechanical", "timing_trigger"),
+    vocabularies=("mechanical", "timing_trigger", "trigger_suggestions"),
 )
 def mechanical_action_without_trigger(ctx: LintContext) -> Iterator[Hit]:
     mechanical = vocabulary("mechanical")
     trigger_words = vocabulary("timing_trigger")
     for index, shot in enumerate(ctx.shots):
-        if shot.triggers or trigger_words.find(shot.action or ""):
+        texts = ctx.shot_texts(index)
+        if shot.triggers or first_match(texts, trigger_words.find):
             continue
-        found = first_match(ctx.action_texts(index), mechanical.find)
+        found = first_match(texts, mechanical.find)
         if found:
             text, term = found
+            trigger = {"at": suggested_trigger_time(shot.duration), "beat": suggested_beat(ctx, index)}
             yield Hit(
                 text.path,
                 f"shot {shot.id}: {term!r} with no timing trigger; the model will keep doing it for the whole clip",
-                "add triggers: [{at: 1.5, beat: 'almost immediately senses a presence'}]",
+                f"add triggers: [{{at: {trigger['at']:g}, beat: '{trigger['beat']}'}}]",
                 shot.id,
+                text.span_of(term),
+                (Edit(ctx.shot_path(index, "triggers"), "append", trigger),),
             )
+
+
+def suggested_trigger_time(duration: float) -> float:
+    """About 40% into the shot: the routine reads, then the reaction takes over."""
+    return round(max(0.1, min(duration * 0.4, duration - 0.5)), 1)
+
+
+def suggested_beat(ctx: LintContext, index: int) -> str:
+    """A beat for this kind of film (an ad does not 'sense a presence') that the shot does not already say."""
+    vocab = vocabulary("trigger_suggestions")
+    beats = vocab.option(ctx.film.production.kind, None) or list(vocab.terms)
+    said = " ".join(text.value.casefold() for text in ctx.shot_texts(index))
+    return next((beat for beat in beats if beat.casefold() not in said), beats[0])
 
 
 @rule(

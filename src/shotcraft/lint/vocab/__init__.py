@@ -29,6 +29,8 @@ __all__ = [
     "Vocabulary",
     "associations_for",
     "compile_terms",
+    "related_pattern",
+    "term_forms",
     "style_associations",
     "vocabulary",
     "vocabulary_names",
@@ -164,3 +166,46 @@ def compile_terms(terms: tuple[str, ...]) -> re.Pattern[str]:
 @functools.cache
 def _association_pattern(association: Association) -> re.Pattern[str]:
     return compile_terms(association.words)
+
+
+# --- synonyms and inflections (synonyms.yaml) ---------------------------------------------
+
+
+def term_forms(term: str) -> tuple[str, ...]:
+    """A term and the inflections of its last word: 'spaceship' -> spaceships; 'burn' -> burning, burned.
+
+    Written out explicitly (not a stemmer): a stem like 'fir' would also match 'firs'.
+    """
+    words = term.split()
+    if not words:
+        return ()
+    head, last = words[:-1], words[-1].lower()
+    forms = {last, last + "s", last + "es", last + "ing", last + "ed"}
+    if last.endswith("e"):
+        forms |= {last + "d", last[:-1] + "ing"}
+    if last.endswith("y") and len(last) > 2:
+        forms.add(last[:-1] + "ies")
+    if last.endswith("s") and len(last) > 3 and not last.endswith("ss"):
+        forms.add(last[:-1])
+        if last.endswith("es"):
+            forms.add(last[:-2])
+    return tuple(sorted(" ".join([*head, form]) for form in forms))
+
+
+@functools.cache
+def _synonym_groups() -> tuple[tuple[str, ...], ...]:
+    rows = _load_yaml("synonyms.yaml") or []
+    return tuple(tuple(str(word).lower() for word in row) for row in rows)
+
+
+@functools.cache
+def related_pattern(term: str) -> re.Pattern[str]:
+    """Matches ``term``, its inflections, and the members of its synonym groups with theirs."""
+    key = " ".join(term.lower().split())
+    own = set(term_forms(key))
+    words = set(own)
+    for group in _synonym_groups():
+        group_forms = {form for word in group for form in term_forms(word)}
+        if own & group_forms:
+            words |= group_forms
+    return compile_terms(tuple(sorted(words)))

@@ -1,0 +1,101 @@
+"""Continuity on the picture the viewer sees: both sides of every cut re-measured after the grade.
+
+QA runs before the grade (it chooses the takes the grade then matches), so
+its first continuity pass (:mod:`shotcraft.qa.continuity`) measures the takes
+as rendered. The grade exists to remove exactly those jumps; judging the cut
+on ungraded takes reports jumps the master does not have. After the finish
+step, :func:`grade_continuity` reads the frames each side of every cut,
+passes them through the grade's own per-shot transform (the one call into
+the grade package: ``GradePlan.transform(shot_id, frame_index, frame)``, the
+LUT then the grain, exactly what the deliverables encode), measures them with
+the same :class:`~shotcraft.qa.features.FrameMeasurer` as any take, and
+replaces the result's cut checks with the graded ones. The ungraded checks
+stay beside them for the report's before/after, and the publication
+checklist is recomputed from the graded cuts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import cv2
+import numpy as np
+
+from shotcraft.media.video import read_frames
+from shotcraft.qa.continuity import GRAIN_WINDOW_SECONDS, WINDOW_SECONDS, CutCheck, compare, side
+from shotcraft.qa.decode import DETAIL_WIDTH, PROXY_WIDTH, DecodedFrame, proxy_size
+from shotcraft.qa.features import FrameMeasurer
+from shotcraft.qa.model import ClipReport
+from shotcraft.qa.thresholds import resolve_thresholds
+
+Transform = Callable[[str, int, np.ndarray], np.ndarray]
+DETAIL_EVERY = 3  # grain is measured on every third frame of the window (sharpness statistics cost 640 px)
+
+
+def graded_window(event: Any, start: int, count: int, size: tuple[int, int], transform: Transform, rate) -> ClipReport:
+    """Frames [start, start + count) of an event's take, graded as the master grades them, measured."""
+    from shotcraft.backends.camera import cover_resize
+
+    start = max(0, start)
+    measurer: FrameMeasurer | None = None
+    frames = 0
+    pw, ph = proxy_size(size[0], size[1], PROXY_WIDTH)
+    dw, dh = proxy_size(size[0], size[1], DETAIL_WIDTH)
+    for offset, frame in enumerate(read_frames(event.clip_path, start=start, count=count)):
+        if (frame.shape[1], frame.shape[0]) != size:
+            frame = cover_resize(frame, size)
+        graded = transform(event.shot_id, start + offset, frame)
+        proxy = cv2.resize(graded, (pw, ph), interpolation=cv2.INTER_AREA)
+        detail = None
+        if offset % DETAIL_EVERY == 0:
+            grey = cv2.cvtColor(graded, cv2.COLOR_RGB2GRAY)
+            detail = grey if dw >= grey.shape[1] else cv2.resize(grey, (dw, dh), interpolation=cv2.INTER_AREA)
+        if measurer is None:
+            measurer = FrameMeasurer(pw, ph)
+        measurer.update(DecodedFrame(offset, proxy, detail, False))
+        frames += 1
+    series = {k: list(v) for k, v in (measurer.series if measurer else {}).items()}
+    return ClipReport(path=event.clip_path, verdict="pass", score=100.0, flags=[], metrics={}, series=series, frames=frames, rate=rate)
+
+
+def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float]) -> list[CutCheck]:
+    """Continuity between consecutive events, measured on graded frames (same windows as the ungraded check)."""
+    rate = timeline.rate
+    window = max(2, int(round(WINDOW_SECONDS * float(rate))))
+    grain_window = max(window, int(round(GRAIN_WINDOW_SECONDS * float(rate))))
+    size = (timeline.width, timeline.height)
+    events = list(timeline.events)
+    checks = []
+    for index in range(1, len(events)):
+        out_event, in_event = events[index - 1], events[index]
+        out_end = out_event.source_in + out_event.duration - 1
+        out_start = max(0, out_end - grain_window + 1)
+        before_report = graded_window(out_event, out_start, out_end - out_start + 1, size, transform, rate)
+        last = before_report.frames - 1
+        before = side(before_report, last - window + 1, last, grain_start=0, grain_end=last)
+        after_report = graded_window(in_event, in_event.source_in, grain_window, size, transform, rate)
+        after = side(after_report, 0, window - 1, grain_start=0, grain_end=after_report.frames - 1)
+        checks.append(compare(index, out_event.shot_id, in_event.shot_id, in_event.record_in, in_event.transition, before, after, thresholds))
+    return checks
+
+
+def grade_continuity(result: Any, plan: Any, timeline: Any, grade_plan: Any = None) -> None:
+    """Re-judge ``result``'s cuts on the graded picture; keep the ungraded ones; close the checklist from them."""
+    from shotcraft.qa.checklist import publication_checklist
+
+    if timeline is None or not timeline.events:
+        return
+    if grade_plan is None:
+        from shotcraft.grade.plan import plan_grade
+
+        grade_plan = plan_grade(plan, timeline)
+    thresholds = resolve_thresholds(plan.film.qa.thresholds)
+    result.cuts_ungraded = list(result.cuts)
+    result.cuts = graded_cuts(timeline, grade_plan.transform, thresholds)
+    result.graded = True
+    closed = {item["item"]: item for item in result.checklist if item["status"] != "check"}
+    fresh = publication_checklist(plan, result)
+    # lines later stages closed (sound, mobile) keep their measured status; the picture lines are recomputed
+    result.checklist = [closed.get(item["item"], item) if item["item"] in ("contextualized sound", "validated mobile version") else item
+                        for item in fresh]
