@@ -9,7 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from shotcraft.deliver.deliver import deliver, output_paths, reframe_at
+from shotcraft.deliver.deliver import deliver, output_paths
+from shotcraft.deliver.reframe import SubjectPath
 from shotcraft.deliver.encode import crop_box, headroom_curve
 from shotcraft.errors import InputError
 from shotcraft.grade.plan import plan_grade
@@ -80,7 +81,8 @@ def test_mobile_is_reframed_around_the_shot_point(tmp_path: Path, film) -> None:
     plan, cut = film
     left = dataclasses.replace(cut.events[0], reframe=(0.0, 0.5))
     cut = dataclasses.replace(cut, events=(left, cut.events[1]))
-    assert reframe_at(cut, 0) == (0.0, 0.5) and reframe_at(cut, FRAMES) == (0.5, 0.5)
+    path = SubjectPath(cut)  # no face in these takes: each shot's plan point
+    assert path.centre(0) == pytest.approx((0.0, 0.5)) and path.centre(FRAMES) == pytest.approx((0.5, 0.5))
     assert crop_box(320, 180, "9:16", (0.0, 0.5)) == (0, 0, 100, 180)
     assert crop_box(320, 180, "4:5", (1.0, 0.5)) == (176, 0, 144, 180)
     ramp = np.tile(np.linspace(0, 255, 320).astype(np.uint8)[None, :, None], (180, 1, 3))

@@ -367,23 +367,6 @@ def _shot_keys(grade_plan: GradePlan | None) -> dict[str, Any]:
             for shot_id, grade in grade_plan.shots.items()}  # fmt: skip
 
 
-def reframe_at(timeline: Timeline, index: int) -> tuple[float, float]:
-    """Mobile crop centre at a timeline frame: the shot's reframe, eased across a transition into it."""
-    current = None
-    previous = None
-    for event in timeline.events:
-        if event.record_in <= index < event.record_out:
-            current = event
-            break
-        previous = event
-    if current is None:
-        return (0.5, 0.5)
-    if previous is not None and current.transition_frames and index < current.record_in + current.transition_frames:
-        t = (index - current.record_in + 0.5) / current.transition_frames
-        return tuple(p + (c - p) * t for p, c in zip(previous.reframe, current.reframe, strict=True))  # type: ignore[return-value]
-    return current.reframe
-
-
 def contact_sheet(thumbs: list[tuple[str, int, np.ndarray]], rate, columns: int = 4) -> np.ndarray:
     """One labelled frame per shot (shot id and record timecode), in cut order."""
     import cv2
