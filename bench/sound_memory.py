@@ -7,8 +7,12 @@ minutes, about 7.4 MB per second of film, when stems were whole arrays).
 
 Each film is mixed in a fresh Python process that reports its own peak RSS
 (``ru_maxrss``); the baseline, measured in the same run, is a process that only
-imports the mix and loads the plan. Plans: 10-second shots over two locations
-with synthesized beds, one synthesized cue every 10 s and a 60-second music file.
+imports the mix and loads the plan. Plans: 10-second shots alternating between
+two locations with synthesized beds, one synthesized cue every 10 s and a
+60-second music file. The floor is the synthesis of the beds (up to 60 s each,
+looped beyond: shotcraft.sound.stems.BED_TILE_SECONDS), the same for every film
+whose locations each span a minute, which is why the 1-minute plan alternates
+locations every shot.
 
 Writes bench/results/sound_memory.json. Run: .venv/bin/python bench/sound_memory.py [--minutes 1 10 30]
 """
@@ -53,7 +57,7 @@ CHILD = textwrap.dedent(
 def _plan(minutes: float) -> str:
     shots = int(round(minutes * 60 / SHOT_SECONDS))
     shot_lines = "\n".join(
-        f"  - id: s{i:04d}\n    type: medium-action\n    location: {'street' if (i // 3) % 2 == 0 else 'hall'}\n    duration: {SHOT_SECONDS}"
+        f"  - id: s{i:04d}\n    type: medium-action\n    location: {'street' if i % 2 == 0 else 'hall'}\n    duration: {SHOT_SECONDS}"
         for i in range(shots)
     )
     cue_lines = "\n".join(f"    - shot: s{i:04d}\n      at: 2.0\n      description: {CUES[i % len(CUES)]}" for i in range(shots))
@@ -86,7 +90,7 @@ def _film(root: Path, minutes: float) -> Path:
     import numpy as np
     import soundfile
 
-    folder = root / f"film-{minutes:g}min"
+    folder = root / f"film-{minutes:g}min-{len(list(root.iterdir()))}"
     folder.mkdir()
     t = np.arange(60 * 48_000) / 48_000
     music = 0.2 * np.sin(2 * np.pi * 220 * t) * (0.8 + 0.2 * np.sin(2 * np.pi * 0.5 * t))

@@ -42,7 +42,7 @@ def test_every_stage_ran_and_every_listed_file_exists(demo) -> None:
     out, manifest = demo
     assert manifest["checks"]["stages"] == {step.name: "done" for step in STEPS}
     kinds = {entry["kind"] for entry in manifest["deliverables"]}
-    assert {"qa-report", "qa-json", "rough-cut", "otio", "edl", "fcp-xml", "fcpxml", "mix", "stem",
+    assert {"qa-report", "qa-json", "rough-cut", "otio", "otioz", "edl", "fcp-xml", "fcpxml", "media", "mix", "stem",
             "master", "distribution", "mobile", "poster", "contact-sheet", "lut"} <= kinds  # fmt: skip
     for entry in manifest["deliverables"]:
         assert (out / entry["path"]).is_file(), entry
@@ -103,6 +103,24 @@ def test_the_qa_report_covers_every_shot_and_take(demo) -> None:
     assert [shot["shot"] for shot in data["shots"]] == [f"s{n:02d}" for n in range(1, 13)]
     assert all(len(shot["takes"]) == 2 for shot in data["shots"])
     assert data["checklist"] and all("status" in item for item in data["checklist"])
+
+
+def test_every_clip_of_the_demo_cut_has_handles_and_every_timeline_the_mix(demo) -> None:
+    import opentimelineio as otio
+
+    out, manifest = demo
+    document = otio.adapters.read_from_file(str(out / "neo-noir.otio"))
+    clips = list(document.video_tracks()[0].find_clips())
+    assert len(clips) == 12
+    for clip in clips:
+        available, used = clip.media_reference.available_range, clip.source_range
+        assert (used.start_time - available.start_time).to_frames() >= 12, clip.name
+        assert (available.end_time_exclusive() - used.end_time_exclusive()).to_frames() >= 12, clip.name
+        assert (out / clip.media_reference.target_url).is_file()  # media/s01_A.mov, relative to the timeline
+    assert document.audio_tracks()[0].find_clips()[0].media_reference.target_url == "sound/mix.wav"
+    assert len(_entries(manifest, "media")) == 12 and _entries(manifest, "otioz")
+    [rough] = _entries(manifest, "rough-cut")
+    assert probe(out / rough["path"]).has_audio
 
 
 def test_a_second_make_renders_nothing_and_rewrites_no_deliverable(demo) -> None:

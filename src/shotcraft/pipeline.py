@@ -66,27 +66,41 @@ def _qa(ctx: MakeContext) -> None:
             ctx.manifest.add(ManifestEntry(kind, ctx.manifest.relative(path)))
 
 
-def _cut(ctx: MakeContext) -> None:
+def _edit(ctx: MakeContext) -> None:
+    """Decide the cut (picks, trims, transitions, handles, or a conformed edit): the timeline sound is laid on."""
     from shotcraft.edit.build import build_timeline
-    from shotcraft.edit.export import export_cut
-    from shotcraft.media.video import probe
     from shotcraft.render.store import open_project
 
     project = open_project(ctx.plan)
     missing = [s.id for s in ctx.plan.film.shots if project.picked_take(s.id) is None]
     if missing:
         raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
-    timeline = build_timeline(ctx.plan, project)
-    ctx.state["timeline"] = timeline
-    # the takes are content-addressed, so the timeline's data names every input pixel
-    key = job_key({"step": "cut", "timeline": timeline, "shotcraft": __version__})
+    ctx.state["project"] = project
+    ctx.state["timeline"] = build_timeline(ctx.plan, project)
+
+
+def _cut(ctx: MakeContext) -> None:
+    """Write the hand-off: media folder, rough cut with the mix, timelines with the mix and stems.
+
+    It runs after sound (which needs only the timeline) so the rough cut is encoded once with its
+    sound, never re-muxed in place, and every timeline can point at the mix and stems.
+    """
+    from shotcraft.edit.export import export_cut
+    from shotcraft.media.video import probe
+
+    timeline = ctx.state["timeline"]
+    sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
+    # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
+    key = job_key({"step": "cut", "timeline": timeline, "sound": [(name, file_sha256(path)) for name, path in sound],
+                   "media": ctx.plan.film.delivery.editing_media, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "cut", key)
     if entries is None:
-        cut = export_cut(ctx.plan, project, ctx.out_dir)
+        cut = export_cut(ctx.plan, ctx.state["project"], ctx.out_dir, timeline=timeline, sound=sound)
         info = probe(cut.rough_cut)
         entries = [ManifestEntry("rough-cut", ctx.manifest.relative(cut.rough_cut), duration=info.duration, frames=info.frames, codec=info.codec)]
         for kind, path in cut.interchange.items():
             entries.append(ManifestEntry(kind, ctx.manifest.relative(path), duration=timeline.seconds, frames=timeline.duration))
+        entries += [ManifestEntry("media", ctx.manifest.relative(path), codec=ctx.plan.film.delivery.editing_media) for path in cut.media]
         _remember(ctx, "cut", key, entries)
     for entry in entries:
         ctx.manifest.add(entry)
@@ -105,6 +119,7 @@ def _sound(ctx: MakeContext) -> None:
         entries = result.manifest_entries(ctx.out_dir)
         _remember(ctx, "sound", key, entries, checks=result.to_dict(ctx.out_dir))
     ctx.state["mix"] = ctx.out_dir / next(e.path for e in entries if e.kind == "mix")
+    ctx.state["stems"] = [e for e in entries if e.kind == "stem"]
     ctx.manifest.checks["sound"] = _load_state(ctx.out_dir)["sound"]["checks"]
     for entry in entries:
         ctx.manifest.add(entry)
@@ -206,8 +221,9 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
 STEPS: list[Step] = [
     Step("render", _render),
     Step("qa", _qa),
-    Step("cut", _cut),
+    Step("edit", _edit),
     Step("sound", _sound),
+    Step("cut", _cut),
     Step("finish", _finish),
     Step("report", _report),
 ]

@@ -119,3 +119,20 @@ def test_a_damaged_cut_override_is_named_with_the_way_out(film):
     with pytest.raises(InputError, match=r"cut\.json: not a valid cut override .*shotcraft conform PLAN --reset"):
         build_timeline(plan, project)
     assert len(build_timeline(plan, project, use_override=False).events) == 4
+
+
+def test_the_cut_uses_the_middle_of_a_take_drawn_with_handles_and_of_a_longer_imported_clip(tmp_path):
+    from tests.edit.conftest import make_film
+
+    plan, project = make_film(tmp_path, extra={"s3": ", trim: {in: 0.25}", "s4": ", trim: {in: 0.25}"},
+                              take_frames={"s1": 48, "s2": 40, "s3": 48, "s4": 40})  # fmt: skip
+    for shot in ("s1", "s3"):  # rendered with 12 frames of handle each side (what the clip request records)
+        take = project.takes[shot][0]
+        take.settings, take.source = {"inputs": {"request": {"handles": 12}}}, "render"
+    for shot in ("s2", "s4"):  # imported, 16 frames longer than planned
+        project.takes[shot][0].source = "import"
+    events = {e.shot_id: e for e in build_timeline(plan, project).events}
+    assert (events["s1"].source_in, events["s1"].handle_head, events["s1"].handle_tail) == (12, 12, 12)
+    assert events["s2"].source_in == 8 and events["s2"].handle_tail == 8  # centred: the extra split both sides
+    assert events["s3"].source_in == 12 + 6  # a rendered take's trim counts from the planned moment
+    assert events["s4"].source_in == 6  # an imported clip's trim counts from the file's first frame

@@ -51,8 +51,8 @@ def test_cut_writes_the_rough_cut_and_interchange_files(rendered):
     data = json.loads(result.output)
     assert data["shots"] == ["a1", "a2", "a3"] and data["conformed_from"] is None
     info = probe(data["rough_cut"])
-    # a 6-frame dissolve with no handles in the takes: 3 frames come off each side of the edit
-    assert (info.codec, info.pix_fmt, info.frames, info.rate, info.width) == ("h264", "yuv420p", 66, Fraction(24), 320)
+    # the animatic draws 12 frames of handle each side: the 6-frame dissolve takes nothing off the shots
+    assert (info.codec, info.pix_fmt, info.frames, info.rate, info.width) == ("h264", "yuv420p", 72, Fraction(24), 320)
     for kind in ("otio", "edl", "fcp-xml", "fcpxml"):
         assert (rendered / "out").joinpath(data[kind]).is_file()
 

@@ -190,6 +190,8 @@ def test_edl_and_fcp_xml_of_the_example_load_back(example_cut, tmp_path):
     for kind in ("otio", "edl", "fcp-xml", "fcpxml"):
         options = {"rate": 24} if kind == "edl" else {}
         document = otio.adapters.read_from_file(str(paths[kind]), **options)
+        if isinstance(document, otio.schema.SerializableCollection):  # FCPXML: library/event holds the project
+            [document] = list(document)
         assert clips_of(document) == expected, kind
     edl = paths["edl"].read_text()
     assert "TITLE: Night Return" in edl and "S01A" in edl

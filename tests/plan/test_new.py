@@ -147,7 +147,7 @@ def test_an_interrupted_session_resumes_where_it_stopped(tmp_path):
     (folder / ".shotcraft-new.json").write_text(json.dumps({"kind": "ad", "title": "Aube"}))
     term = Terminal([SHOTCRAFT, "new", "resume"], tmp_path)
     first = term.expect(r"(: $|\]: $|\): $)")
-    assert "Logline" in first and "What are you making" not in first  # kind and title were already answered
+    assert "What does the character feel" in first and "What are you making" not in first  # kind and title were already answered
     os.kill(term.pid, 9)
     term.wait()
 

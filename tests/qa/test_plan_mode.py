@@ -158,3 +158,20 @@ def test_make_step_writes_the_report_under_qa(film, tmp_path) -> None:
     result = qa_for_make(film, tmp_path)
     assert (tmp_path / "qa" / "report.html").is_file() and (tmp_path / "qa" / "report.json").is_file()
     assert result.summary()["shots"] == 3
+
+
+def test_a_second_report_reuses_every_picture(film, tmp_path, monkeypatch) -> None:
+    from shotcraft.qa import report as report_module
+
+    result = run_qa(film, open_project(film), record=False)
+    first, _ = write_plan_report(result, tmp_path / "qa")
+    assert list((tmp_path / "qa" / ".images").glob("*.json"))
+
+    def no_drawing(*_args, **_kwargs):
+        raise AssertionError("a warm report must not plot or decode")
+
+    monkeypatch.setattr(report_module, "curves_png", no_drawing)
+    monkeypatch.setattr(report_module, "_grab", no_drawing)
+    again = run_qa(film, open_project(film), record=False)
+    second, _ = write_plan_report(again, tmp_path / "qa")
+    assert second.read_text() == first.read_text()

@@ -110,8 +110,10 @@ def test_non_loopback_bind_needs_a_token_and_an_explicit_flag(film):
             make_studio(film, host="0.0.0.0", **kwargs)
     with pytest.raises(InputError):
         make_studio(film, host="192.168.1.20", allow_remote=True)
-    allowed = make_studio(film, host="0.0.0.0", token="t" * 32, allow_remote=True)  # configured, never started
-    assert allowed.token == "t" * 32
+    with pytest.raises(InputError, match="not a wildcard"):
+        make_studio(film, host="0.0.0.0", token="t" * 32, allow_remote=True)
+    allowed = make_studio(film, host="192.168.1.20", port=8765, token="t" * 32, allow_remote=True)  # configured, never started
+    assert allowed.token == "t" * 32 and allowed.base == "http://192.168.1.20:%d" % allowed.port
     result = CliRunner().invoke(app, ["studio", str(film), "--host", "0.0.0.0", "--no-browser"])
     assert result.exit_code != 0
     assert "--allow-remote and --token" in result.output and "Traceback" not in result.output

@@ -32,6 +32,7 @@ class AnimaticBackend:
         resolution_multiple=2,
         deterministic=True,
         prompt_family="sd",
+        handles=True,
     )
 
     def __init__(self) -> None:
@@ -74,7 +75,7 @@ class AnimaticBackend:
         picture = self._picture(spec, key_size, request.seed)
         if np.array_equal(panel.composite(picture, panel.draw_caption(spec, key_size)), request.keyframe):
             source = picture
-            overlays = panel.beat_captions(spec, (request.width, request.height), float(request.fps), request.frames)
+            overlays = panel.beat_captions(spec, (request.width, request.height), float(request.fps), request.frames, head=request.handles)
         return camera.animate(
             source,
             move=request.camera_move,
@@ -83,6 +84,6 @@ class AnimaticBackend:
             motion=request.motion,
             seed=request.seed,
             output_size=(request.width, request.height),
-            triggers=spec.triggers,
+            triggers=tuple(at + request.handles / float(request.fps) for at in spec.triggers),  # plan time -> take time
             overlays=overlays,
         )

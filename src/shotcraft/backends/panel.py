@@ -537,11 +537,14 @@ def draw_caption(spec: PanelSpec, size: tuple[int, int], *, beat: int | None = N
     return rgb, alpha
 
 
-def beat_captions(spec: PanelSpec, size: tuple[int, int], fps: float, frames: int) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
-    """(first frame, caption) pairs for a clip: the subject, then each timing trigger's beat from its time."""
+def beat_captions(spec: PanelSpec, size: tuple[int, int], fps: float, frames: int, *, head: int = 0) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """(first frame, caption) pairs for a clip: the subject, then each timing trigger's beat from its time.
+
+    ``head``: frames of head handle before the planned moment (a trigger at t s shows at head + t * fps).
+    """
     captions = [(0, draw_caption(spec, size))]
     for index, at in enumerate(spec.triggers):
-        start = int(round(at * fps))
+        start = head + int(round(at * fps))
         if 0 < start < frames and spec.beats[index]:
             captions.append((start, draw_caption(spec, size, beat=index)))
     return captions

@@ -44,6 +44,8 @@ class Capabilities:
     one_process_per_device: bool = False
     #: takes A and B of a shot can be generated as one batch
     batch_takes: bool = False
+    #: can draw frames before and after the planned moment (edit handles): the move simply runs longer
+    handles: bool = False
     prompt_family: PromptFamily = "sd"
 
 
@@ -86,6 +88,8 @@ class ClipRequest:
     cfg: float | None = None
     model: Any = None
     context: dict[str, Any] = field(default_factory=dict)
+    #: frames before (and after) the planned moment inside ``frames``: plan time t is frame handles + t * fps
+    handles: int = 0
 
 
 @runtime_checkable

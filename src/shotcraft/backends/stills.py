@@ -36,6 +36,7 @@ class StillsBackend:
         resolution_multiple=2,
         deterministic=True,
         prompt_family="sd",
+        handles=True,
     )
 
     def identity(self, model: Any) -> dict[str, Any]:
@@ -59,7 +60,7 @@ class StillsBackend:
             motion=request.motion,
             seed=request.seed,
             output_size=(request.width, request.height),
-            triggers=triggers,
+            triggers=tuple(at + request.handles / float(request.fps) for at in triggers),  # plan time -> take time
         )
 
 

@@ -48,6 +48,7 @@ from shotcraft.cli import qa_cmds  # noqa: E402,F401
 from shotcraft.cli import finish_cmds  # noqa: E402,F401
 from shotcraft.cli import sound_cmds  # noqa: E402,F401
 from shotcraft.cli import studio_cmds  # noqa: E402,F401
+from shotcraft.cli import handoff_cmds  # noqa: E402,F401
 
 app.info.epilog = "Examples:\n\n" + "\n\n".join(f"  {doc.example}" for doc in COMMANDS)
 

@@ -11,6 +11,7 @@ from rich.prompt import Prompt
 
 from shotcraft.cli import app
 from shotcraft.cli.common import command, console, err_console
+from shotcraft.cli.console import styled
 from shotcraft.errors import InputError
 from shotcraft.fsutil import write_text
 from shotcraft.plan.questions import QUESTIONS, Answers, pending
@@ -53,10 +54,10 @@ def _ask(folder: Path, answers: Answers) -> Answers:
         question = todo[0]
         if question.section != section:
             section = question.section
-            console.print(f"\n[bold]{section}[/]")
-        hint = f" [dim]({question.help})[/]" if question.help else ""
+            console.print(styled("\n", (section, "bold")))
+        hint = (f" ({question.help})", "dim") if question.help else ""
         choices = list(question.choices) or None
-        answer = Prompt.ask(f"{question.text(answers)}{hint}", default=question.default or "", choices=choices, show_choices=bool(choices), console=console)
+        answer = Prompt.ask(styled(question.text(answers), hint), default=question.default or "", choices=choices, show_choices=bool(choices), console=console)
         answers[question.key] = (answer or "").strip()
         write_text(folder / ANSWERS_FILE, json.dumps(answers, indent=2, ensure_ascii=False) + "\n")
 
@@ -71,6 +72,8 @@ def new_command(
     llm: str = typer.Option(None, "--llm", help="An OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM...) that drafts the briefs."),
     model: str = typer.Option(None, "--model", help="The model name at --llm."),
     accept_all: bool = typer.Option(False, "--accept-all", help="With --llm: accept every drafted shot without asking."),
+    studio: bool = typer.Option(False, "--studio", help="Answer in the browser: the same questions as a form, served on 127.0.0.1."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="With --studio: print the URL; do not open a browser."),
 ) -> None:
     """Ask the seed's questions (intention first), then write FOLDER/film.yaml: a plan that `shotcraft check` passes.
 
@@ -81,6 +84,17 @@ def new_command(
     from shotcraft.plan.draft import Beats, draft_plan
     from shotcraft.plan.scaffold import film_target, write_schema_beside
 
+    if studio:
+        from shotcraft.studio.new_film import NewFilmServer
+        from shotcraft.studio.server import open_browser
+
+        server = NewFilmServer(folder)
+        console.print(f"new film form: {server.url}", markup=False, soft_wrap=True)
+        console.print("Ctrl+C here stops the form's server")
+        if not no_browser:
+            open_browser(server.url)
+        server.serve()
+        return
     target = film_target(folder, force=force)
     answers = _load_answers(folder, answers_path)
     if kind is not None:
@@ -90,7 +104,7 @@ def new_command(
     if answers_path is None and not yes:
         if not sys.stdin.isatty():
             raise InputError("new: no terminal to ask in; give --answers FILE or --yes")
-        console.print("[bold]shotcraft new[/]: intention first. Enter skips a question; Ctrl-C stops, and `shotcraft new` resumes.")
+        console.print(styled(("shotcraft new", "bold"), ": intention first. Enter skips a question; Ctrl-C stops, and `shotcraft new` resumes."))
         answers = _ask(folder, answers)
     beats = None
     if answers.get("kind") == "music-video" and answers.get("music", "").strip():
@@ -113,8 +127,9 @@ def new_command(
 
     findings = lint_plan(load_plan(target))
     errors = [f for f in findings if f.severity == "error"]
-    console.print(f"Wrote [bold]{target}[/]: {len(findings)} lint finding(s), {len(errors)} error(s).")
-    console.print(f"Next: [bold]shotcraft check {target}[/], [bold]shotcraft doc {target}[/], then [bold]shotcraft make {target} --out out[/].")
+    console.print(styled("Wrote ", (str(target), "bold"), f": {len(findings)} lint finding(s), {len(errors)} error(s)."))
+    console.print(styled("Next: ", (f"shotcraft check {target}", "bold"), ", ", (f"shotcraft doc {target}", "bold"), ", then ",
+                         (f"shotcraft make {target} --out out", "bold"), "."))
     if errors:
         for finding in errors:
             err_console.print(f"{target}:{finding.line}:{finding.column}: {finding.code} {finding.message}", markup=False)
@@ -136,7 +151,7 @@ def doc_command(
     plan = load_plan(plan_path)
     written = write_document(plan, out or plan.root, paper=paper, thumbnails=_keyframes(plan))
     pitch, seconds = pitch_text(plan)
-    console.print(f"[bold]Pitch[/] ({seconds:.0f} s spoken):", markup=True)
+    console.print(styled(("Pitch", "bold"), f" ({seconds:.0f} s spoken):"))
     console.print(pitch, markup=False)
     for path in written:
         console.print(f"  {path}", markup=False)

@@ -12,10 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from shotcraft.deliver.encode import Profile
-from shotcraft.edit.segments import concat_segments
+from shotcraft.edit.segments import concat_segments, encode_track
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path
-from shotcraft.media.video import AUDIO_RATE, run_ffmpeg
 
 #: intermediate audio container per codec (one the deliverable's container can take by copy)
 AUDIO_SUFFIX = {"aac": ".m4a", "pcm_s24le": ".mov"}
@@ -23,23 +21,9 @@ AUDIO_SUFFIX = {"aac": ".m4a", "pcm_s24le": ".mov"}
 
 def encode_audio(mix: Path | None, profile: Profile, seconds: Fraction, target: Path) -> Path:
     """The mix (or silence) in the profile's audio codec, exactly ``seconds`` long, stereo 48 kHz."""
-    length = f"{float(seconds):.6f}"
-    if mix is None:
-        source = ["-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo"]
-        upmix = ""
-    else:
-        if not Path(mix).is_file():
-            raise InputError(f"deliver: audio mix {mix} does not exist")
-        source = ["-i", str(mix)]
-        # a mono file plays on both sides at full level (ffmpeg's default upmix would drop it 3 dB)
-        upmix = "pan=stereo|c0=c0|c1=c0," if _channels(Path(mix)) == 1 else ""
-    args = [*source, "-vn", "-c:a", profile.audio_codec, "-ar", str(AUDIO_RATE), "-ac", "2",
-            "-af", f"{upmix}apad,atrim=end={length}", "-t", length]  # fmt: skip
-    if profile.audio_bit_rate:
-        args += ["-b:a", str(profile.audio_bit_rate)]
-    with atomic_path(target) as temp:
-        run_ffmpeg(["-y", *args, "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", str(temp)], what=f"deliver: audio for {target.name}")
-    return target
+    if mix is not None and not Path(mix).is_file():
+        raise InputError(f"deliver: audio mix {mix} does not exist")
+    return encode_track(Path(mix) if mix is not None else None, profile.audio_codec, profile.audio_bit_rate, seconds, target)
 
 
 def concat(parts: list[Path], audio: Path, profile: Profile, target: Path, list_file: Path) -> Path:
@@ -54,12 +38,3 @@ def concat(parts: list[Path], audio: Path, profile: Profile, target: Path, list_
         flags += "+negative_cts_offsets"
         extra = ["-use_editlist", "0"]
     return concat_segments(parts, target, list_file, audio=audio, movflags=flags, extra=extra)
-
-
-def _channels(path: Path) -> int:
-    import soundfile
-
-    try:
-        return soundfile.info(str(path)).channels
-    except (RuntimeError, soundfile.LibsndfileError) as exc:  # type: ignore[attr-defined]
-        raise InputError(f"{path}: not a readable audio file ({exc})") from None

@@ -224,6 +224,25 @@ def _take_for(plan: LoadedPlan, project: ProjectLike, shot_id: str, label: str |
     return take, path, max(film_frames, 1), source_rate
 
 
+def planned_start(take: TakeLike, take_frames: int, planned: int, rate: Fraction, *, trimmed: bool) -> int:
+    """Film frame of the take where the planned moment starts: the frames before it are the head handle.
+
+    A rendered take says how many handle frames it was drawn with (its clip request's ``handles``);
+    an imported clip longer than planned is centred, its extra length split into head and tail
+    handles, unless the shot trims it (trims of an imported clip count from the file's first frame).
+    Trims of a rendered take count from the planned moment, so adding handles moves no edit.
+    """
+    settings = getattr(take, "settings", None) or {}
+    request = (settings.get("inputs") or {}).get("request") or {}
+    handles = int(request.get("handles") or 0)
+    if handles:
+        source_rate = Fraction(take.rate) if take.rate else rate
+        return handles if source_rate == rate else int(Fraction(handles) * rate / source_rate)
+    if getattr(take, "source", None) == "import" and not trimmed:
+        return max(0, take_frames - planned) // 2
+    return 0
+
+
 def _drafts_from_plan(plan: LoadedPlan, project: ProjectLike, only: set[str] | None = None) -> list[_Draft]:
     film = plan.film
     rate = film.production.format.fps
@@ -233,8 +252,10 @@ def _drafts_from_plan(plan: LoadedPlan, project: ProjectLike, only: set[str] | N
             continue
         take, path, take_frames, source_rate = _take_for(plan, project, shot.id, None, index)
         planned = max(1, seconds_to_frames(shot.duration, rate))  # in film frames, whatever the take's rate
-        source_in = seconds_to_frames(shot.trim.in_, rate)
-        source_out = seconds_to_frames(shot.trim.out, rate) if shot.trim.out is not None else source_in + planned
+        trimmed = shot.trim.in_ > 0 or shot.trim.out is not None
+        start = planned_start(take, take_frames, planned, rate, trimmed=trimmed)
+        source_in = start + seconds_to_frames(shot.trim.in_, rate)
+        source_out = start + seconds_to_frames(shot.trim.out, rate) if shot.trim.out is not None else source_in + planned
         if shot.trim.out is not None and shot.trim.out <= shot.trim.in_:
             raise InputError(f"{_at(plan, index, 'trim', 'out')}: {shot.trim.out:g} s must come after trim.in ({shot.trim.in_:g} s)")
         if source_in >= take_frames:

@@ -15,10 +15,11 @@ uses afterwards. Nothing is written when anything is wrong.
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from typing import Any
 import opentimelineio as otio
 
 from shotcraft.edit.build import CutOverride, OverrideEvent, ProjectLike, build_timeline, override_path
+from shotcraft.edit.media import media_name
+from shotcraft.edit.nle_formats import finish_edl, finish_fcpxml
 from shotcraft.edit.timeline import Timeline, TransitionType
 from shotcraft.edit.validate import check_timeline_file, check_track, foreign_media
 from shotcraft.errors import InputError
@@ -54,16 +57,53 @@ def _frames(time: otio.opentime.RationalTime, rate: Fraction) -> int:
 
 
 def reel_name(shot_id: str, take: str) -> str:
-    """An 8-character EDL reel: the shot id's letters and digits plus the take label."""
+    """An 8-character EDL reel when no media folder names them (see :func:`shotcraft.edit.media.reel_names`)."""
     return (re.sub(r"[^A-Za-z0-9]", "", shot_id).upper()[:7] + take.upper())[:8]
+
+
+@dataclass(frozen=True)
+class SoundFile:
+    """An audio file laid under the whole cut (the mix, a stem), from the timeline's first frame."""
+
+    name: str  # "mix", "dialogue", ...
+    path: Path
+    frames: int  # its length in film frames
+    reel: str = "AX"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the hand-off timelines point at: the media folder's takes, the sound, per-shot metadata.
+
+    ``base`` is the folder the timeline file lives in: media and sound are referenced relative to it
+    (``media/s03_B.mov``), so the output folder can move. ``absolute`` writes file URLs instead (the
+    .otioz bundle adapter collects files from absolute paths and rewrites them itself).
+    ``clip_metadata`` (shot id -> dict) is merged into each clip's metadata: ``{"cdl": {"asc_sop": ...,
+    "asc_sat": ...}}`` there becomes the EDL's ``*ASC_SOP`` / ``*ASC_SAT`` comments.
+    """
+
+    base: Path
+    media: dict[tuple[str, str], Any] = field(default_factory=dict)  # (shot, take) -> shotcraft.edit.media.MediaFile
+    sound: tuple[SoundFile, ...] = ()
+    clip_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    absolute: bool = False
+
+    def url(self, path: Path) -> str:
+        if self.absolute:
+            return Path(path).resolve().as_uri()
+        return Path(os.path.relpath(Path(path).resolve(), Path(self.base).resolve())).as_posix()
 
 
 # --- export ------------------------------------------------------------------------------------------
 
 
-def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, markers: dict[tuple[str, str], list[Any]] | None = None) -> otio.schema.Timeline:
+def to_otio(
+    timeline: Timeline, *, dips_as_dissolves: bool = False, sources: Sources | None = None, markers: dict[tuple[str, str], list[Any]] | None = None
+) -> otio.schema.Timeline:
     """The cut as an OTIO timeline (a fresh object each call: adapters mutate what they write).
 
+    Without ``sources`` clips point at the takes in the store by absolute URL; with them, at the media
+    folder by relative path, and the sound files follow as audio tracks.
     ``markers``: (shot, take) -> the reviewers' frame-pinned notes (shotcraft.render.reviews.Note), as clip markers.
     """
     rate = timeline.rate
@@ -93,8 +133,9 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, markers: dic
                 )
                 transition.metadata[NAMESPACE] = {"type": event.transition, "frames": event.transition_frames}
                 track.append(transition)
+        media = sources.media.get((event.shot_id, event.take)) if sources is not None else None
         reference = otio.schema.ExternalReference(
-            target_url=Path(event.clip_path).resolve().as_uri(),
+            target_url=sources.url(media.path) if media is not None else Path(event.clip_path).resolve().as_uri(),
             available_range=otio.opentime.TimeRange(_rt(0, rate), _rt(event.take_frames, rate)),
         )
         reference.name = f"{event.shot_id}_{event.take}"
@@ -115,12 +156,34 @@ def to_otio(timeline: Timeline, *, dips_as_dissolves: bool = False, markers: dic
             clip.metadata[NAMESPACE]["fade_in_frames"] = event.transition_frames
         if event.source_rate is not None and event.source_rate != timeline.rate:
             clip.metadata[NAMESPACE]["source_rate"] = format_rate(event.source_rate)
-        clip.metadata["cmx_3600"] = {"reel": reel_name(event.shot_id, event.take)}
+        clip.metadata["cmx_3600"] = {"reel": media.reel if media is not None else reel_name(event.shot_id, event.take)}
+        if sources is not None:
+            clip.metadata.update(sources.clip_metadata.get(event.shot_id, {}))
         for note in (markers or {}).get((event.shot_id, event.take), ()):
             clip.markers.append(_note_marker(note, rate))
         track.append(clip)
     result.tracks.append(track)
+    for number, sound in enumerate(sources.sound if sources is not None else (), start=1):
+        result.tracks.append(_sound_track(sound, number, timeline, sources))  # type: ignore[arg-type]
     return result
+
+
+def _sound_track(sound: SoundFile, number: int, timeline: Timeline, sources: Sources) -> otio.schema.Track:
+    """One audio track holding one sound file from frame 0 for the cut's length (or the file's, if shorter)."""
+    rate = timeline.rate
+    reference = otio.schema.ExternalReference(
+        target_url=sources.url(sound.path), available_range=otio.opentime.TimeRange(_rt(0, rate), _rt(sound.frames, rate))
+    )
+    reference.name = sound.path.stem
+    clip = otio.schema.Clip(
+        name=sound.path.name, media_reference=reference,
+        source_range=otio.opentime.TimeRange(_rt(0, rate), _rt(min(sound.frames, timeline.duration), rate)),
+    )  # fmt: skip
+    clip.metadata[NAMESPACE] = {"sound": sound.name}
+    clip.metadata["cmx_3600"] = {"reel": sound.reel}
+    track = otio.schema.Track(name=f"A{number} {sound.name}", kind=otio.schema.TrackKind.Audio)
+    track.append(clip)
+    return track
 
 
 def _note_marker(note: Any, rate: Fraction) -> otio.schema.Marker:
@@ -131,8 +194,15 @@ def _note_marker(note: Any, rate: Fraction) -> otio.schema.Marker:
     return marker
 
 
-def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = None, *, markers: dict[tuple[str, str], list[Any]] | None = None) -> Path:
-    """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically."""
+def write_interchange(
+    timeline: Timeline, path: str | Path, kind: str | None = None, *, sources: Sources | None = None,
+    markers: dict[tuple[str, str], list[Any]] | None = None,
+) -> Path:
+    """Write the cut in one interchange format (by ``kind`` or the file suffix), atomically.
+
+    ``sources``: reference the media folder and lay the sound (see :class:`Sources`); its ``base``
+    should be ``path``'s folder. ``markers``: review notes, in the .otio only.
+    """
     path = Path(path)
     if kind is None:
         kind = next((k for k, (suffix, _) in FORMATS.items() if suffix == path.suffix.lower()), None)
@@ -142,7 +212,13 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
         raise InputError(f"{path}: unknown interchange format {kind!r} (expected one of {', '.join(FORMATS)})")
     adapter = FORMATS[kind][1]
     # EDL and the XML dialects have no dip to black: they get a dissolve of the same length
-    document = to_otio(timeline, dips_as_dissolves=kind != "otio", markers=markers if kind == "otio" else None)
+    document = to_otio(timeline, dips_as_dissolves=kind != "otio", sources=sources, markers=markers if kind == "otio" else None)
+    sound = [t for t in document.tracks if t.kind == otio.schema.TrackKind.Audio]
+    if kind == "edl":
+        # the EDL writer writes the video track only (and refuses more than two audio tracks):
+        # the sound goes in as AA events afterwards (nle_formats.finish_edl)
+        for track in sound:
+            document.tracks.remove(track)
     options: dict[str, Any] = {"rate": float(timeline.rate)} if kind == "edl" else {}
     with atomic_path(path) as temp:
         try:
@@ -151,21 +227,61 @@ def write_interchange(timeline: Timeline, path: str | Path, kind: str | None = N
             hint = " (EDL timecode needs a SMPTE rate: 24, 25, 30, 24000/1001 ...)" if kind == "edl" and "rate" in str(exc) else ""
             raise InputError(f"{path}: the {kind} adapter could not write this cut ({exc}){hint}") from None
         if kind == "fcpxml":
-            _fix_fcpxml_frame_duration(temp, timeline.rate)
+            finish_fcpxml(temp, timeline, to_otio(timeline, dips_as_dissolves=True, sources=sources))
+        elif kind == "edl":
+            finish_edl(temp, timeline, sources.sound if sources is not None else ())
     return path
 
 
-def _fix_fcpxml_frame_duration(path: Path, rate: Fraction) -> None:
-    """The FCPXML adapter leaves ``frameDuration`` empty for rates outside its table (23.976 given exactly)."""
-    text = path.read_text(encoding="utf-8")
-    if 'frameDuration=""' in text:
-        path.write_text(text.replace('frameDuration=""', f'frameDuration="{rate.denominator}/{rate.numerator}s"'), encoding="utf-8")
+def write_bundle(timeline: Timeline, path: str | Path, sources: Sources) -> Path:
+    """The cut as an ``.otioz``: OTIO's bundle adapter zips the .otio with every media and sound file it uses."""
+    path = Path(path)
+    document = to_otio(timeline, sources=replace(sources, absolute=True))
+    with atomic_path(path) as temp:
+        temp.unlink()  # the bundle adapter refuses to overwrite a file
+        try:
+            otio.adapters.write_to_file(document, str(temp), adapter_name="otioz")
+        except (otio.exceptions.OTIOError, ValueError, OSError) as exc:
+            raise InputError(f"{path}: the otioz adapter could not bundle this cut ({exc})") from None
+        _fixed_zip_times(temp)
+    return path
 
 
-def export_interchange(timeline: Timeline, out_dir: str | Path, stem: str, *, markers: dict[tuple[str, str], list[Any]] | None = None) -> dict[str, Path]:
-    """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side; returns kind -> path."""
+def _fixed_zip_times(path: Path) -> None:
+    """Date every entry of a zip 1980-01-01 00:00, in place: the bundle adapter stamps the clock and the
+    media files' mtimes, so the same cut would otherwise give a different .otioz on every run. Only the
+    four time/date bytes of each local and central header change (no copy of the bundled media)."""
+    import struct
+    import zipfile
+
+    fixed = struct.pack("<HH", 0, (0 << 9) | (1 << 5) | 1)  # DOS time 00:00:00, date 1980-01-01
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+        central = archive.start_dir  # type: ignore[attr-defined]
+    with open(path, "r+b") as handle:
+        for entry in entries:
+            handle.seek(entry.header_offset + 10)  # local file header: signature, version, flags, method, time, date
+            handle.write(fixed)
+        handle.seek(central)
+        for _ in entries:
+            header = handle.read(46)
+            if header[:4] != b"PK\x01\x02":
+                raise InputError(f"{path}: unexpected zip layout from the bundle adapter")
+            names = sum(struct.unpack("<HHH", header[28:34]))
+            handle.seek(-46 + 12, os.SEEK_CUR)
+            handle.write(fixed)
+            handle.seek(46 - 16 + names, os.SEEK_CUR)
+
+
+def export_interchange(
+    timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None, markers: dict[tuple[str, str], list[Any]] | None = None
+) -> dict[str, Path]:
+    """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side (and .otioz with ``sources``); kind -> path."""
     out_dir = Path(out_dir)
-    return {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, markers=markers) for kind, (suffix, _) in FORMATS.items()}
+    written = {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, sources=sources, markers=markers) for kind, (suffix, _) in FORMATS.items()}
+    if sources is not None and sources.media:
+        written["otioz"] = write_bundle(timeline, out_dir / f"{stem}.otioz", sources)
+    return written
 
 
 # --- conform -------------------------------------------------------------------------------------------
@@ -234,6 +350,9 @@ def read_edited(path: Path, rate: Fraction) -> otio.schema.Timeline:
         document = otio.adapters.read_from_file(str(path), **options)
     except Exception as exc:  # noqa: BLE001 - adapters raise many kinds; all mean "not a timeline we can read"
         raise InputError(f"{path}: not a readable timeline ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    timelines = [item for item in document if isinstance(item, otio.schema.Timeline)] if isinstance(document, otio.schema.SerializableCollection) else []
+    if len(timelines) == 1:  # FCPXML: a library/event holding one project
+        document = timelines[0]
     if not isinstance(document, otio.schema.Timeline):
         raise InputError(f"{path}: expected an OTIO Timeline, found {type(document).__name__}")
     if not document.video_tracks():
@@ -327,13 +446,17 @@ def _take_clip(
         foreign.append(ForeignClip(position, item.name, str(media) if media else None, frames, "not a shotcraft take"))
         return False
     shot_id, label = identity
-    if media is None or not media.is_file():
+    # a clip on the hand-off media folder's copy of a take (media/s03_B.mov) stands for the take in the store,
+    # wherever the edited timeline was saved: the take itself is checked against the store below
+    handoff_copy = media is not None and media.name == media_name(shot_id, label)
+    if (media is None or not media.is_file()) and not handoff_copy:
         missing.append(f"clip '{item.name}' (shot {shot_id}) points at missing media {media or '(no media reference)'}")
         return False
     if shot_id not in plan_ids:
         foreign.append(ForeignClip(position, item.name, str(media), frames, f"shot {shot_id} is not in the plan"))
         return False
-    if project is not None and (problem := foreign_media(media, shot_id, label, project, known_paths)) is not None:
+    # the hand-off copy is a transcode (ProRes), never byte-identical: it names the take, whose store object is used
+    if project is not None and not handoff_copy and (problem := foreign_media(media, shot_id, label, project, known_paths)) is not None:
         missing.append(f"clip '{item.name}': {problem}")  # only the film's own takes are media
         return False
     if any(event.shot_id == shot_id for event in events):

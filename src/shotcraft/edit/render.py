@@ -17,7 +17,10 @@ from shotcraft.edit.build import transition_window
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path
-from shotcraft.media.video import VideoWriter, read_frames
+from shotcraft.media.video import AudioTrack, VideoWriter, read_frames
+
+#: the rough cut's sound: AAC at a bitrate that keeps the mix clean for review
+ROUGH_CUT_AUDIO_BITRATE = 256_000
 
 #: transform(shot_id, frame_index_in_take, frame) -> frame, applied per shot before compositing
 FrameTransform = Callable[[str, int, np.ndarray], np.ndarray]
@@ -136,11 +139,13 @@ def _scale(frame: np.ndarray, gain: float) -> np.ndarray:
     return np.clip(frame.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
 
 
-def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None, *, cache: Path | None = None) -> Path:
+def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None, *, audio: Path | None = None,
+                    cache: Path | None = None) -> Path:  # fmt: skip
     """Encode the cut as H.264 High, yuv420p, BT.709, +faststart; atomic (no half file under the name).
 
-    With ``cache`` (and no transform) the cut is encoded per segment there and assembled by
-    stream copy: ``cut`` then ``make`` encode it once, and an edit re-encodes what it changed.
+    ``audio`` (the mix) is muxed as AAC, padded or cut to the picture's length. With ``cache``
+    (and no transform) the cut is encoded per segment there and assembled by stream copy:
+    ``cut`` then ``make`` encode it once, and an edit re-encodes what it changed.
     """
     path = Path(path)
     if path.suffix.lower() not in (".mp4", ".mov", ".m4v"):
@@ -150,9 +155,10 @@ def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransf
     if cache is not None and transform is None:
         from shotcraft.edit.segments import encode_cut
 
-        return encode_cut(timeline, path, cache)[0]
+        return encode_cut(timeline, path, cache, audio=audio, audio_bit_rate=ROUGH_CUT_AUDIO_BITRATE)[0]
     with atomic_path(path) as temp:
-        with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder="h264", faststart=True) as writer:
+        track = AudioTrack(Path(audio), "aac", Fraction(timeline.duration) / timeline.rate, ROUGH_CUT_AUDIO_BITRATE) if audio is not None else None
+        with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder="h264", faststart=True, audio=track) as writer:
             for frame in render_frames(timeline, transform):
                 writer.write(frame)
         if writer.frames_written != timeline.duration:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from fractions import Fraction
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,9 +158,32 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def encode_cut(timeline: Timeline, target: Path, cache: Path, *, transform=None, encoder: str = "h264") -> tuple[Path, int]:
-    """The whole cut as one file (``encoder`` preset, +faststart), encoding only the segments not in
-    ``cache`` (shared by every command that writes this cut); returns (path, segments encoded)."""
+def encode_track(mix: Path | None, codec: str, bit_rate: int | None, seconds: Fraction, target: Path) -> Path:
+    """The mix (or silence) in ``codec``, exactly ``seconds`` long, stereo 48 kHz, for muxing by copy."""
+    from shotcraft.errors import InputError
+    from shotcraft.media.video import AUDIO_RATE, _channels
+
+    length = f"{float(seconds):.6f}"
+    if mix is None:
+        source, upmix = ["-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo"], ""
+    else:
+        if not Path(mix).is_file():
+            raise InputError(f"audio mix {mix} does not exist")
+        source = ["-i", str(mix)]
+        # a mono file plays on both sides at full level (ffmpeg's default upmix would drop it 3 dB)
+        upmix = "pan=stereo|c0=c0|c1=c0," if _channels(Path(mix)) == 1 else ""
+    args = [*source, "-vn", "-c:a", codec, "-ar", str(AUDIO_RATE), "-ac", "2", "-af", f"{upmix}apad,atrim=end={length}", "-t", length]
+    if bit_rate:
+        args += ["-b:a", str(bit_rate)]
+    with atomic_path(target) as temp:
+        run_ffmpeg(["-y", *args, "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", str(temp)], what=f"audio for {target.name}")
+    return target
+
+
+def encode_cut(timeline: Timeline, target: Path, cache: Path, *, transform=None, encoder: str = "h264",
+               audio: Path | None = None, audio_bit_rate: int | None = None) -> tuple[Path, int]:  # fmt: skip
+    """The whole cut as one file (``encoder`` preset, +faststart, ``audio`` muxed as AAC), encoding only the
+    segments not in ``cache`` (shared by every command that writes this cut); returns (path, segments encoded)."""
     from shotcraft.edit.render import render_frames
 
     store = SegmentStore(Path(cache))
@@ -177,8 +201,15 @@ def encode_cut(timeline: Timeline, target: Path, cache: Path, *, transform=None,
                     raise ValueError(f"{target.name}: segment {segment.start}-{segment.stop} wrote {writer.frames_written} frames")
             encoded += 1
         parts.append(part)
-    concat_segments(parts, target, store.root / f"{target.stem}.ffconcat", movflags="+faststart")
+    track = None
+    if audio is not None:
+        seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
+        track = store.path("audio", job_key({"mix": file_sha256(audio), "codec": "aac", "bit_rate": audio_bit_rate, "seconds": str(seconds)}), ".m4a")
+        if not track.is_file():
+            encode_track(Path(audio), "aac", audio_bit_rate, seconds, track)
+    concat_segments(parts, target, store.root / f"{target.stem}.ffconcat", audio=track, movflags="+faststart")
     SegmentStore(store.root / encoder).prune(parts)  # only the current cut's segments stay
+    SegmentStore(store.root / "audio").prune([track] if track else [])
     return target, encoded
 
 

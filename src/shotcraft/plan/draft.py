@@ -169,6 +169,19 @@ def _film_shots(answers: Answers, cast: list[dict[str, Any]]) -> list[CommentedM
     return shots
 
 
+PRODUCT_ID = "product"
+
+
+def _product(answers: Answers) -> CommentedMap:
+    """The ad's product as a locked sheet, compiled verbatim into every shot that shows it."""
+    sheet = CommentedMap()
+    sheet["id"] = PRODUCT_ID
+    sheet["name"] = _words(answers.get("product.name")) or "the product"
+    sheet["kind"] = "product"
+    sheet["descriptors"] = CommentedMap([("look", _words(answers.get("product.description")) or PLACEHOLDER)])
+    return sheet
+
+
 def _ad_shots(answers: Answers, cast: list[dict[str, Any]]) -> list[CommentedMap]:
     """The seed's local 30-second ad: hook, real use, result, visual CTA (in the last 3 seconds)."""
     product = _words(answers.get("product.name")) or "the product"
@@ -182,14 +195,19 @@ def _ad_shots(answers: Answers, cast: list[dict[str, Any]]) -> list[CommentedMap
         ("tension", ShotType.INSERT, ids, f"{who}'s fingers on {product}", "care", "the gesture, close", 3.0),
         ("decision", ShotType.TIGHT_PORTRAIT, ids, f"{who}'s face, the result", "confidence", "the result, credible skin", 4.0),
         ("decision", ShotType.MEDIUM_ACTION, ids, f"{who} steps into the day", "lightness", "the promise, lived", 4.5),
-        ("consequence", ShotType.WIDE_AMBIENCE, ids, f"{who} walks away, small in frame", "ease", "breathing shot before the call", 4.0),
+        ("consequence", ShotType.WIDE_AMBIENCE, ids, f"{who} in the distance, small in frame", "ease", "breathing shot before the call", 4.0),
         ("consequence", ShotType.OBJECT_DETAIL, [], f"{product} alone, centred, clean background", "clarity", f"visual CTA: {cta}", 3.0),
     ]
     shots = []
     for index, (role, shot_type, cast_ids, subject, emotion, mission, seconds) in enumerate(plan, start=1):
+        # the product's reflections hold only with a simple angle: no move around it
         move = "static" if shot_type in (ShotType.OBJECT_DETAIL, ShotType.INSERT) else "push-in"
+        extra = {}
+        if product in subject:
+            extra["props"] = CommentedSeq([PRODUCT_ID])
+            extra["props"].fa.set_flow_style()
         shots.append(_shot(answers, f"s{index:02d}", role, shot_type, cast=list(cast_ids), move=move, subject=subject,
-                           emotion=emotion, mission=mission, duration=seconds))  # fmt: skip
+                           emotion=emotion, mission=mission, duration=seconds, extra=extra))  # fmt: skip
     return shots
 
 
@@ -267,6 +285,9 @@ def draft_plan(answers: Answers, *, beats: Beats | None = None) -> str:
     film["characters"] = CommentedSeq(cast)
     if cast:
         film.yaml_set_comment_before_after_key("characters", before="\nCharacter sheets: descriptors and wardrobe are locked and repeated verbatim.")
+    if kind == "ad":
+        film["props"] = CommentedSeq([_product(answers)])
+        film.yaml_set_comment_before_after_key("props", before="\nThe product, locked like a character: its look is repeated verbatim in every shot that shows it.")
     location = CommentedMap()
     location["id"] = "place"
     location["description"] = _words(answers.get("location.description")) or PLACEHOLDER
@@ -320,11 +341,7 @@ def draft_plan(answers: Answers, *, beats: Beats | None = None) -> str:
     film["shots"] = CommentedSeq(shots)
     film.yaml_set_comment_before_after_key("shots", before="\nThe shot list: every shot has a mission.")
     if kind == "ad":
-        product = _words(answers.get("product.name")) or "the product"
-        description = _words(answers.get("product.description"))
-        film.yaml_set_comment_before_after_key(
-            "shots", before=f"\nProduct, locked: {product}" + (f" ({description})" if description else "") + f"; call to action: {_words(answers.get('cta')) or 'Discover it now'}",
-        )  # fmt: skip
+        film.yaml_set_comment_before_after_key("shots", before=f"\nCall to action: {_words(answers.get('cta')) or 'Discover it now'}")
     stream = io.StringIO()
     stream.write("# yaml-language-server: $schema=./film.schema.json\n")
     yaml = YAML()

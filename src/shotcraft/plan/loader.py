@@ -147,13 +147,13 @@ def _explicit_tags(text: str, file: str) -> list[PlanIssue]:
 
     yaml = YAML(typ="rt", pure=True)
     issues = []
-    # one frame per open container: [path, is_mapping, next key or index, expecting a key]
+    # one frame per open container: [path, is_mapping, next key or index, expecting a key, anchor]
     stack: list[list[Any]] = []
 
     def node_path() -> Path_:
         if not stack:
             return ()
-        path, is_mapping, slot, expecting_key = stack[-1]
+        path, is_mapping, slot, expecting_key, _ = stack[-1]
         return path if is_mapping and expecting_key else path + (slot,)
 
     def node_done(value: Any) -> None:
@@ -175,15 +175,19 @@ def _explicit_tags(text: str, file: str) -> list[PlanIssue]:
             node_done(None)
             continue
         path = node_path()
+        if isinstance(event, AliasEvent) and any(frame[4] == event.anchor for frame in stack):
+            # `production: &a {<<: *a}`: a node that contains itself is not data (ruamel crashes on it)
+            mark = event.start_mark
+            issues.append(PlanIssue(file, mark.line + 1, mark.column + 1, path, f"alias *{event.anchor} refers to a value that contains it (recursive)"))
         tag = getattr(event, "tag", None)
         if tag is not None:
             mark = event.start_mark
             spelled = _spell_tag(str(getattr(tag, "value", tag)))
             issues.append(PlanIssue(file, mark.line + 1, mark.column + 1, path, f"YAML tag {spelled!r} is not allowed (plain data only)"))
         if isinstance(event, MappingStartEvent):
-            stack.append([path, True, None, True])
+            stack.append([path, True, None, True, event.anchor])
         elif isinstance(event, SequenceStartEvent):
-            stack.append([path, False, 0, False])
+            stack.append([path, False, 0, False, event.anchor])
         else:
             node_done(getattr(event, "value", None))
     return issues
@@ -257,7 +261,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     except TypeError:
         # ruamel raises TypeError for complex keys such as `? [a, b]: c`
         raise PlanError([PlanIssue(file, 1, 1, (), "not valid plan YAML: mapping keys must be plain text")]) from None
-    except (YAMLError, ValueError, RecursionError) as exc:
+    except (YAMLError, ValueError, RecursionError, AttributeError, KeyError, IndexError) as exc:
+        # ruamel's constructor fails in these ways on data no plan holds; never a traceback
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PlanError([PlanIssue(file, 1, 1, (), f"not valid YAML: {first_line}")]) from None
     positions = Positions()

@@ -48,6 +48,7 @@ def _two_characters(answers: Answers) -> bool:
     return bool(answers.get("character1.name", "").strip() and answers.get("character2.name", "").strip())
 
 
+FILM = "The film"
 INTENTION = "Intention: five answers before a single pixel"
 DOCUMENT = "The one-page document"
 PEOPLE = "Characters: locked descriptors, repeated verbatim in every prompt"
@@ -56,16 +57,16 @@ CHARTERS = "Light, texture, prohibitions"
 FORMAT = "What the format needs"
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("kind", "What are you making?", "film, music-video or ad", "film", ("film", "music-video", "ad"), DOCUMENT),
-    Question("title", "Title", default="Untitled", section=DOCUMENT),
-    Question("logline", "Logline: the whole story in one sentence", section=DOCUMENT),
-    Question("platform", "Where will it be seen first?", "web, mobile, social, streaming", "web", ("web", "mobile", "social", "streaming"), DOCUMENT),
-    Question("aspect", "Frame", "16:9 for web, 9:16 vertical, 4:5 feed, 7:3 scope", "16:9", ("16:9", "9:16", "4:5", "1:1", "7:3", "2.39:1"), DOCUMENT),
+    Question("kind", "What are you making?", "film, music-video or ad", "film", ("film", "music-video", "ad"), FILM),
+    Question("title", "Title", default="Untitled", section=FILM),
     Question("intention.feeling", "What does the character feel?", section=INTENTION),
     Question("intention.understanding", "What must the viewer understand?", section=INTENTION),
     Question("intention.light_source", "Where is the dominant light source?", "e.g. a sodium streetlamp above, camera left", section=INTENTION),
     Question("intention.camera_movement", "Which camera movement is plausible?", "e.g. a slow push-in, almost fixed", section=INTENTION),
     Question("intention.emotional_detail", "Which visual detail carries the emotion?", "e.g. the keys in his hand", section=INTENTION),
+    Question("logline", "Logline: the whole story in one sentence", section=DOCUMENT),
+    Question("platform", "Where will it be seen first?", "web, mobile, social, streaming", "web", ("web", "mobile", "social", "streaming"), DOCUMENT),
+    Question("aspect", "Frame", "16:9 for web, 9:16 vertical, 4:5 feed, 7:3 scope", "16:9", ("16:9", "9:16", "4:5", "1:1", "7:3", "2.39:1"), DOCUMENT),
     Question("arc.setup", "Setup: who, where, what is normal", section=DOCUMENT),
     Question("arc.tension", "Tension: what disturbs it", section=DOCUMENT),
     Question("arc.decision", "Decision: what the character chooses", section=DOCUMENT),

@@ -72,6 +72,9 @@ class ResolvedShot:
     keyframe_model: ModelSource | None
     clip_model: ModelSource | None
     takes: tuple[TakeSpec, ...]
+    #: edit handles in the take's frames (defaults.handles film frames at this shot's rate), generated
+    #: before and after ``frames`` where the clip backend can draw them (render.jobs decides)
+    handle_frames: int = 0
 
     @property
     def id(self) -> str:
@@ -126,6 +129,7 @@ def resolve_shot(film: Film, shot: Shot, index: int | None = None) -> ResolvedSh
         keyframe_model=shot.keyframe.model or defaults.keyframe.model,
         clip_model=shot.clip.model or defaults.clip.model,
         takes=takes,
+        handle_frames=seconds_to_frames(Fraction(defaults.handles) / film.production.format.fps, fps),
     )
 
 

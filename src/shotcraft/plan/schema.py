@@ -314,6 +314,9 @@ class EndCard(Model):
 
 class Delivery(Model):
     master: Literal["prores", "ffv1"] = "prores"
+    editing_media: Literal["prores", "dnxhr", "h264"] = Field(
+        "prores", description="codec of the media/ folder the timelines use: ProRes 422 HQ, DNxHR HQ, or the H.264 takes (small)"
+    )
     mobile_aspect: Literal["9:16", "4:5"] = "9:16"
     poster_shot: Id | None = None
     end_card: EndCard | None = None
@@ -388,6 +391,9 @@ class Defaults(Model):
     clip: ClipSettings = ClipSettings(backend="animatic")
     takes: int = Field(presets.DEFAULT_TAKES, ge=1, le=26)
     derive_seeds: bool = Field(True, description="derive a missing seed from production and shot ids")
+    handles: int = Field(
+        12, ge=0, le=240, description="film frames generated before and after each shot's planned moment (room to trim and dissolve)"
+    )
 
 
 # --- shots ------------------------------------------------------------------------------

@@ -115,6 +115,7 @@ class ClipReport:
     # frames where the structure changes completely (cuts inside the clip)
     cuts: list[int] = field(default_factory=list)
     expected: Expected | None = None
+    cache_key: str | None = None  # the analysis cache key (plan mode): what the report's pictures are cached by
 
     @property
     def codes(self) -> set[str]:

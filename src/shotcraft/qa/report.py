@@ -9,6 +9,7 @@ File mode shows the same per-clip view for any clips.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,13 +27,14 @@ from shotcraft.qa.thresholds import TABLE
 THUMB_WIDTH = 320
 CROP_SOURCE = (160, 120)  # pixels of the original cut out around a flag, shown at 200%
 MAX_CROPS_PER_TAKE = 4
+IMAGE_CACHE = ".images"  # beside report.html: each take's pictures, by analysis key
 
 
 def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.json`` for a plan-mode :class:`QAResult`."""
     out_dir = _folder(out_dir)
     shots_view = []
-    strip_frames: dict[tuple[str, str], int] = {}
+    cache = out_dir / IMAGE_CACHE
     for shot in result.shots:
         shots_view.append({
             "id": shot.shot_id,
@@ -40,18 +42,14 @@ def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
             "type": shot.shot_type,
             "proposal": shot.proposal,
             "not_done": shot.not_done,
-            "takes": [_clip_view(t.report, label=t.label, picked=t.picked_by_user, proposed=t.label == shot.proposal.take) for t in shot.takes],
+            "takes": [_clip_view(t.report, label=t.label, picked=t.picked_by_user, proposed=t.label == shot.proposal.take, cache=cache)
+                      for t in shot.takes],
         })
-        if shot.chosen is not None:
-            strip_frames[(shot.shot_id, shot.chosen.label)] = max(0, shot.chosen.report.frames // 2)
     strip = []
-    for shot in result.shots:
+    for shot, view in zip(result.shots, shots_view):
         chosen = shot.chosen
         cut_in = next((c for c in result.cuts if c.incoming == shot.shot_id), None)
-        image = None
-        if chosen is not None:
-            frames = _grab(chosen.report.path, [strip_frames[(shot.shot_id, chosen.label)]])
-            image = _data_uri(_thumb(frames[0])) if frames else None
+        image = next((t["thumb"] for t in view["takes"] if chosen is not None and t["label"] == chosen.label), None)
         strip.append({"shot": shot.shot_id, "take": chosen.label if chosen else None, "image": image, "cut_in": cut_in})
     data = result.to_dict()
     html = _env().get_template("report.html.j2").render(
@@ -63,6 +61,10 @@ def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
     html_path = write_text(out_dir / "report.html", html)
     json_path = write_json(out_dir / "report.json", data)
     result.report_path, result.json_path = html_path, json_path
+    used = {f"{t.report.cache_key}-v{IMAGES_VERSION}.json" for s in result.shots for t in s.takes if t.report.cache_key}
+    for stale in cache.glob("*.json") if cache.is_dir() else ():
+        if stale.name not in used:
+            stale.unlink(missing_ok=True)  # pictures of analyses no longer in the film
     return html_path, json_path
 
 
@@ -84,16 +86,11 @@ def write_files_report(reports: Sequence[ClipReport], out_dir: str | Path) -> tu
 # --- views --------------------------------------------------------------------------------------
 
 
-def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool) -> dict[str, Any]:
-    middle = max(0, report.frames // 2)
-    crops_for = _crop_flags(report.flags)
-    wanted = sorted({middle, *(_flag_frame(f) for f in crops_for)})
-    frames = dict(zip(wanted, _grab(report.path, wanted))) if report.frames else {}
-    crops = []
-    for flag in crops_for:
-        frame = frames.get(_flag_frame(flag))
-        if frame is not None:
-            crops.append({"flag": flag, "frame": _flag_frame(flag), "image": _data_uri(crop_200(frame, flag.region))})
+def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool, cache: Path | None = None) -> dict[str, Any]:
+    images = _images(report, cache)
+    by_flag = {(c["code"], c["start"]): c for c in images["crops"]}
+    crops = [{"flag": f, "frame": _flag_frame(f), "image": by_flag[(f.code, f.start_frame)]["image"]}
+             for f in _crop_flags(report.flags) if (f.code, f.start_frame) in by_flag]
     return {
         "label": label,
         "file": str(report.path),
@@ -103,10 +100,43 @@ def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool) 
         "metrics": report.metrics,
         "picked": picked,
         "proposed": proposed,
-        "thumb": _data_uri(_thumb(frames[middle])) if middle in frames else None,
-        "curves": curves_png(report) if report.frames > 1 else None,
+        "thumb": images["thumb"],
+        "curves": images["curves"],
         "crops": crops,
     }
+
+
+#: bump when the pictures drawn for a take change: cached ones are then redrawn
+IMAGES_VERSION = 1
+
+
+def _images(report: ClipReport, cache: Path | None) -> dict[str, Any]:
+    """A take's thumbnail, curves and 200% crops, drawn once per analysis (cached by its key beside the report).
+
+    Drawing is most of a report's cost (decoding frames, matplotlib); an analysis that did not change
+    draws the same pictures, so a warm ``make`` reads them back instead of plotting.
+    """
+    key = getattr(report, "cache_key", None)
+    path = cache / f"{key}-v{IMAGES_VERSION}.json" if cache is not None and key else None
+    if path is not None and path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            pass  # redraw below
+    middle = max(0, report.frames // 2)
+    crops_for = _crop_flags(report.flags)
+    wanted = sorted({middle, *(_flag_frame(f) for f in crops_for)})
+    frames = dict(zip(wanted, _grab(report.path, wanted))) if report.frames else {}
+    crops = []
+    for flag in crops_for:
+        frame = frames.get(_flag_frame(flag))
+        if frame is not None:
+            crops.append({"code": flag.code, "start": flag.start_frame, "image": _data_uri(crop_200(frame, flag.region))})
+    images = {"thumb": _data_uri(_thumb(frames[middle])) if middle in frames else None,
+              "curves": curves_png(report) if report.frames > 1 else None, "crops": crops}
+    if path is not None:
+        write_json(path, images)
+    return images
 
 
 def _contact(shots: list[dict[str, Any]]) -> list[dict[str, Any]]:

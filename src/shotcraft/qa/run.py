@@ -217,7 +217,9 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     cache = Path(folder) / "qa-cache" / f"{key}.json" if folder is not None else None
     if cache is not None and cache.is_file():
         try:
-            return ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+            report = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+            report.cache_key = key
+            return report
         except (ValueError, KeyError, TypeError):
             pass  # recompute below
     try:
@@ -226,6 +228,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
         raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
     if cache is not None:
         write_json(cache, report.to_cache())
+    report.cache_key = key
     return report
 
 

@@ -225,6 +225,8 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         path = plan.resolve_path(shot.end_frame.still)
         last_sha = _input_file_sha(path, shot.id, "end frame still")
         clip_files["last_frame"] = str(path.resolve())
+    # edit handles: extra frames each side of the planned moment, where the backend can draw them
+    handles = resolved.handle_frames if _capabilities(clip_backend, clip_model).handles else 0
     clip_request = {
         "shot_id": shot.id,
         "take": spec.label,
@@ -233,7 +235,8 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         "width": width,
         "height": height,
         "fps": resolved.fps,
-        "frames": resolved.frames,
+        "frames": resolved.frames + 2 * handles,
+        "handles": handles,
         "motion": spec.motion,
         "seed": spec.seed,
         "camera_move": shot.camera.move.value,
@@ -261,7 +264,7 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         request={**clip_request, "context": context},
         settings={**_settings_log(plan, clip_inputs, prompts_log, spec), "files": _files_log(clip_files, context)},
         depends_on=keyframe_key,
-        work_units=resolved.frames,
+        work_units=resolved.frames + 2 * handles,
         files=clip_files,
     )
     return TakeJobs(shot.id, spec.label, spec.seed, keyframe_job, clip_job)

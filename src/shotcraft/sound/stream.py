@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shotcraft.errors import output_error
 from shotcraft.fsutil import TEMP_PREFIX, atomic_path
 from shotcraft.sound.loudness import SAMPLE_RATE, LoudnessMeter, _phase_kernels
 
@@ -33,17 +34,23 @@ class WorkFile:
     """A film-length stereo float64 signal in a raw file, written once in order, then read by range."""
 
     def __init__(self, folder: Path, length: int) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".f64", dir=folder)
-        os.close(fd)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".f64", dir=folder)
+            os.close(fd)
+        except OSError as exc:
+            raise (output_error(exc, folder) or exc) from None
         self.path = Path(name)
         self.length = length
         self._written = 0
 
     def write(self, block: np.ndarray) -> None:
         data = np.ascontiguousarray(block, dtype=np.float64)
-        with open(self.path, "ab") as handle:
-            handle.write(data.tobytes())
+        try:
+            with open(self.path, "ab") as handle:
+                handle.write(data.tobytes())
+        except OSError as exc:  # a full disk while mixing names the output folder
+            raise (output_error(exc, self.path.parent) or exc) from None
         self._written += data.shape[0]
 
     def read(self, start: int, stop: int) -> np.ndarray:

@@ -79,6 +79,10 @@ def create_app(service: StudioService, *, token: str, port: int, extra_hosts: tu
     def shot(shot_id: str) -> dict[str, Any]:
         return service.shot_detail(shot_id)
 
+    @app.get("/api/shots/{shot_id}/context")
+    def context(shot_id: str) -> dict[str, Any]:
+        return service.context(shot_id)
+
     @app.get("/frames/{take_id}/{index}")
     def frame(take_id: str, index: int) -> Response:
         take = service.take_by_id(take_id)
@@ -188,12 +192,12 @@ async def _changes(service: StudioService, request: Request, stopping: threading
     path = service.ledger_path
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     try:
-        last = (_ledger_state(path, db), service._mtime())
+        last = (_ledger_state(path, db), service.plan_mtime())
         yield "retry: 1000\nevent: hello\ndata: {}\n\n"
         idle = 0.0
         while not stopping.is_set() and not await request.is_disconnected():
             await asyncio.sleep(LIVE_POLL_SECONDS)
-            now = (_ledger_state(path, db), service._mtime())
+            now = (_ledger_state(path, db), service.plan_mtime())
             if now != last:
                 last = now
                 idle = 0.0
@@ -208,8 +212,8 @@ async def _changes(service: StudioService, request: Request, stopping: threading
 
 
 def _shot_sound(service: StudioService, shot_id: str) -> bytes:
-    shot = service._shot(shot_id)
-    return _ambience_wav(service.plan_path, service._plan_mtime, shot_id, shot.location, float(shot.duration))
+    shot = service.shot(shot_id)
+    return _ambience_wav(service.plan_path, service.plan_mtime(), shot_id, shot.location, float(shot.duration))
 
 
 @lru_cache(maxsize=64)

@@ -55,6 +55,9 @@ def check_bind(host: str, *, token: str | None, allow_remote: bool) -> None:
             f"--host {host}: the studio binds to loopback only; to serve on {host} give both --allow-remote and --token "
             "(anyone who can reach the port and has the token can pick and reject takes)"
         )
+    if host.strip("[]") in ("0.0.0.0", "::"):
+        # the Host allowlist needs the name clients will use: a wildcard bind would accept any
+        raise ValueError(f"--host {host}: give the address clients will use (e.g. --host 192.168.1.20), not a wildcard")
 
 
 def allowed_hosts(port: int, extra: Iterable[str] = ()) -> frozenset[str]:

@@ -31,14 +31,14 @@ class StudioService:
         self.plan_path = Path(plan_path)
         self.reviewer = reviewer
         self._plan: LoadedPlan = load_plan(self.plan_path)
-        self._plan_mtime = self._mtime()
+        self._plan_mtime = self.plan_mtime()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._objects: Any = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
-    def _mtime(self) -> int:
+    def plan_mtime(self) -> int:
         try:
             return self.plan_path.stat().st_mtime_ns
         except OSError:
@@ -46,7 +46,7 @@ class StudioService:
 
     @property
     def plan(self) -> LoadedPlan:
-        mtime = self._mtime()
+        mtime = self.plan_mtime()
         if mtime != self._plan_mtime:
             with self._lock:
                 try:
@@ -80,7 +80,7 @@ class StudioService:
     def ledger_path(self) -> Path:
         return self.project.ledger.path
 
-    def _shot(self, shot_id: str) -> Any:
+    def shot(self, shot_id: str) -> Any:
         for shot in self.plan.film.shots:
             if shot.id == shot_id:
                 return shot
@@ -96,7 +96,7 @@ class StudioService:
         raise NotFound("no such take")
 
     def _take(self, shot_id: str, label: str) -> TakeRecord:
-        self._shot(shot_id)
+        self.shot(shot_id)
         record = self.project.take(shot_id, label)
         if record is None or not record.done:
             raise InputError(f"shot {shot_id}: no done take {label!r}")
@@ -148,7 +148,7 @@ class StudioService:
         }
 
     def shot_detail(self, shot_id: str) -> dict[str, Any]:
-        shot = self._shot(shot_id)
+        shot = self.shot(shot_id)
         project, reviews = self.project, self.reviews
         takes = project.takes(shot_id)
         done = {t.label: t.key for t in takes if t.done}
@@ -167,31 +167,36 @@ class StudioService:
             "notes": [n.to_dict() for n in reviews.notes(shot_id, {(shot_id, k): v for k, v in done.items()})],
             "review": review.to_dict(),
             "user_pick": user_pick,
-            "context": self.context(shot_id),
-            "sound": True,
         }
 
     def context(self, shot_id: str) -> dict[str, Any]:
-        """The previous and next shots' picked takes, as the cut will show them around this one."""
-        film = self.plan.film
-        ids = [s.id for s in film.shots]
-        index = ids.index(shot_id)
+        """The shot between its neighbours as the cut shows them: picked takes, trimmed as the edit trims them."""
+        from shotcraft.edit.build import build_timeline  # the studio sits above the edit: it asks it, never redoes it
 
-        def around(step: int) -> dict[str, Any] | None:
-            k = index + step
-            while 0 <= k < len(ids):
-                picked = self.project.picked_take(ids[k])
-                if picked is not None:
-                    return {"shot": ids[k], "take": picked.label, "id": picked.key, "frames": picked.frames}
-                k += step
-            return None
+        self.shot(shot_id)
+        plan, project = self.plan, self.project
+        try:
+            events = build_timeline(plan, project).events
+        except ShotcraftError as exc:
+            raise InputError(f"shot {shot_id}: no cut to show it in yet ({exc})") from None
+        index = next((k for k, e in enumerate(events) if e.shot_id == shot_id), None)
+        if index is None:
+            raise InputError(f"shot {shot_id}: not in the cut yet (no done take)")
 
-        return {"previous": around(-1), "next": around(1)}
+        def part(event: Any) -> dict[str, Any]:
+            take = project.take(event.shot_id, event.take)
+            return {"shot": event.shot_id, "take": event.take, "id": take.key if take else None, "start": event.source_in, "frames": event.duration}
+
+        return {
+            "previous": part(events[index - 1]) if index > 0 else None,
+            "current": part(events[index]),
+            "next": part(events[index + 1]) if index + 1 < len(events) else None,
+        }
 
     # --- deciding -------------------------------------------------------------------------------------
 
     def pick(self, shot_id: str, label: str | None) -> None:
-        self._shot(shot_id)
+        self.shot(shot_id)
         if label is None:
             self.project.clear_pick(shot_id)
         else:

@@ -1,5 +1,6 @@
 """5xx (structure), the one-page document and the ad format: a pitch said in 90 seconds; an ad's
-message understood without a voice and a quiet ending (its call to action is SC505)."""
+message understood without a voice, a quiet ending and a product whose reflections hold from shot to
+shot (its call to action is SC505)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,46 @@ def ad_busy_ending(ctx: LintContext) -> Iterator[Hit]:
                 f"keep the ending still: camera: static, motion: {QUIET_MOTION:g} or less, one subject",
                 shot.id,
             )
+
+
+#: camera moves that swing the angle on an object, so its highlights slide across it
+ANGLE_MOVES = frozenset({CameraMove.ORBIT, CameraMove.FAST_ORBIT, CameraMove.DOLLY_LEFT, CameraMove.DOLLY_RIGHT,
+                         CameraMove.CRANE_UP, CameraMove.CRANE_DOWN, CameraMove.WHIP_PAN})  # fmt: skip
+
+
+@rule(
+    "SC523",
+    "product-reflections-unlocked",
+    Severity.WARNING,
+    lesson='Mistake 17, "Inconsistent reflections": simplified angle + controlled highlights',
+    summary="a product shown in several shots of an ad under different key directions, or with a move around it",
+)
+def product_reflections_unlocked(ctx: LintContext) -> Iterator[Hit]:
+    from shotcraft.plan.lighting import effective_lighting
+
+    if not _is_ad(ctx):
+        return
+    for prop in getattr(ctx.film, "props", []):
+        if prop.kind != "product":
+            continue
+        shown = [(i, s) for i, s in enumerate(ctx.shots) if prop.id in getattr(s, "props", [])]
+        if len(shown) < 2:
+            continue
+        directions = {i: effective_lighting(ctx.film, s).lighting.direction for i, s in shown}
+        first_index, first_shot = shown[0]
+        for index, shot in shown:
+            if shot.camera.move in ANGLE_MOVES:
+                yield Hit(
+                    ctx.shot_path(index, "camera"),
+                    f"shot {shot.id} moves around the product {prop.id} ({shot.camera.move.value}): its reflections will slide and change from shot to shot",
+                    "camera: static or push-in on the product (a simplified angle); let the light, not the camera, reveal it",
+                    shot.id,
+                )
+            elif directions[index] != directions[first_index]:
+                yield Hit(
+                    ctx.shot_path(index, "lighting"),
+                    f"shot {shot.id} lights the product {prop.id} from {directions[index] or 'an unset direction'}, shot {first_shot.id} from "
+                    f"{directions[first_index] or 'an unset direction'}: its highlights will not match",
+                    "keep one key direction on the product across its shots (controlled highlights); change the background, not the key",
+                    shot.id,
+                )

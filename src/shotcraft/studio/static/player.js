@@ -98,7 +98,7 @@ async function show(n) {
   let results;
   if (S.context) {
     const seg = S.context.segments.find((s) => n >= s.start && n < s.start + s.frames);
-    results = [await seg.source.bitmap(n - seg.start)];
+    results = [await seg.source.bitmap(n - seg.start + seg.offset)];
     results[0].segment = seg;
   } else {
     const sources = visibleSources();
@@ -109,7 +109,7 @@ async function show(n) {
   paint(results);
   if (S.firstPicture === undefined) S.firstPicture = performance.now(); // since navigation start (bench/studio.py)
   // the counter is the decoded frame's own number (X-Frame-Index of what was just painted)
-  const painted = results[0].n + (results[0].segment ? results[0].segment.start : 0);
+  const painted = results[0].segment ? results[0].n - results[0].segment.offset + results[0].segment.start : results[0].n;
   S.frame = painted;
   S.painted = results.map((r) => r.n);
   $("#frame-no").textContent = results[0].segment ? `${results[0].segment.name} · ${results[0].n}` : String(results[0].n);
@@ -315,7 +315,7 @@ async function play(speed) {
 function stop() { S.speed = 0; syncSound(); }
 
 function prefetchAround(n) {
-  if (S.context) { for (const seg of S.context.segments) seg.source.prefetch(Math.max(0, n - seg.start), 8); return; }
+  if (S.context) { for (const seg of S.context.segments) seg.source.prefetch(Math.max(0, n - seg.start) + seg.offset, 8); return; }
   for (const s of S.sources) s.prefetch(n + 1, 12);
 }
 

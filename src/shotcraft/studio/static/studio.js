@@ -232,15 +232,19 @@ function setMode(mode) {
   S.mode = mode; S.context = null; buildPanes(); renderShotHeader(); repaint();
 }
 
-function toggleContext() {
+async function toggleContext() {
   if (S.context) { S.context = null; buildPanes(); renderShotHeader(); show(0); return; }
-  const ctx = S.detail.context; const here = activeTake(); if (!here) return;
+  const here = activeTake(); if (!here) return;
+  let ctx;
+  try { ctx = await api(`/api/shots/${encodeURIComponent(S.shotId)}/context`, undefined, "GET"); } catch { return; }
+  const part = (p, source) => ({ name: `${p.shot} ${source.label}`, source, offset: p.start, frames: Math.min(p.frames, source.frames - p.start) });
+  const other = (p) => new TakeSource({ id: p.id, label: p.take, frames: p.start + p.frames, width: here.width, height: here.height }, p.shot);
   const parts = [];
-  if (ctx.previous) parts.push({ name: `${ctx.previous.shot} ${ctx.previous.take}`, source: new TakeSource({ id: ctx.previous.id, label: ctx.previous.take, frames: ctx.previous.frames, width: here.width, height: here.height }, ctx.previous.shot) });
-  parts.push({ name: `${S.shotId} ${here.label}`, source: here });
-  if (ctx.next) parts.push({ name: `${ctx.next.shot} ${ctx.next.take}`, source: new TakeSource({ id: ctx.next.id, label: ctx.next.take, frames: ctx.next.frames, width: here.width, height: here.height }, ctx.next.shot) });
+  if (ctx.previous) parts.push(part(ctx.previous, other(ctx.previous)));
+  parts.push(part(ctx.current, here)); // this shot with the chosen take, trimmed as the cut trims it
+  if (ctx.next) parts.push(part(ctx.next, other(ctx.next)));
   let start = 0;
-  const segments = parts.map((p) => { const seg = { ...p, start, frames: p.source.frames }; start += p.source.frames; return seg; });
+  const segments = parts.map((p) => { const seg = { ...p, start }; start += p.frames; return seg; });
   S.context = { segments, total: start };
   buildPanes(); renderShotHeader();
   $("#scrub").max = String(lastFrame()); $("#frame-last").textContent = String(lastFrame());
