@@ -51,7 +51,7 @@ def test_every_stage_ran_and_every_listed_file_exists(demo) -> None:
 
 def test_every_video_deliverable_conforms(demo) -> None:
     out, manifest = demo
-    expected = {"master": ("prores", 1280, 720), "distribution": ("distribution", 1280, 720), "mobile": ("mobile", 404, 720)}
+    expected = {"master": ("prores", 1280, 720), "distribution": ("distribution", 1920, 1080), "mobile": ("mobile", 1080, 1920)}
     for kind, (profile, width, height) in expected.items():
         [entry] = _entries(manifest, kind)
         assert entry["conformance"]["ok"], entry["conformance"]

@@ -116,7 +116,7 @@ def _cut(ctx: MakeContext) -> None:
 def _sound(ctx: MakeContext) -> None:
     """Lay and mix the sound on the cut: ambience per location, cues, music, dialogue, to loudness targets."""
     timeline = ctx.state["timeline"]
-    key = job_key({"step": "sound", "timeline": timeline_key_data(timeline), "sound": sound_key_data(ctx.plan),
+    key = job_key({"step": "sound", "timeline": _sound_view(ctx, timeline), "sound": sound_key_data(ctx.plan),
                    "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "sound", key)
     _summary(ctx, "mix and stems", reused=entries is not None)
@@ -133,14 +133,26 @@ def _sound(ctx: MakeContext) -> None:
         ctx.manifest.add(entry)
 
 
+def _sound_view(ctx: MakeContext, timeline: Any) -> dict[str, Any]:
+    """What the mix reads of the cut: timing, shots and locations; the takes' pictures only matter
+    when their own sound is mixed (production sound), so a re-rendered picture does not re-mix."""
+    production = ctx.plan.film.sound.production_sound
+    return {"rate": str(timeline.rate), "events": [
+        {"shot": e.shot_id, "record_in": e.record_in, "duration": e.duration, "source_in": e.source_in, "location": e.location,
+         "transition": [e.transition, e.transition_frames], "audio_offset": e.audio_offset_frames,
+         "take": files.content_sha256(e.clip_path, "video", where=f"shot {e.shot_id}") if production else None}
+        for e in timeline.events]}  # fmt: skip
+
+
 def _finish(ctx: MakeContext) -> None:
     """Grade across shots (baked LUTs + grain), then master, distribution, mobile, stills, each conformance-checked."""
-    from shotcraft.deliver.deliver import deliver
+    from shotcraft.deliver.deliver import deliver, select_kinds
     from shotcraft.grade.export import export_grade
     from shotcraft.grade.plan import plan_grade
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
-    key = job_key({"step": "finish", "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
+    kinds = select_kinds(film, ctx.state.get("only"), ctx.state.get("skip"))
+    key = job_key({"step": "finish", "kinds": kinds, "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
                    "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
                    "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
                    "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
@@ -156,7 +168,7 @@ def _finish(ctx: MakeContext) -> None:
         if ctx.stage is not None:
             ctx.stage.note("encoding deliverables")
         ctx.state["grade_plan"] = grade_plan
-        entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix)
+        entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2))
         entries += export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
@@ -327,8 +339,12 @@ STEPS: list[Step] = [
 ]
 
 
-def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True, executor: Any = None) -> Manifest:
-    """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``."""
+def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progress: bool = True, executor: Any = None,
+         only: list[str] | None = None, skip: list[str] | None = None) -> Manifest:  # fmt: skip
+    """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``.
+
+    ``only`` / ``skip``: deliverable kinds (or aliases: web, vertical) to make or leave out while iterating.
+    """
     from shotcraft.outputs import check_output_folder
 
     out_dir = check_output_folder(out_dir)
@@ -338,7 +354,11 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
         raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
     sweep_stale_temps(out_dir)  # what a killed make left behind
     manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
-    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {}, executor)
+    if only or skip:  # fail before any stage runs, naming the option
+        from shotcraft.deliver.deliver import select_kinds
+
+        select_kinds(plan.film, only, skip)
+    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {"only": only, "skip": skip}, executor)
     stages: dict[str, str] = {}
     timings: dict[str, float] = {}  # seconds per stage (wall clock)
     manifest.checks["stages"] = stages

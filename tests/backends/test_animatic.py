@@ -224,7 +224,9 @@ def test_every_camera_move_renders(s01, move):
     assert len(frames) == 24
     change = np.abs(frames[-1].astype(np.int16) - frames[0].astype(np.int16)).mean()
     if move == "static":
-        assert all(np.array_equal(frames[0], f) for f in frames)
+        # a static shot breathes (a fraction of a percent of push, light grain): never a repeated frame
+        assert not any(np.array_equal(a, b) for a, b in zip(frames, frames[1:]))
+        assert change < 6
     else:
         assert change > 0.5, move
 
@@ -234,12 +236,15 @@ def test_timing_trigger_adds_a_beat(plan):
     key = AnimaticBackend().keyframe(keyframe_request(context, shot_id="s02"))
     frames = list(AnimaticBackend().clip(clip_request(key, context, shot_id="s02", move="static", frames=60)))
     trigger = 36  # 1.5 s at 24 fps
-    assert all(np.array_equal(frames[0], f) for f in frames[:trigger])
-    assert not np.array_equal(frames[0], frames[-1])
+    def diff(a, b):
+        return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+    # before the beat the static shot only breathes; the beat's punch moves it more
+    assert diff(frames[0], frames[trigger - 1]) < 4
+    assert diff(frames[0], frames[-1]) > 1.5 * diff(frames[0], frames[trigger - 1])
     # on the beat the caption's second line turns into the beat's words; the picture has not moved yet
     band = int(H * 0.9)
-    assert np.array_equal(frames[trigger - 1][:band], frames[trigger][:band])
-    assert not np.array_equal(frames[trigger - 1][band:], frames[trigger][band:])
+    assert diff(frames[trigger - 1][band:], frames[trigger][band:]) > 2 * diff(frames[trigger - 1][:band], frames[trigger][:band])
 
 
 def test_a_foreign_keyframe_is_animated_as_given():

@@ -140,6 +140,10 @@ def test_trigger_beat_applies_to_stills(tmp_path):
     path = write_still(tmp_path, painting())
     key = StillsBackend().keyframe(keyframe_request(context(path)))
     frames = list(StillsBackend().clip(clip_request(key, context(path, triggers=(0.5,)), move="static", frames=30)))
-    assert all(np.array_equal(frames[0], f) for f in frames[:12])
-    assert not np.array_equal(frames[0], frames[-1])
+    def diff(a, b):
+        return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+    # the static still breathes a little before the beat; the beat's push moves it more
+    assert diff(frames[0], frames[11]) < 4
+    assert diff(frames[0], frames[-1]) > 1.5 * diff(frames[0], frames[11])
     assert camera.smootherstep(1.0) == 1.0

@@ -10,18 +10,15 @@ from typer.testing import CliRunner
 
 from shotcraft.cli import app
 from shotcraft.deliver.conformance import check_deliverable, check_file, Expectation
-from shotcraft.deliver.encode import PROFILES
-from shotcraft.media.video import AudioTrack, VideoWriter
+from shotcraft.deliver.encode import PROFILES, open_writer
+from shotcraft.media.video import VideoWriter
 
 runner = CliRunner()
 
 
 def _write(path: Path, frames: int, audio_samples: int, kind: str = "distribution") -> Path:
     """A deliverable with ``frames`` of picture and exactly ``audio_samples`` of 48 kHz sound (drift when unequal)."""
-    profile = PROFILES[kind]
-    track = AudioTrack(None, profile.audio_codec, Fraction(audio_samples, 48000), profile.audio_bit_rate)
-    with VideoWriter(path, 64, 36, Fraction(24), encoder=profile.encoder, options=profile.options,
-                     faststart=profile.faststart, audio=track) as writer:  # fmt: skip
+    with open_writer(path, PROFILES[kind], (64, 36), Fraction(24), audio=None, seconds=Fraction(audio_samples, 48000)) as writer:
         for index in range(frames):
             writer.write(np.full((36, 64, 3), index * 10, dtype=np.uint8))
     return path

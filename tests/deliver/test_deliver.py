@@ -9,7 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from shotcraft.deliver.deliver import deliver, output_paths, reframe_at
+from shotcraft.deliver.deliver import deliver, output_paths
+from shotcraft.deliver.reframe import SubjectPath
 from shotcraft.deliver.encode import crop_box, headroom_curve
 from shotcraft.errors import InputError
 from shotcraft.grade.plan import plan_grade
@@ -45,7 +46,8 @@ def test_every_deliverable_conforms_and_lands_in_the_manifest(tmp_path: Path, fi
             assert entry.frames == 2 * FRAMES and entry.duration == pytest.approx(1.0)
             assert report["facts"]["audio_rate"] == 48000
     assert entries[0].codec == "prores" and entries[0].extra["pix_fmt"] == "yuv422p10le"
-    assert entries[2].extra["width"] == 100 and entries[2].extra["height"] == 180  # 9:16 from 320x180
+    assert (entries[1].extra["width"], entries[1].extra["height"]) == (1920, 1080)  # the web master: 1080p at least
+    assert (entries[2].extra["width"], entries[2].extra["height"]) == (1080, 1920)  # vertical 9:16 at 1080 wide
     assert not list(out.glob(".tmp-*"))
     assert set(manifest.to_dict()["checks"]["conformance"].values()) == {True}
     # the poster is the middle of s02 (delivery.poster_shot), as graded
@@ -79,7 +81,8 @@ def test_mobile_is_reframed_around_the_shot_point(tmp_path: Path, film) -> None:
     plan, cut = film
     left = dataclasses.replace(cut.events[0], reframe=(0.0, 0.5))
     cut = dataclasses.replace(cut, events=(left, cut.events[1]))
-    assert reframe_at(cut, 0) == (0.0, 0.5) and reframe_at(cut, FRAMES) == (0.5, 0.5)
+    path = SubjectPath(cut)  # no face in these takes: each shot's plan point
+    assert path.centre(0) == pytest.approx((0.0, 0.5)) and path.centre(FRAMES) == pytest.approx((0.5, 0.5))
     assert crop_box(320, 180, "9:16", (0.0, 0.5)) == (0, 0, 100, 180)
     assert crop_box(320, 180, "4:5", (1.0, 0.5)) == (176, 0, 144, 180)
     ramp = np.tile(np.linspace(0, 255, 320).astype(np.uint8)[None, :, None], (180, 1, 3))

@@ -9,19 +9,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shotcraft.deliver.deliver import reframe_at
+from shotcraft.deliver.reframe import SubjectPath
 from shotcraft.edit.timeline import CutEvent, Timeline
+from tests.grade.media import write_take
 
 
-def test_reframe_eases_across_a_dissolve() -> None:
-    first = CutEvent("a", "A", Path("a.mp4"), 0, 24, 0, 48, reframe=(0.2, 0.5))
-    second = CutEvent("b", "A", Path("b.mp4"), 0, 24, 24, 48, transition="dissolve", transition_frames=12, reframe=(0.8, 0.5))
+def test_reframe_eases_across_a_dissolve(tmp_path: Path) -> None:
+    # takes with no face: the crop follows each shot's plan point, eased across the dissolve
+    a, b = write_take(tmp_path / "a.mp4", 48), write_take(tmp_path / "b.mp4", 48)
+    first = CutEvent("a", "A", a, 0, 24, 0, 48, reframe=(0.2, 0.5))
+    second = CutEvent("b", "A", b, 0, 24, 24, 48, transition="dissolve", transition_frames=12, reframe=(0.8, 0.5))
     cut = Timeline("t", Fraction(24), 320, 180, (first, second))
-    assert reframe_at(cut, 10) == (0.2, 0.5)
-    xs = [reframe_at(cut, t)[0] for t in range(24, 36)]
+    path = SubjectPath(cut)
+    assert path.centre(10) == pytest.approx((0.2, 0.5))
+    xs = [path.centre(t)[0] for t in range(24, 36)]
     assert xs == sorted(xs) and 0.2 < xs[0] < xs[-1] < 0.8
-    assert reframe_at(cut, 40) == (0.8, 0.5)
-    assert reframe_at(dataclasses.replace(cut, events=(first,)), 100) == (0.5, 0.5)
+    assert path.centre(40) == pytest.approx((0.8, 0.5))
+    assert SubjectPath(dataclasses.replace(cut, events=(first,))).centre(100) == (0.5, 0.5)
 
 
 @pytest.mark.parametrize("kind", ["distribution", "prores"])

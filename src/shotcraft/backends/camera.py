@@ -77,6 +77,30 @@ def _drift(times_s: np.ndarray, seed: int, amplitude: float, salt: int) -> np.nd
     return amplitude * total
 
 
+#: mean picture speed at motion strength 1, frame widths per second: the same calibration as QA's
+#: QA104.speed_per_motion (tests check they agree), so a move measures what the plan asked for
+SPEED_PER_MOTION = 0.10
+#: moves whose amplitude is solved so the measured speed matches the plan (the others are effects or drift)
+CALIBRATED = frozenset({"push-in", "pull-out", "pan-left", "pan-right", "tilt-up", "tilt-down", "dolly-left",
+                        "dolly-right", "crane-up", "crane-down", "orbit"})  # fmt: skip
+#: moves that start (or end) on the whole picture: offsets stay inside the zoom's own room, no overscan
+ZOOMING = frozenset({"static", "push-in", "pull-out", "crash-zoom"})
+#: share of linear motion in an eased move: it starts and lands softly but never holds a frame
+EASE_LINEAR = 0.4
+#: a static shot breathes (the seed's "subtle life"): a push of a fraction of a percent, a drift inside it
+BREATH_PUSH = 0.008
+BREATH_DRIFT = 0.003
+#: light temporal grain on a static shot, 8-bit code values (sigma) and grain size in pixels at 720p
+BREATH_GRAIN = 2.0
+BREATH_GRAIN_SIZE = 1.5
+
+
+def ease(t: np.ndarray | float) -> np.ndarray | float:
+    """A move's progress: smootherstep blended with linear, so it eases without stopping at either end."""
+    t = np.clip(t, 0.0, 1.0)
+    return EASE_LINEAR * t + (1 - EASE_LINEAR) * smootherstep(t)
+
+
 def plan_views(
     move: str,
     frames: int,
@@ -84,54 +108,104 @@ def plan_views(
     motion: float,
     seed: int,
     triggers: Sequence[float] = (),
+    aspect: float = 16 / 9,
 ) -> list[View]:
     """The camera path of a clip: one :class:`View` per frame.
 
     ``triggers`` are beat times in seconds from the start of the shot; each
-    adds a small eased push so the reaction lands on the beat.
+    adds a small eased push so the reaction lands on the beat. For the
+    calibrated moves the amplitude is solved (a few fixed-point steps on the
+    exact flow of the path) so the picture travels at ``SPEED_PER_MOTION *
+    motion`` frame widths per second on average, whatever the duration and
+    the frame's ``aspect``.
     """
     if move not in MOVES:
         raise ValueError(f"unknown camera move {move!r}; expected one of {', '.join(MOVES)}")
     if frames < 1:
         raise ValueError(f"frames must be >= 1, found {frames}")
     m = float(np.clip(motion, 0.0, 1.0))
+    gain = 1.0
+    views = _path(move, frames, fps, m, seed, triggers, gain)
+    if move in CALIBRATED and frames > 1 and m > 0:
+        # speed grows monotonically (and faster than linearly: overscan) with the gain: bisect in log space
+        target = SPEED_PER_MOTION * m
+        low, high = 1 / 16, 16.0
+        for _ in range(30):
+            gain = math.sqrt(low * high)
+            speed = path_speed(_path(move, frames, fps, m, seed, (), gain), fps, aspect)
+            if abs(speed / target - 1) < 0.005:
+                break
+            low, high = (gain, high) if speed < target else (low, gain)
+        views = _path(move, frames, fps, m, seed, triggers, gain)
+    return views
+
+
+def path_speed(views: Sequence[View], fps: Fraction | float, aspect: float) -> float:
+    """Mean picture speed of a path, frame widths per second: the exact flow between consecutive views,
+    averaged over a grid of output points (what QA's optical flow measures, without the estimation)."""
+    if len(views) < 2:
+        return 0.0
+    out = (aspect * 90.0, 90.0)
+    xs, ys = np.meshgrid(np.linspace(0, out[0], 16), np.linspace(0, out[1], 9))
+    points = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)])
+    previous = None
+    total = 0.0
+    for view in views:
+        matrix = np.vstack([view_matrix(view, (int(out[0]), int(out[1])), (int(out[0]), int(out[1]))), [0, 0, 1]])
+        if previous is not None:
+            moved = matrix @ np.linalg.inv(previous) @ points
+            total += float(np.hypot(moved[0] - points[0], moved[1] - points[1]).mean()) / out[0]
+        previous = matrix
+    return total / (len(views) - 1) * float(fps)
+
+
+def _path(move: str, frames: int, fps: Fraction | float, m: float, seed: int, triggers: Sequence[float], gain: float) -> list[View]:
+    """The views of ``move`` with its amplitude multiplied by ``gain``."""
     n = np.arange(frames, dtype=np.float64)
     t = n / (frames - 1) if frames > 1 else np.zeros(1)
     times_s = n / float(fps)
     # The seed nudges the target of a move by a hair (take B frames differently from take A).
     jitter_x, jitter_y = (np.sin(_phases(seed, 2)) * 0.006 * (0.3 + m)).tolist()
-    ease = smootherstep(t)
+    progress = ease(t)
     ox = np.full(frames, jitter_x)
     oy = np.full(frames, jitter_y)
     zoom = np.ones(frames)
     roll = np.zeros(frames)
     blur = np.zeros(frames)
+    a = gain * m
 
-    if move == "push-in":
-        zoom = 1.0 + PUSH_ZOOM * m * ease
+    if move == "static":
+        zoom = 1.0 + BREATH_PUSH * progress
+        sign_x, sign_y = np.sign(np.sin(_phases(seed, 2)) + 1e-9)
+        ox = sign_x * BREATH_DRIFT * progress
+        oy = sign_y * BREATH_DRIFT * 0.5 * progress
+    elif move == "push-in":
+        zoom = 1.0 + PUSH_ZOOM * a * progress
+        ox, oy = ox * progress, oy * progress
     elif move == "pull-out":
-        zoom = 1.0 + PUSH_ZOOM * m * (1.0 - ease)
+        zoom = 1.0 + PUSH_ZOOM * a * (1.0 - progress)
+        ox, oy = ox * (1.0 - progress), oy * (1.0 - progress)
     elif move in ("pan-left", "pan-right", "dolly-left", "dolly-right"):
-        travel = (PAN_TRAVEL if move.startswith("pan") else DOLLY_TRAVEL) * m
+        travel = (PAN_TRAVEL if move.startswith("pan") else DOLLY_TRAVEL) * a
         sign = 1.0 if move.endswith("right") else -1.0
-        ox = ox + sign * travel * (2 * ease - 1)
+        ox = ox + sign * travel * (2 * progress - 1)
         if move.startswith("dolly"):
-            zoom = 1.0 + 0.03 * m * ease  # a dolly also closes in a little on what it travels past
+            zoom = 1.0 + 0.03 * a * progress  # a dolly also closes in a little on what it travels past
     elif move in ("tilt-up", "tilt-down"):
         sign = -1.0 if move == "tilt-up" else 1.0
-        oy = oy + sign * PAN_TRAVEL * m * (2 * ease - 1)
+        oy = oy + sign * PAN_TRAVEL * a * (2 * progress - 1)
     elif move in ("crane-up", "crane-down"):
         sign = -1.0 if move == "crane-up" else 1.0
-        oy = oy + sign * CRANE_TRAVEL * m * (2 * ease - 1)
+        oy = oy + sign * CRANE_TRAVEL * a * (2 * progress - 1)
         # rising reveals more of the scene (zoom out), descending closes in
-        zoom = 1.0 + 0.12 * m * ((1.0 - ease) if move == "crane-up" else ease)
+        zoom = 1.0 + 0.12 * a * ((1.0 - progress) if move == "crane-up" else progress)
     elif move in ("orbit", "fast-orbit"):
         fast = move == "fast-orbit"
-        progress = t if fast else ease  # a fast orbit keeps its speed; a slow one eases
-        travel = ORBIT_TRAVEL * m * (2.0 if fast else 1.0)
-        ox = ox + travel * (2 * progress - 1)
-        roll = ORBIT_ROLL * m * (2.0 if fast else 1.0) * (2 * progress - 1)
-        zoom = 1.0 + 0.02 * m * np.sin(math.pi * progress)
+        along = t if fast else progress  # a fast orbit keeps its speed; a slow one eases
+        travel = ORBIT_TRAVEL * a * (2.0 if fast else 1.0)
+        ox = ox + travel * (2 * along - 1)
+        roll = ORBIT_ROLL * a * (2.0 if fast else 1.0) * (2 * along - 1)
+        zoom = 1.0 + 0.02 * a * np.sin(math.pi * along)
     elif move == "handheld-drift":
         ox = ox + _drift(times_s, seed, DRIFT[0] * (0.25 + m), 1)
         oy = oy + _drift(times_s, seed, DRIFT[1] * (0.25 + m), 2)
@@ -139,24 +213,31 @@ def plan_views(
     elif move == "whip-pan":
         # hold, whip across in ~0.3 s around the middle, hold: the blur hides the reflected border
         whip = max(0.3 * float(fps) / max(frames - 1, 1), 0.04)
-        progress = _window(t, 0.5 - whip / 2, 0.5 + whip / 2)
+        along = _window(t, 0.5 - whip / 2, 0.5 + whip / 2)
         travel = 0.22 * (0.5 + m)
-        ox = ox + travel * (2 * progress - 1)
+        ox = ox + travel * (2 * along - 1)
         velocity = np.abs(np.gradient(ox)) if frames > 1 else np.zeros(1)
         blur = velocity  # fraction of the frame per frame; scaled to pixels at warp time
     elif move == "crash-zoom":
         span = max(0.25 * float(fps) / max(frames - 1, 1), 0.04)
         zoom = 1.0 + (0.5 + 1.2 * m) * _window(t, 0.35, 0.35 + span)
+        ox, oy = ox * _window(t, 0.35, 0.35 + span), oy * _window(t, 0.35, 0.35 + span)
 
     for at in triggers:
         if 0 < at < frames / float(fps):
             zoom = zoom * (1.0 + TRIGGER_PUNCH * (0.5 + m) * smootherstep((times_s - at) / TRIGGER_RAMP_S))
 
-    # Overscan: a window that travels by |o| needs zoom >= 1 / (1 - 2|o|) to stay inside the image.
-    reach_x = float(np.max(np.abs(ox))) if move != "whip-pan" else 0.0
-    reach_y = float(np.max(np.abs(oy)))
-    roll_margin = math.radians(float(np.max(np.abs(roll))))  # rolling by a opens corners by about a * size
-    base = max(1.0, 1.0 / max(1.0 - 2.0 * max(reach_x, reach_y) - roll_margin, 0.2))
+    if move in ZOOMING:
+        # start (or end) on the whole picture: an offset never reaches beyond the zoom's own room
+        room = (1.0 - 1.0 / zoom) / 2
+        ox, oy = np.clip(ox, -room, room), np.clip(oy, -room, room)
+        base = 1.0
+    else:
+        # Overscan: a window that travels by |o| needs zoom >= 1 / (1 - 2|o|) to stay inside the image.
+        reach_x = float(np.max(np.abs(ox))) if move != "whip-pan" else 0.0
+        reach_y = float(np.max(np.abs(oy)))
+        roll_margin = math.radians(float(np.max(np.abs(roll))))  # rolling by a opens corners by about a * size
+        base = max(1.0, 1.0 / max(1.0 - 2.0 * max(reach_x, reach_y) - roll_margin, 0.2))
     return [
         View(float(ox[i]), float(oy[i]), float(zoom[i] * base), float(roll[i]), float(blur[i]))
         for i in range(frames)
@@ -230,8 +311,11 @@ def animate(
     """
     if source.ndim != 3 or source.shape[2] != 3 or source.dtype != np.uint8:
         raise ValueError(f"source must be HxWx3 uint8, found {source.shape} {source.dtype}")
-    views = plan_views(move, frames, fps, motion, seed, triggers)
+    views = plan_views(move, frames, fps, motion, seed, triggers, aspect=output_size[0] / output_size[1])
     source = np.ascontiguousarray(source)
+    if move == "static":
+        yield from _breathing(source, views, seed, output_size, overlays)
+        return
     layers = sorted(((start, _Overlay(*layer)) for start, layer in overlays), key=lambda item: item[0])
     starts = {start for start, _ in layers}
     held: np.ndarray | None = None  # private copy while nothing changes (consumers may edit frames)
@@ -246,6 +330,34 @@ def animate(
             following = views[index + 1] if index + 1 < len(views) else None
             held = frame.copy() if following == view and index + 1 not in starts else None
         yield frame
+
+
+def _breathing(source: np.ndarray, views: Sequence[View], seed: int, output_size: tuple[int, int],
+               overlays: Sequence[tuple[int, tuple[np.ndarray, np.ndarray]]]) -> Iterator[np.ndarray]:
+    """A static shot's frames: the slow breath of its views plus light grain seeded per frame (no frame repeats)."""
+    layers = sorted(((start, _Overlay(*layer)) for start, layer in overlays), key=lambda item: item[0])
+    for index, view in enumerate(views):
+        frame = render_view(source, view, output_size)
+        add_grain(frame, seed, index)
+        layer = next((overlay for start, overlay in reversed(layers) if start <= index), None)
+        if layer is not None:
+            layer.apply(frame)
+        yield frame
+
+
+def add_grain(frame: np.ndarray, seed: int, index: int) -> None:
+    """Monochrome grain in place, seeded by (seed, frame index): the same frame always gets the same grain."""
+    height, width = frame.shape[:2]
+    size = max(BREATH_GRAIN_SIZE * height / 720.0, 0.5)
+    small = (max(2, int(round(width / size))), max(2, int(round(height / size))))
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, index])
+    noise = rng.standard_normal((small[1], small[0]), dtype=np.float32)
+    noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
+    noise *= BREATH_GRAIN / max(float(noise.std()), 1e-6)
+    grained = frame.astype(np.float32)
+    grained += noise[..., None]
+    np.clip(np.rint(grained), 0, 255, out=grained)
+    frame[:] = grained.astype(np.uint8)
 
 
 class _Overlay:

@@ -338,8 +338,19 @@ def _wall(canvas: np.ndarray, spec: PanelSpec) -> None:
 # --- framings ---------------------------------------------------------------------------------------------
 
 
+def _unit(canvas: np.ndarray) -> float:
+    """The size unit of drawn things: the frame height, or its width when the frame is vertical.
+
+    A landscape panel (any width) sizes figures by its height; a vertical one lays the same
+    scene out top to bottom, sized by its width so a figure or an object fits across the frame.
+    """
+    h, w = canvas.shape[:2]
+    return float(min(h, w))
+
+
 def _draw_wide(canvas: np.ndarray, spec: PanelSpec, rng: np.random.Generator, jitter: float) -> list[tuple[float, float]]:
     h, w = canvas.shape[:2]
+    u = _unit(canvas)
     establishing = spec.shot_type == "establishing"
     horizon = 0.46 if establishing else 0.42
     _backdrop(canvas, spec, horizon, rng)
@@ -347,17 +358,17 @@ def _draw_wide(canvas: np.ndarray, spec: PanelSpec, rng: np.random.Generator, ji
     for kind, side, colour in _props(spec):
         x = w * side
         if kind == "car":
-            drawing.car(canvas, w * (0.2 if side < 0.5 else 0.8), h * 0.86, w * 0.3, colour or (40, 40, 44), facing=1 if side < 0.5 else -1)
+            drawing.car(canvas, w * (0.2 if side < 0.5 else 0.8), h * 0.86, min(w * 0.3, u * 0.5), colour or (40, 40, 44), facing=1 if side < 0.5 else -1)
         elif kind == "door":
-            drawing.door(canvas, w * (0.84 if side > 0.5 else 0.16), h * 0.72, h * 0.3, colour or _door_colour(spec))
+            drawing.door(canvas, w * (0.84 if side > 0.5 else 0.16), h * 0.72, u * 0.3, colour or _door_colour(spec))
         elif kind == "lamp":
-            glows.append(drawing.lamp(canvas, w * (0.9 if side > 0.5 else 0.1), h * 0.78, h * 0.66, arm=-1 if side > 0.5 else 1))
+            glows.append(drawing.lamp(canvas, w * (0.9 if side > 0.5 else 0.1), h * 0.78, u * 0.66, arm=-1 if side > 0.5 else 1))
         elif kind == "tree":
-            drawing.tree(canvas, x, h * 0.8, h * 0.5)
+            drawing.tree(canvas, x, h * 0.8, u * 0.5)
         elif kind == "bench":
             cv2.rectangle(canvas, (int(x - w * 0.06), int(h * 0.76)), (int(x + w * 0.06), int(h * 0.79)), (80, 60, 40), -1, drawing.AA)
     far = bool(FAR_WORDS.search(spec.subject)) and not establishing
-    height = h * (0.14 if far else (0.24 if establishing else 0.2))
+    height = u * (0.14 if far else (0.24 if establishing else 0.2))
     foot = h * (horizon + 0.1) if far else h * 0.84
     for index, look in enumerate(spec.looks):
         x = w * _figure_x(spec, look, index, jitter, wide=True)
@@ -365,18 +376,19 @@ def _draw_wide(canvas: np.ndarray, spec: PanelSpec, rng: np.random.Generator, ji
             x = w * (0.5 + jitter)
         facing = 1 if x < w * 0.5 else -1
         top = drawing.full_figure(canvas, x, foot, height, look, facing)
-        drawing.name_tag(canvas, look.name, top[0], top[1], h / 1400)
+        drawing.name_tag(canvas, look.name, top[0], top[1], u / 1400)
     return glows
 
 
 def _draw_close(canvas: np.ndarray, spec: PanelSpec, jitter: float) -> None:
     h, w = canvas.shape[:2]
+    u = _unit(canvas)
     _wall(canvas, spec)
     canvas[:] = _soft(canvas, 3.0 if spec.shot_type == "medium-action" else 6.0)
     smile = 1.0 if SMILE_WORDS.search(f"{spec.subject} {spec.emotion}") else 0.0
     facing = _facing(spec)
     if spec.shot_type == "profile-two-shot" and len(spec.looks) >= 2:
-        r = h * 0.2
+        r = u * 0.2
         ordered = sorted(spec.looks[:2], key=lambda look: PLACEMENT_X.get(spec.blocking.get(look.id, ""), 0.5 if look is spec.looks[0] else 0.6))
         gap = w * 0.02 * (1 + jitter * 20)
         for look, sign in zip(ordered, (-1, 1), strict=True):
@@ -386,10 +398,10 @@ def _draw_close(canvas: np.ndarray, spec: PanelSpec, jitter: float) -> None:
     looks = spec.looks
     if spec.shot_type == "extreme-close-up":
         cx = w * (_figure_x(spec, looks[0], 0, jitter) * 0.4 + 0.3)
-        drawing.face(canvas, cx, h * 0.56, h * 0.58, looks[0], facing, smile=smile)
+        drawing.face(canvas, cx, h * 0.56, u * 0.58, looks[0], facing, smile=smile)
         return
     tight = spec.shot_type in ("tight-portrait", "profile-two-shot")
-    r = h * (0.17 if tight else 0.095)
+    r = u * (0.17 if tight else 0.095)
     head_y = h * (0.42 if tight else 0.3)
     for index, look in enumerate(looks):
         cx = w * _figure_x(spec, look, index, jitter)
@@ -397,11 +409,12 @@ def _draw_close(canvas: np.ndarray, spec: PanelSpec, jitter: float) -> None:
             cx = w * (_figure_x(spec, look, 0, jitter) * 0.6 + 0.2)
         drawing.bust(canvas, cx, head_y, r, look, facing, smile=smile)
         if not tight:
-            drawing.name_tag(canvas, look.name, cx, head_y - r * 1.15, h / 1100)
+            drawing.name_tag(canvas, look.name, cx, head_y - r * 1.15, u / 1100)
 
 
 def _draw_detail(canvas: np.ndarray, spec: PanelSpec, jitter: float) -> None:
     h, w = canvas.shape[:2]
+    u = _unit(canvas)
     text = f"{spec.subject} {spec.action}"
     ground = re.search(r"cobble|stone|ground|floor|pavement|street", spec.subject, re.IGNORECASE)
     if ground:
@@ -422,17 +435,17 @@ def _draw_detail(canvas: np.ndarray, spec: PanelSpec, jitter: float) -> None:
     main = kinds[0] if kinds else "object"
     if main == "door":
         colour = drawing.first_colour(spec.subject, _door_colour(spec))
-        drawing.door(canvas, w * 0.62, h * 1.25, h * 1.5, colour, ajar=0.12 if re.search(r"ajar|open", text, re.IGNORECASE) else 0.0)
+        drawing.door(canvas, w * 0.62, h * 1.25, u * 1.5, colour, ajar=0.12 if re.search(r"ajar|open", text, re.IGNORECASE) else 0.0)
     elif main == "keys" or "keys" in kinds:
         hand_colour = next((look.gloves or look.skin for look in spec.looks), None)
         if "hand" in kinds and hand_colour is not None:
-            drawing.hand(canvas, cx + w * 0.04, h * 0.78, h * 0.42, hand_colour)
-        drawing.keys(canvas, cx - w * 0.02, cy - h * 0.06, h * 0.42, metal)
+            drawing.hand(canvas, cx + w * 0.04, h * 0.78, u * 0.42, hand_colour)
+        drawing.keys(canvas, cx - w * 0.02, cy - h * 0.06, u * 0.42, metal)
     elif main == "hand":
         hand_colour = next((look.gloves or look.skin for look in spec.looks), drawing.first_colour(spec.subject, (214, 170, 140)))
-        drawing.hand(canvas, cx, h * 0.62, h * 0.5, hand_colour)
+        drawing.hand(canvas, cx, h * 0.62, u * 0.5, hand_colour)
     else:
-        drawing.generic_object(canvas, main, cx, cy, h * 0.4, metal)
+        drawing.generic_object(canvas, main, cx, cy, u * 0.4, metal)
 
 
 # --- light and caption --------------------------------------------------------------------------------
@@ -495,24 +508,35 @@ def draw_caption(spec: PanelSpec, size: tuple[int, int], *, beat: int | None = N
     width, height = size
     rgb = np.zeros((height, width, 3), dtype=np.uint8)
     alpha = np.zeros((height, width), dtype=np.uint8)
-    band = max(24, int(round(height * 0.1)))
-    top = height - band
-    alpha[top:] = 175
+    unit = min(width, height)  # a vertical panel sizes its text by its width
+    band = max(24, int(round(unit * 0.1)))
     font = cv2.FONT_HERSHEY_DUPLEX
-    scale1 = max(height / 1150, 0.3)  # Hershey text below ~0.3 is unreadable
+    scale1 = max(unit / 1150, 0.3)  # Hershey text below ~0.3 is unreadable
     parts = [spec.shot_id.upper(), spec.role.upper(), spec.shot_type.upper(), spec.camera_move.upper()]
     if spec.duration:
         parts.append(f"{spec.duration:g}s")
     if spec.focal_length:
         parts.append(spec.focal_length)
     parts.append(f"TAKE {spec.take}")
-    line1 = drawing.ascii_text("  |  ".join(p for p in parts if p))
     second = spec.subject if beat is None else f"BEAT {spec.triggers[beat]:g}s: {spec.beats[beat]}"
     line2 = _fit(drawing.ascii_text(second), font, scale1 * 0.92, width * 0.95)
     margin = int(width * 0.025)
     thickness = max(1, int(round(scale1 * 1.7)))
     second_colour = (236, 236, 232) if beat is None else (255, 170, 120)
-    for text, y, s, colour in ((line1, top + band * 0.42, scale1, (250, 214, 120)), (line2, top + band * 0.82, scale1 * 0.92, second_colour)):
+    if height > width:
+        # vertical: the slate wraps onto as many lines as the width needs, the band grows upwards
+        heads = _wrap([drawing.ascii_text(p) for p in parts if p], font, scale1, width * 0.95)
+        step = band * 0.4
+        band = int(round(step * (len(heads) + 1) + band * 0.2))
+        top = height - band
+        rows = [(text, top + step * (i + 1), scale1, (250, 214, 120)) for i, text in enumerate(heads)]
+        rows.append((line2, top + step * (len(heads) + 1), scale1 * 0.92, second_colour))
+    else:
+        top = height - band
+        line1 = drawing.ascii_text("  |  ".join(p for p in parts if p))
+        rows = [(line1, top + band * 0.42, scale1, (250, 214, 120)), (line2, top + band * 0.82, scale1 * 0.92, second_colour)]
+    alpha[top:] = 175
+    for text, y, s, colour in rows:
         cv2.putText(rgb, text, (margin, int(y)), font, s, colour, thickness, drawing.AA)
         mask = np.zeros((height, width), dtype=np.uint8)
         cv2.putText(mask, text, (margin, int(y)), font, s, 255, thickness, drawing.AA)
@@ -531,6 +555,18 @@ def beat_captions(spec: PanelSpec, size: tuple[int, int], fps: float, frames: in
         if 0 < start < frames and spec.beats[index]:
             captions.append((start, draw_caption(spec, size, beat=index)))
     return captions
+
+
+def _wrap(parts: list[str], font: int, scale: float, max_width: float) -> list[str]:
+    """Slate parts joined with separators, broken into lines no wider than ``max_width``."""
+    lines: list[str] = []
+    for part in parts:
+        joined = f"{lines[-1]}  |  {part}" if lines else part
+        if lines and cv2.getTextSize(joined, font, scale, 1)[0][0] <= max_width:
+            lines[-1] = joined
+        else:
+            lines.append(_fit(part, font, scale, max_width))
+    return lines
 
 
 def _fit(text: str, font: int, scale: float, max_width: float) -> str:

@@ -104,6 +104,13 @@ def takes_command(
         console.print(styled(f"{what}: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
         console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
+    for r in records:  # where each imported take came from and how it was conformed
+        provenance = r.provenance or {}
+        if r.source == "import" and provenance:
+            conformed = provenance.get("conformed", {})
+            console.print(f"{r.shot_id} {r.label}: from {provenance.get('source') or provenance.get('file')}: {conformed.get('method', '')}", markup=False)
+            for line in [*conformed.get("steps", []), *(f"warning: {w}" for w in conformed.get("warnings", []))]:
+                console.print(f"    {line}", markup=False)
 
 
 def _take_dict(r) -> dict:
@@ -124,6 +131,7 @@ def _take_dict(r) -> dict:
         "picked": r.picked,
         "pick_reason": r.pick_reason,
         "error": r.error,
+        "provenance": r.provenance if r.source == "import" else None,
     }
 
 
@@ -153,12 +161,29 @@ def take_add_command(
     source: str = typer.Option(None, "--source", help="Where it came from: 'Runway Gen-4', 'ComfyUI graph v3'..."),
     seed: int = typer.Option(None, "--seed", help="The seed the other tool used, if known."),
     note: str = typer.Option(None, "--note"),
+    fit: str = typer.Option("cover", "--fit", help="cover (fill, crop the overflow), contain (keep it all, pad) or crop (fill, keep --position)."),
+    pad: str = typer.Option("black", "--pad", help="With --fit contain: blur, black, white, grey or #rrggbb."),
+    position: str = typer.Option("center", "--position", help="With --fit crop: center, top, bottom, left, right or x,y (0-1)."),
+    fps: str = typer.Option(None, "--fps", help="Frame rate of a PNG sequence (default: the shot's)."),
+    length: str = typer.Option("keep", "--length", help="A clip shorter than the shot: keep, hold (last frame) or slow (to fit)."),
 ) -> None:
     """Decode FILE, conform it to the film's resolution and the shot's fps, and store it as a take with its provenance."""
+    from shotcraft.render.fit import parse_fit
     from shotcraft.render.imports import add_take
+    from shotcraft.timebase import parse_rate
 
-    record = add_take(load_plan(plan_path), shot, file, label=label, source=source, seed=seed, note=note)
+    try:
+        rate = parse_rate(fps) if fps is not None else None
+    except ValueError as exc:
+        raise InputError(f"--fps: {exc}") from None
+    record = add_take(load_plan(plan_path), shot, file, label=label, source=source, seed=seed, note=note,
+                      fit=parse_fit(fit, pad, position), fps=rate, length=length)  # fmt: skip
     console.print(f"shot {record.shot_id}: take {record.label} added ({record.frames} frames at {record.rate} fps, {record.width}x{record.height})")
+    conformed = (record.provenance or {}).get("conformed", {})
+    for step in conformed.get("steps", []):
+        console.print(f"  conform: {step}", markup=False)
+    for warning in conformed.get("warnings", []):
+        console.print(f"  warning: {warning}", markup=False)
 
 
 @command(app, "pick", summary="Choose the take the cut uses for a shot.", example="shotcraft pick examples/neo-noir/film.yaml s04 B")
@@ -233,6 +258,8 @@ def make_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
+    only: str = typer.Option(None, "--only", help="Deliver only these, comma-separated: master, web, vertical, feed, square, poster, contact-sheet, luts."),
+    skip: str = typer.Option(None, "--skip", help="Leave these deliverables out while iterating (e.g. --skip master)."),
 ) -> None:
     """Render what changed, QA, cut, sound, finishing and the report; one line per stage with its time, then
     what needs your attention (QA rejects, risky picks, sound and grade warnings) with the command to look at each."""
@@ -247,7 +274,8 @@ def make_command(
     try:
         with listen(view):
             manifest = make(load_plan(plan_path), out, jobs=jobs, progress=mode in ("rich", "auto") and not no_progress,
-                            executor=runner)  # fmt: skip
+                            executor=runner, only=only.split(",") if only else None,
+                            skip=skip.split(",") if skip else None)  # fmt: skip
     finally:
         view.close()
     if quiet or mode == "json":

@@ -23,7 +23,7 @@ from shotcraft.errors import InputError
 
 
 #: encoder name -> the codec name a reader reports
-DECODED_NAMES = {"prores_ks": "prores", "libx264": "h264"}
+DECODED_NAMES = {"prores_ks": "prores", "prores_aw": "prores", "libx264": "h264"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Expectation:
     audio_rate: int | None = AUDIO_RATE
     faststart: bool = False
     bt709: bool = True
+    no_edit_list: bool = False
 
     @classmethod
     def for_profile(cls, profile: Profile, **facts: Any) -> Expectation:
@@ -50,6 +51,7 @@ class Expectation:
             profile=profile.profile,
             audio_codec=profile.audio_codec,
             faststart=profile.faststart,
+            no_edit_list=profile.no_edit_list,
             **facts,
         )
 
@@ -130,7 +132,9 @@ def probe_facts(path: str | Path) -> dict[str, Any]:
             # the stream duration honours the edit list (AAC priming); packet sums do not
             ticks = audio.duration if audio.duration else durations[audio.index]
             facts["audio_duration"] = float(ticks * audio.time_base) if audio.time_base else 0.0
-    facts["moov_before_mdat"] = _moov_first(path) if path.suffix.lower() in (".mp4", ".mov", ".m4v") else None
+    iso = path.suffix.lower() in (".mp4", ".mov", ".m4v")
+    facts["moov_before_mdat"] = _moov_first(path) if iso else None
+    facts["edit_lists"] = _edit_lists(path) if iso else None
     return facts
 
 
@@ -168,6 +172,8 @@ def check_file(path: str | Path, expectation: Expectation | None = None) -> Conf
         checks.append(Check("bt709 tags", tags == (1, 1, 1), [1, 1, 1], list(tags)))
     if expectation.faststart:
         checks.append(Check("faststart", bool(facts["moov_before_mdat"]), True, facts["moov_before_mdat"]))
+    if expectation.no_edit_list:
+        checks.append(Check("no edit list", facts["edit_lists"] == 0, 0, facts["edit_lists"]))
     return ConformanceReport(Path(path), facts, checks)
 
 
@@ -247,6 +253,36 @@ def _moov_first(path: Path) -> bool:
                 return False
             offset += size
     return False
+
+
+def _edit_lists(path: Path) -> int:
+    """How many edit lists (moov/trak/edts/elst boxes) the file carries."""
+    containers = {b"moov", b"trak", b"edts"}
+    count = 0
+    with open(path, "rb") as handle:
+        data_size = path.stat().st_size
+
+        def walk(start: int, end: int) -> None:
+            nonlocal count
+            offset = start
+            while offset + 8 <= end:
+                handle.seek(offset)
+                size, kind = struct.unpack(">I4s", handle.read(8))
+                header = 8
+                if size == 1:
+                    size, header = struct.unpack(">Q", handle.read(8))[0], 16
+                elif size == 0:
+                    size = end - offset
+                if size < header:
+                    return
+                if kind == b"elst":
+                    count += 1
+                elif kind in containers:
+                    walk(offset + header, offset + size)
+                offset += size
+
+        walk(0, data_size)
+    return count
 
 
 def _enum_int(value: Any) -> int | None:

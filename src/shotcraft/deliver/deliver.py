@@ -1,40 +1,54 @@
-"""Deliver the finished film in one streaming pass: master, distribution, mobile, poster, contact sheet.
+"""Deliver the finished film: master, web master, platform reframes, poster, contact sheet.
 
-Frames flow from the takes through the grade to every encoder at once; the
-film never sits in memory (a few frames in a bounded queue, one thumbnail
-per shot), so peak memory does not grow with the film's length. Every file
-is written under a temporary name and renamed only when all of them are
-complete: a failure leaves no deliverable that looks finished.
+Each video deliverable is encoded per segment of the cut (see
+:mod:`shotcraft.deliver.segments`) and assembled by stream copy with the mix,
+so a one-shot edit re-encodes only that shot's segments. Frames flow from the
+takes through the grade to every encoder of a segment at once; the film never
+sits in memory (a few frames in a bounded queue, one still per shot), so peak
+memory does not grow with the film's length. Every file is written under a
+temporary name and renamed only when complete: a failure leaves no
+deliverable that looks finished.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from shotcraft.deliver.assemble import AUDIO_SUFFIX, concat, encode_audio
 from shotcraft.deliver.conformance import check_deliverable
-from shotcraft.deliver.encode import PROFILES, crop_box, headroom_curve, open_writer
+from shotcraft.deliver.reframe import METHOD as REFRAME_METHOD
+from shotcraft.deliver.reframe import SubjectPath
+from shotcraft.deliver.end_card import CardLayer, CardSpec, card_spec, strength_at
+from shotcraft.deliver.encode import PLATFORM_FRAMES, PROFILES, crop_box, headroom_curve, open_segment_writer, platform_options, platform_size, web_size
+from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentStore, plan_segments, segment_key
+from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path, sweep_stale_temps
+from shotcraft.fsutil import atomic_path, file_sha256, sweep_stale_temps
 from shotcraft.manifest import Manifest, ManifestEntry
-from shotcraft.edit.render import render_frames
 from shotcraft.media.prefetch import prefetch
 from shotcraft.media.video import VideoWriter
 from shotcraft.plan.loader import LoadedPlan
-from shotcraft.plan.schema import Film
+from shotcraft.plan.schema import Film, Platform
+from shotcraft.render.keys import job_key
 from shotcraft.timebase import frames_to_timecode
 
 if TYPE_CHECKING:
     from shotcraft.grade.plan import GradePlan
 
-Transform = Callable[[str, int, np.ndarray], np.ndarray]
-ALL_KINDS = ("master", "distribution", "mobile", "poster", "contact-sheet", "luts")
+VIDEO_KINDS = ("master", "distribution", "mobile", "feed", "square")
+ALL_KINDS = (*VIDEO_KINDS, "poster", "contact-sheet", "luts")
+#: names a user may type for a kind (`make --only master,web`)
+KIND_ALIASES = {"web": "distribution", "vertical": "mobile", "4:5": "feed", "1:1": "square"}
 QUEUE_FRAMES = 4
 THUMB_WIDTH = 320
 
@@ -46,6 +60,30 @@ class Outputs:
     mobile: Path
     poster: Path
     contact_sheet: Path
+    feed: Path | None = None
+    square: Path | None = None
+
+
+@dataclass(frozen=True)
+class VideoOutput:
+    """One video deliverable: its profile, where it goes, its frame size and the crop it reframes to."""
+
+    kind: str
+    profile_name: str
+    path: Path
+    size: tuple[int, int]
+    crop: str | None  # aspect of the reframing window ("9:16"); None: the whole frame
+
+    @property
+    def profile(self):
+        return PROFILES[self.profile_name]
+
+    def identity(self, rate: Fraction) -> dict[str, Any]:
+        """What this output's encoded segments depend on besides the pictures (part of segment keys)."""
+        profile = self.profile
+        return {"kind": self.kind, "encoder": profile.encoder, "options": platform_options(profile, self.size, rate),
+                "size": list(self.size), "crop": self.crop, "headroom": profile.headroom,
+                "reframe": REFRAME_METHOD if self.crop else None}  # fmt: skip
 
 
 def output_paths(film: Film, out_dir: Path) -> Outputs:
@@ -58,7 +96,55 @@ def output_paths(film: Film, out_dir: Path) -> Outputs:
         mobile=out_dir / f"{stem}_mobile_{aspect}.mp4",
         poster=out_dir / f"{stem}_poster.png",
         contact_sheet=out_dir / f"{stem}_contact_sheet.png",
+        feed=out_dir / f"{stem}_mobile_4x5.mp4",
+        square=out_dir / f"{stem}_mobile_1x1.mp4",
     )
+
+
+def default_kinds(film: Film) -> tuple[str, ...]:
+    """What a make delivers: master, web master, vertical; feed 4:5 and square 1:1 when the plan targets social."""
+    social = Platform.SOCIAL in film.production.platforms
+    return tuple(kind for kind in ALL_KINDS if social or kind not in ("feed", "square"))
+
+
+def select_kinds(film: Film, only: list[str] | None = None, skip: list[str] | None = None) -> tuple[str, ...]:
+    """``--only`` / ``--skip`` (kind names or aliases, e.g. web) applied to the plan's deliverables."""
+
+    def names(values: list[str], option: str) -> set[str]:
+        out = set()
+        for value in values:
+            name = KIND_ALIASES.get(value.strip(), value.strip())
+            if name not in ALL_KINDS:
+                raise InputError(f"{option}: unknown deliverable {value!r}; expected one of {', '.join([*ALL_KINDS, *KIND_ALIASES])}")
+            out.add(name)
+        return out
+
+    kinds = list(default_kinds(film))
+    if only:
+        wanted = names(only, "--only")
+        kinds = [k for k in ALL_KINDS if k in wanted]
+    if skip:
+        unwanted = names(skip, "--skip")
+        kinds = [k for k in kinds if k not in unwanted]
+    return tuple(kinds)
+
+
+def video_outputs(film: Film, timeline: Timeline, out_dir: Path, kinds: tuple[str, ...]) -> list[VideoOutput]:
+    paths = output_paths(film, out_dir)
+    width, height = timeline.width, timeline.height
+    outputs = []
+    for kind in VIDEO_KINDS:
+        if kind not in kinds:
+            continue
+        if kind == "master":
+            outputs.append(VideoOutput(kind, film.delivery.master, paths.master, (width, height), None))
+        elif kind == "distribution":
+            outputs.append(VideoOutput(kind, kind, paths.distribution, web_size(width, height), None))
+        else:
+            aspect, frame_width = PLATFORM_FRAMES[kind]
+            aspect = aspect or film.delivery.mobile_aspect
+            outputs.append(VideoOutput(kind, kind, getattr(paths, kind), platform_size(aspect, frame_width), aspect))
+    return outputs
 
 
 def deliver(
@@ -69,17 +155,22 @@ def deliver(
     manifest: Manifest | None,
     *,
     audio: Path | None,
-    kinds: tuple[str, ...] = ALL_KINDS,
+    kinds: tuple[str, ...] | None = None,
     frames: Iterator[np.ndarray] | None = None,
+    jobs: int = 1,
 ) -> list[ManifestEntry]:
     """Write the deliverables of the cut; returns their manifest entries (also added to ``manifest``).
 
-    ``grade_plan`` None delivers ungraded. ``frames``
-    overrides the frame source (already graded timeline frames), e.g. the edit's render.
+    ``grade_plan`` None delivers ungraded. ``kinds`` None: the plan's deliverables
+    (:func:`default_kinds`). ``frames`` overrides the frame source (already graded
+    timeline frames); it is encoded as one segment and not cached. ``jobs`` segments
+    encode at once (each with its own player and encoders; memory grows by one
+    segment's worth, not by a film).
     """
     # 1. Check inputs
     film = plan.film if isinstance(plan, LoadedPlan) else plan
     out_dir = Path(out_dir)
+    kinds = default_kinds(film) if kinds is None else tuple(kinds)
     unknown = set(kinds) - set(ALL_KINDS)
     if unknown:
         raise InputError(f"deliver: unknown deliverable kind(s) {sorted(unknown)}; expected {list(ALL_KINDS)}")
@@ -90,75 +181,81 @@ def deliver(
     for event in timeline.events:
         if not Path(event.clip_path).is_file():
             raise InputError(f"deliver: shot {event.shot_id!r}: take {event.clip_path} does not exist")
+    if jobs < 1:
+        raise InputError(f"deliver: jobs must be at least 1, found {jobs}")
     sweep_stale_temps(out_dir)  # a killed finishing leaves .tmp-* encodes of 100 MB behind
     paths = output_paths(film, out_dir)
-    width, height, rate, total = timeline.width, timeline.height, timeline.rate, timeline.duration
-    transform: Transform | None = grade_plan.transform if grade_plan is not None else None
-    source = frames if frames is not None else render_frames(timeline, transform=transform)
-    mobile_box = crop_box(width, height, film.delivery.mobile_aspect, (0.5, 0.5))
+    outputs = video_outputs(film, timeline, out_dir, kinds)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    transform = grade_plan.transform if grade_plan is not None else None
     poster_frame = _poster_index(film, timeline)
-    thumb_at = {event.record_in + event.duration // 2: event for event in timeline.events}
+    thumb_at = {event.record_in + event.duration // 2: event.shot_id for event in timeline.events}
+    wanted_stills = ({poster_frame} if "poster" in kinds else set()) | (set(thumb_at) if "contact-sheet" in kinds else set())
+    root = plan.root if isinstance(plan, LoadedPlan) else Path(".")
+    card = card_spec(film.delivery.end_card, root, timeline.duration, timeline.rate, str(getattr(plan, "file", film.production.id)))
 
-    # 2. Open every output under a temporary name
-    entries: list[ManifestEntry] = []
+    # 2. Encode the segments that are not already encoded (all of them from a frame source)
     with contextlib.ExitStack() as stack:
-        writers: dict[str, VideoWriter] = {}
+        if frames is not None:
+            store = SegmentStore(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shotcraft-deliver-"))))
+            segments = [Segment(0, timeline.duration, "shot", tuple(range(len(timeline.events))))]
+            keys = {(0, o.kind): "frames" for o in outputs} | {(0, "still"): "frames"}
+        else:
+            store = SegmentStore(out_dir / CACHE_DIR)
+            segments = plan_segments(timeline)
+            shot_keys = _shot_keys(grade_plan)
+            names = ContentNames()
+            keys = {}
+            for index, segment in enumerate(segments):
+                for output in outputs:
+                    identity = output.identity(timeline.rate)
+                    if card is not None and segment.stop > card.first_frame:  # the ad's end card lies over this segment
+                        identity = {**identity, "end_card": card.identity(), "card_from": card.first_frame - segment.start}
+                    keys[(index, output.kind)] = segment_key(timeline, segment, output=identity, shot_keys=shot_keys, names=names)
+                keys[(index, "still")] = segment_key(timeline, segment, output={"still": True}, shot_keys=shot_keys, names=names)
+        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card)
+        if jobs > 1 and frames is None and len(segments) > 1:
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="shotcraft-segment") as pool:
+                list(pool.map(encoder.encode, range(len(segments)), segments))
+        else:
+            for index, segment in enumerate(segments):
+                encoder.encode(index, segment)
+
+        # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec
         final: dict[str, Path] = {}
-        seconds = timeline.duration / rate
-        for kind, profile, target, size in (
-            ("master", PROFILES[film.delivery.master], paths.master, (width, height)),
-            ("distribution", PROFILES["distribution"], paths.distribution, (width, height)),
-            ("mobile", PROFILES["mobile"], paths.mobile, (mobile_box[2], mobile_box[3])),
-        ):
-            if kind in kinds:
-                tmp = stack.enter_context(atomic_path(target))
-                writers[kind] = stack.enter_context(open_writer(tmp, profile, size, rate, audio=audio, seconds=seconds))
-                final[kind] = target
-        curve = headroom_curve()
-        poster: np.ndarray | None = None
-        thumbs: list[tuple[str, int, np.ndarray]] = []
+        seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
+        mix_name = file_sha256(audio) if audio is not None else "silence"
+        for output in outputs:
+            profile = output.profile
+            audio_key = job_key({"mix": mix_name, "codec": profile.audio_codec, "bit_rate": profile.audio_bit_rate, "seconds": str(seconds)})
+            track = store.path("audio", audio_key, AUDIO_SUFFIX[profile.audio_codec])
+            if not track.is_file():
+                encode_audio(Path(audio) if audio is not None else None, profile, seconds, track)
+            encoder.used.append(track)
+            parts = [encoder.part(index, output) for index in range(len(segments))]
+            concat(parts, track, profile, output.path, store.root / f"{output.kind}.ffconcat")
+            final[output.kind] = output.path
 
-        # 3. Stream: one frame through every encoder (each muxes the mix itself)
-        import cv2
-
-        written = 0
-        for index, frame in enumerate(prefetch(source, depth=QUEUE_FRAMES, name="shotcraft-deliver")):
-            if index >= total:
-                raise InputError(f"deliver: the frame source gave more than the cut's {total} frames")
-            if frame.shape[:2] != (height, width):
-                frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
-            if "master" in writers:
-                writers["master"].write(frame)
-            if "distribution" in writers or "mobile" in writers:
-                safe = cv2.LUT(frame, curve)
-                if "distribution" in writers:
-                    writers["distribution"].write(safe)
-                if "mobile" in writers:
-                    x, y, w, h = crop_box(width, height, film.delivery.mobile_aspect, reframe_at(timeline, index))
-                    writers["mobile"].write(np.ascontiguousarray(safe[y : y + h, x : x + w]))
-            if index == poster_frame:
-                poster = frame.copy()
-            if index in thumb_at:
-                thumbs.append((thumb_at[index].shot_id, index, _thumbnail(frame)))
-            written += 1
-        if written != total:
-            raise InputError(f"deliver: the cut has {total} frames but only {written} were rendered")
-
-        # 4. Stills, then close every writer (flush) before the renames
-        if "poster" in kinds and poster is not None:
-            tmp = stack.enter_context(atomic_path(paths.poster))
-            _write_png(tmp, poster)
+        # 4. Stills from the frames kept while encoding
+        stills = {t: encoder.still(t) for t in sorted(wanted_stills)}
+        if "poster" in kinds:
+            _write_png(paths.poster, stills[poster_frame])
             final["poster"] = paths.poster
         if "contact-sheet" in kinds:
-            tmp = stack.enter_context(atomic_path(paths.contact_sheet))
-            _write_png(tmp, contact_sheet(thumbs, rate))
+            thumbs = [(thumb_at[t], t, _thumbnail(stills[t])) for t in sorted(thumb_at)]
+            _write_png(paths.contact_sheet, contact_sheet(thumbs, timeline.rate))
             final["contact-sheet"] = paths.contact_sheet
-        for writer in writers.values():
-            writer.close()  # flush every encoder before any rename: all commit, or none
+        if frames is None:
+            store.prune(encoder.used)
 
     # 5. Conformance and manifest entries; each shot's grade as a .cube for the colourist
+    entries: list[ManifestEntry] = []
+    by_kind = {output.kind: output for output in outputs}
     for kind, path in final.items():
-        entries.append(_entry(kind, path, out_dir, film, timeline, mobile_box, audio))
+        entries.append(_entry(kind, path, out_dir, film, timeline, by_kind.get(kind), audio))
     if "luts" in kinds and grade_plan is not None:
         from shotcraft.grade.plan import export_cubes
 
@@ -173,21 +270,101 @@ def deliver(
     return entries
 
 
-def reframe_at(timeline: Timeline, index: int) -> tuple[float, float]:
-    """Mobile crop centre at a timeline frame: the shot's reframe, eased across a transition into it."""
-    current = None
-    previous = None
-    for event in timeline.events:
-        if event.record_in <= index < event.record_out:
-            current = event
-            break
-        previous = event
-    if current is None:
-        return (0.5, 0.5)
-    if previous is not None and current.transition_frames and index < current.record_in + current.transition_frames:
-        t = (index - current.record_in + 0.5) / current.transition_frames
-        return tuple(p + (c - p) * t for p, c in zip(previous.reframe, current.reframe, strict=True))  # type: ignore[return-value]
-    return current.reframe
+class _SegmentEncoder:
+    """Encodes one segment into every output that lacks it, keeping the stills that fall inside it."""
+
+    def __init__(self, timeline: Timeline, transform, outputs: list[VideoOutput], store: SegmentStore,
+                 keys: dict[tuple[int, str], str], wanted_stills: set[int], frames: Iterator[np.ndarray] | None,
+                 card: CardSpec | None = None) -> None:  # fmt: skip
+        self.timeline, self.transform, self.outputs, self.store, self.keys = timeline, transform, outputs, store, keys
+        self.wanted_stills, self.frames = wanted_stills, frames
+        self.curve = headroom_curve()
+        self.subject = SubjectPath(timeline)  # the reframed outputs' crop path, computed per shot when first needed
+        self.card = card
+        self._cards: dict[str, CardLayer] = {}
+        self.used: list[Path] = []
+        self.encoded = 0  # segments x outputs actually encoded (the rest were reused)
+        self._still_paths: dict[int, Path] = {}
+
+    def _card_layer(self, output: VideoOutput) -> CardLayer:
+        if output.kind not in self._cards:  # a dict write under the GIL: two threads may both build it, harmlessly
+            assert self.card is not None
+            self._cards[output.kind] = CardLayer(self.card, output.size)
+        return self._cards[output.kind]
+
+    def part(self, index: int, output: VideoOutput) -> Path:
+        return self.store.path(output.kind, self.keys[(index, output.kind)], output.profile.suffix)
+
+    def still(self, t: int) -> np.ndarray:
+        import cv2
+
+        image = cv2.imread(str(self._still_paths[t]), cv2.IMREAD_COLOR)
+        if image is None:
+            raise InputError(f"deliver: the kept frame {self._still_paths[t]} is unreadable")
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def encode(self, index: int, segment: Segment) -> None:
+        stills = {t: self.store.path("stills", self.keys[(index, "still")], f"_{t - segment.start}.png")
+                  for t in self.wanted_stills if segment.start <= t < segment.stop}  # fmt: skip
+        self._still_paths.update(stills)
+        missing = [o for o in self.outputs if not self.part(index, o).is_file()]
+        missing_stills = {t: p for t, p in stills.items() if not p.is_file()}
+        self.used += [self.part(index, o) for o in self.outputs] + list(stills.values())
+        if not missing and not missing_stills:
+            return
+        import cv2
+
+        source = self.frames if self.frames is not None else render_frames(self.timeline, self.transform, start=segment.start, stop=segment.stop)
+        width, height = self.timeline.width, self.timeline.height
+        with contextlib.ExitStack() as stack:
+            writers: list[tuple[VideoOutput, VideoWriter]] = []
+            for output in missing:
+                temp = stack.enter_context(atomic_path(self.part(index, output)))
+                writers.append((output, stack.enter_context(open_segment_writer(temp, output.profile, output.size, self.timeline.rate))))
+            written = 0
+            for offset, frame in enumerate(prefetch(source, depth=QUEUE_FRAMES, name="shotcraft-deliver")):
+                t = segment.start + offset
+                if t >= segment.stop:
+                    raise InputError(f"deliver: the frame source gave more than the cut's {segment.stop} frames")
+                if frame.shape[:2] != (height, width):
+                    frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+                for output, writer in writers:
+                    shaped = _shape(frame, output, self.timeline, t, self.curve, self.subject)
+                    if self.card is not None and t >= self.card.first_frame:
+                        shaped = self._card_layer(output).apply(shaped, strength_at(self.card, t))
+                    writer.write(shaped)
+                if t in missing_stills:
+                    _write_png(missing_stills[t], frame)
+                written += 1
+            if written != segment.frames:
+                raise InputError(f"deliver: the cut has {self.timeline.duration} frames but only {segment.start + written} were rendered")
+            for _, writer in writers:
+                writer.close()  # flush every encoder before any rename: all commit, or none
+        self.encoded += len(missing)
+
+
+def _shape(frame: np.ndarray, output: VideoOutput, timeline: Timeline, t: int, curve: np.ndarray, subject: SubjectPath) -> np.ndarray:
+    """A graded frame as one output wants it: headroom, the reframing window (following the subject), its size."""
+    import cv2
+
+    if output.profile.headroom:
+        frame = cv2.LUT(frame, curve)
+    if output.crop is not None:
+        x, y, w, h = crop_box(timeline.width, timeline.height, output.crop, subject.centre(t))
+        frame = frame[y : y + h, x : x + w]
+    if (frame.shape[1], frame.shape[0]) != output.size:
+        larger = output.size[0] > frame.shape[1]
+        frame = cv2.resize(frame, output.size, interpolation=cv2.INTER_LANCZOS4 if larger else cv2.INTER_AREA)
+    return np.ascontiguousarray(frame)
+
+
+def _shot_keys(grade_plan: GradePlan | None) -> dict[str, Any]:
+    """Each shot's grade as plain data (its segments re-encode when it changes)."""
+    if grade_plan is None:
+        return {}
+    return {shot_id: {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed],
+                      "lut_size": grade.lut_size, "look": file_sha256(grade_plan.look) if grade_plan.look else None}
+            for shot_id, grade in grade_plan.shots.items()}  # fmt: skip
 
 
 def contact_sheet(thumbs: list[tuple[str, int, np.ndarray]], rate, columns: int = 4) -> np.ndarray:
@@ -233,17 +410,19 @@ def _thumbnail(frame: np.ndarray) -> np.ndarray:
 def _write_png(path: Path, rgb: np.ndarray) -> None:
     import cv2
 
-    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-        raise InputError(f"deliver: could not write {path}")
+    ok, data = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise InputError(f"deliver: could not encode {path.name}")
+    with atomic_path(path) as temp:
+        temp.write_bytes(data.tobytes())
 
 
-def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, mobile_box, audio: Path | None) -> ManifestEntry:
+def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, output: VideoOutput | None, audio: Path | None) -> ManifestEntry:
     relative = path.resolve().relative_to(out_dir.resolve()).as_posix()
-    if kind in ("poster", "contact-sheet"):
+    if output is None:
         return ManifestEntry(kind=kind, path=relative, codec="png")
-    profile_name = film.delivery.master if kind == "master" else kind
-    width, height = (mobile_box[2], mobile_box[3]) if kind == "mobile" else (timeline.width, timeline.height)
-    report = check_deliverable(path, profile_name, rate=timeline.rate, frames=timeline.duration, width=width, height=height)
+    width, height = output.size
+    report = check_deliverable(path, output.profile_name, rate=timeline.rate, frames=timeline.duration, width=width, height=height)
     return ManifestEntry(
         kind=kind,
         path=relative,

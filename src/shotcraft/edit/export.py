@@ -82,5 +82,9 @@ def export_cut(
     sources = Sources(base=out_dir, media=media, sound=sound_files(timeline, sound, {n: reels[(n, "")] for n in names}),
                       clip_metadata=dict(clip_metadata or {}))  # fmt: skip
     interchange = export_interchange(timeline, out_dir, stem, sources=sources, markers=review_markers(project))  # the studio's notes
-    rough_cut = write_rough_cut(timeline, out_dir / f"{stem}-rough-cut.mp4", transform, audio=sound[0][1] if sound else None)
+    from shotcraft.render.store import PROJECT_FOLDER
+
+    # segments kept in the project folder: `cut` and `make` share them (the rough cut is encoded once)
+    rough_cut = write_rough_cut(timeline, out_dir / f"{stem}-rough-cut.mp4", transform, audio=sound[0][1] if sound else None,
+                                cache=plan.root / PROJECT_FOLDER / "segments")  # fmt: skip
     return CutExport(timeline, rough_cut, interchange, tuple(m.path for m in media.values()))

@@ -66,8 +66,12 @@ class _TakeReader:
         self._frames.close()
 
 
-def render_frames(timeline: Timeline, transform: FrameTransform | None = None) -> Iterator[np.ndarray]:
-    """Yield every frame of the cut (HxWx3 uint8 RGB) with dissolves and dips applied."""
+def render_frames(timeline: Timeline, transform: FrameTransform | None = None, *, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+    """Yield every frame of the cut (HxWx3 uint8 RGB) with dissolves and dips applied.
+
+    ``start``/``stop`` play only timeline frames [start, stop) (a finishing segment): the same
+    pixels as those frames of a full play, since every frame depends only on its own position.
+    """
     if not timeline.events:
         return
     size = (timeline.width, timeline.height)
@@ -88,7 +92,7 @@ def render_frames(timeline: Timeline, transform: FrameTransform | None = None) -
 
     current = 0
     try:
-        for t in range(timeline.duration):
+        for t in range(max(start, 0), timeline.duration if stop is None else min(stop, timeline.duration)):
             while current + 1 < len(events) and t >= events[current].record_out:
                 current += 1
             # retire readers of shots that are fully played (their outgoing transition included)
@@ -135,16 +139,23 @@ def _scale(frame: np.ndarray, gain: float) -> np.ndarray:
     return np.clip(frame.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
 
 
-def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None, *, audio: Path | None = None) -> Path:
+def write_rough_cut(timeline: Timeline, path: str | Path, transform: FrameTransform | None = None, *, audio: Path | None = None,
+                    cache: Path | None = None) -> Path:  # fmt: skip
     """Encode the cut as H.264 High, yuv420p, BT.709, +faststart; atomic (no half file under the name).
 
-    ``audio`` (the mix) is muxed as AAC, padded or cut to the picture's length.
+    ``audio`` (the mix) is muxed as AAC, padded or cut to the picture's length. With ``cache``
+    (and no transform) the cut is encoded per segment there and assembled by stream copy:
+    ``cut`` then ``make`` encode it once, and an edit re-encodes what it changed.
     """
     path = Path(path)
     if path.suffix.lower() not in (".mp4", ".mov", ".m4v"):
         raise InputError(f"{path}: the rough cut must be an .mp4 or .mov file")
     if timeline.duration < 1:
         raise InputError(f"{path}: the cut is empty")
+    if cache is not None and transform is None:
+        from shotcraft.edit.segments import encode_cut
+
+        return encode_cut(timeline, path, cache, audio=audio, audio_bit_rate=ROUGH_CUT_AUDIO_BITRATE)[0]
     with atomic_path(path) as temp:
         track = AudioTrack(Path(audio), "aac", Fraction(timeline.duration) / timeline.rate, ROUGH_CUT_AUDIO_BITRATE) if audio is not None else None
         with VideoWriter(temp, timeline.width, timeline.height, timeline.rate, encoder="h264", faststart=True, audio=track) as writer:

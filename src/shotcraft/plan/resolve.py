@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from shotcraft.plan import presets
+from shotcraft.plan.frame import default_keyframe_size
 from shotcraft.plan.schema import Film, ModelSource, Shot
 from shotcraft.timebase import seconds_to_frames
 
@@ -99,7 +100,7 @@ def resolve_shot(film: Film, shot: Shot, index: int | None = None) -> ResolvedSh
     seed, derived = shot_seed(film, shot)
     cfg = _first(shot.keyframe.cfg, defaults.keyframe.cfg, presets.DEFAULT_CFG)
     width, height = film.production.format.resolution
-    kf_w, kf_h = _first(shot.keyframe.resolution, defaults.keyframe.resolution, presets.DEFAULT_KEYFRAME_RESOLUTION)
+    kf_w, kf_h = _first(shot.keyframe.resolution, defaults.keyframe.resolution, default_keyframe_size((width, height)))
     keyframe_backend = _first(shot.keyframe.backend, defaults.keyframe.backend, "animatic")
     if shot.still is not None and shot.keyframe.backend is None:
         keyframe_backend = "stills"

@@ -279,6 +279,8 @@ class Sound(Model):
     target_lufs: float | None = Field(None, ge=-40, le=-5, description="final mix; default from the platform")
     true_peak: float = Field(presets.TRUE_PEAK_CEILING_DBTP, ge=-12, le=0, description="ceiling in dBTP")
     crossfade: Seconds = Field(0.5, le=10, description="ambience crossfade at cuts, seconds")
+    production_sound: bool = Field(False, description="mix the sound imported takes carry (voices, room) as a production stem")
+    production_lufs: float = Field(-18.0, ge=-40, le=-5, description="level of the production-sound stem")
 
 
 # --- finishing ----------------------------------------------------------------------
@@ -302,6 +304,14 @@ class Grade(GradeSettings):
     look: Path | None = Field(None, description="a look .cube applied last")
 
 
+class EndCard(Model):
+    """An ad's closing card over the last seconds of every video deliverable: logo and call to action."""
+
+    cta: Text = Field(..., description="call-to-action text, e.g. 'Order today at example.com'")
+    logo: Path | None = Field(None, description="logo image (PNG with transparency works best)")
+    seconds: float = Field(3.0, gt=0, le=30, description="how long the card holds at the end")
+
+
 class Delivery(Model):
     master: Literal["prores", "ffv1"] = "prores"
     editing_media: Literal["prores", "dnxhr", "h264"] = Field(
@@ -309,6 +319,7 @@ class Delivery(Model):
     )
     mobile_aspect: Literal["9:16", "4:5"] = "9:16"
     poster_shot: Id | None = None
+    end_card: EndCard | None = None
 
 
 class QASettings(Model):
@@ -373,7 +384,7 @@ class ClipSettings(Model):
 
 class Defaults(Model):
     keyframe: KeyframeSettings = KeyframeSettings(
-        resolution=presets.DEFAULT_KEYFRAME_RESOLUTION,
+        resolution=None,  # the film's aspect at the seed's pixel budget (shotcraft.plan.frame)
         steps=presets.DEFAULT_STEPS,
         cfg=presets.DEFAULT_CFG,
         sampler=presets.DEFAULT_SAMPLER,

@@ -1,10 +1,15 @@
 """`add_take`: a clip made elsewhere (Veo, Runway, Kling, a ComfyUI graph) becomes a take.
 
-The file is decoded in full and conformed to the film's resolution (cover
-fit) and the shot's frame rate (nearest-frame resampling in time) before
-anything is committed; an undecodable file raises InputError and the store
-stays exactly as it was. Provenance (source, original file facts, note) goes
-to the ledger with the take.
+The file is decoded in full and conformed to the film's resolution (the
+take's fit: cover, contain with a pad or blurred fill, crop at a position; a
+cover that loses picture warns with the fraction kept) and the shot's frame
+rate (nearest-frame resampling in time; an image sequence at the rate given)
+before anything is committed; an undecodable file raises InputError and the
+store stays exactly as it was. The clip's own sound travels inside the take
+(lossless ALAC, 48 kHz stereo, cut or padded to the picture), so the mix can
+use it as production sound. A length that differs from the shot's is
+reported with the options. Provenance (source, original file facts, note,
+every conform step and warning) goes to the ledger with the take.
 
 (The module is ``imports`` because ``import`` is a Python keyword.)
 """
@@ -23,22 +28,25 @@ import cv2
 import numpy as np
 
 from shotcraft.errors import InputError
-from shotcraft.media.video import probe, read_frames
+from shotcraft.media.video import AudioTrack, VideoWriter, probe, read_frames
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.plan.resolve import resolve_shot
-from shotcraft.render.encode import TakeEncoder
+from shotcraft.render.fit import WARN_KEPT, Fit, fit_frame, kept_fraction
 from shotcraft.render.jobs import CLIP_ENCODING, KEYFRAME_FORMAT
 from shotcraft.files import check_input, content_sha256
 from shotcraft.render.keys import job_key
 from shotcraft.render.store import TakeRecord, open_project
-from shotcraft.render.work import conform_image, environment
+from shotcraft.render.work import environment
 from shotcraft.timebase import format_rate
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".m4v", ".mkv"}
 #: a second `take add` waits this long for the first to finish before it is refused
 IMPORT_LOCK_WAIT_SECONDS = 120.0
 LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+LENGTHS = ("keep", "hold", "slow")
+#: an imported clip's sound inside the take: lossless, so the mix levels the original
+TAKE_AUDIO_CODEC = "alac"
 
 
 def add_take(
@@ -50,8 +58,22 @@ def add_take(
     source: str | None = None,
     seed: int | None = None,
     note: str | None = None,
+    fit: Fit | None = None,
+    fps: Fraction | None = None,
+    length: str = "keep",
 ) -> TakeRecord:
-    """Import ``file`` (MP4/MOV/WebM, or a PNG sequence as a folder or glob) as a take of ``shot_id``."""
+    """Import ``file`` (MP4/MOV/WebM, or a PNG sequence as a folder or glob) as a take of ``shot_id``.
+
+    ``fit``: how the picture goes into the frame (default cover). ``fps``: an image
+    sequence's frame rate (default the shot's). ``length``: when the clip is shorter than
+    the shot, ``keep`` its length (the cut is shorter), ``hold`` the last frame, or
+    ``slow`` it down to the shot's length (its sound is then dropped).
+    """
+    fit = fit or Fit()
+    if length not in LENGTHS:
+        raise InputError(f"--length: expected one of {', '.join(LENGTHS)}, found {length!r}")
+    if fps is not None and Fraction(fps) <= 0:
+        raise InputError(f"--fps: must be positive, found {fps}")
     # 1. Check inputs: shot, label, file.
     film = plan.film
     try:
@@ -65,20 +87,30 @@ def add_take(
         raise InputError(f"shot {shot_id}: take label {label!r} must be letters, digits, '-' or '_' (up to 16)")
     if label is not None and label in rendered_labels:
         raise InputError(f"shot {shot_id}: take {label} is rendered from the plan; give the import another --label")
-    source_frames, original = _open_source(Path(file), resolved.fps)
+    source_frames, original = _open_source(Path(file), Fraction(fps) if fps is not None else resolved.fps)
+    if fps is not None and original["codec"] != "png-sequence":
+        raise InputError(f"{file}: --fps is for image sequences; a video file carries its own rate ({original['rate']} fps)")
 
-    # 2. Under the project lock (another import may be finishing: wait a little for it): choose the
-    #    label from the ledger as it is now, decode, conform and encode; commit only a complete clip.
+    # 2. Decide the conform: fit, length, sound; say what it costs
     width, height, rate = resolved.width, resolved.height, resolved.fps
+    plan_ = conform_plan(original, (width, height), rate, resolved.frames, fit, length)
+    target_frames = plan_["frames"]
+
+    # 3. Under the project lock (another import may be finishing: wait a little for it): choose the
+    #    label from the ledger as it is now, decode, conform and encode; commit only a complete clip.
     with project.lock(wait_seconds=IMPORT_LOCK_WAIT_SECONDS):
         label = _allocate_label(project, shot_id, label, rendered_labels)
         with project.objects.temp_path("mp4") as temp:
             first: np.ndarray | None = None
             count = 0
             decoded = {"frames": 0}
-            with TakeEncoder(temp, width, height, rate) as writer:
-                for frame in _resample(_counted(source_frames, decoded), original["rate_fraction"], rate, original["frames"]):
-                    conformed = conform_image(frame, width, height)
+            sound = None
+            if plan_["audio"]:
+                sound = AudioTrack(Path(file), TAKE_AUDIO_CODEC, Fraction(target_frames) / rate)
+            with VideoWriter(temp, width, height, rate, encoder="take", audio=sound) as writer:
+                for frame in _stretch(_resample(_counted(source_frames, decoded), original["rate_fraction"], rate, original["frames"],
+                                                total=plan_["resampled"]), target_frames, plan_["length"], plan_["resampled"]):  # fmt: skip
+                    conformed = fit_frame(frame, width, height, fit)
                     if first is None:
                         first = conformed
                     writer.write(conformed)
@@ -94,9 +126,10 @@ def add_take(
         ok, png = cv2.imencode(".png", cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
         keyframe_sha, _, keyframe_size = project.objects.put_bytes(png.tobytes(), KEYFRAME_FORMAT)
 
-        # 3. Record jobs, take and provenance.
+        # 4. Record jobs, take and provenance.
         output = {**CLIP_ENCODING, "width": width, "height": height, "rate": format_rate(rate)}
-        clip_key = job_key({"kind": "import", "source_sha256": original["sha256"], "output": output})
+        conform = {"fit": [fit.mode, fit.pad, list(fit.position)], "length": plan_["length"], "frames": count, "audio": plan_["audio"]}
+        clip_key = job_key({"kind": "import", "source_sha256": original["sha256"], "output": output, "conform": conform})
         keyframe_key = job_key({"kind": "import-keyframe", "clip": clip_key})
         provenance = {
             "file": str(Path(file).resolve()) if "*" not in str(file) else str(file),
@@ -104,7 +137,10 @@ def add_take(
             "note": note,
             "seed": seed,
             "original": {k: v for k, v in original.items() if k != "rate_fraction"},
-            "conformed": {**output, "frames": count, "method": "cover-fit scale, nearest-frame time resampling"},
+            "conformed": {**output, "frames": count, "method": f"{fit.describe()}, nearest-frame time resampling",
+                          "fit": fit.mode, "kept": round(plan_["kept"], 4), "length": plan_["length"],
+                          "audio": TAKE_AUDIO_CODEC if plan_["audio"] else None, "steps": plan_["steps"],
+                          "warnings": plan_["warnings"]},
         }
         settings = {"inputs": {"kind": "import", "output": output}, "provenance": provenance}
         ledger = project.ledger
@@ -233,18 +269,86 @@ def _png_sequence(files: list[Path], text: str, rate: Fraction) -> tuple[Iterato
     return frames(), facts
 
 
+def conform_plan(original: dict[str, Any], size: tuple[int, int], rate: Fraction, shot_frames: int, fit: Fit, length: str) -> dict[str, Any]:
+    """Every conform decision for an import, with the steps and warnings shown in `takes`, `log` and the report."""
+    steps, warnings = [], []
+    source_size = (int(original["width"]), int(original["height"]))
+    kept = kept_fraction(source_size, size, fit)
+    if source_size != tuple(size):
+        steps.append(f"scale {source_size[0]}x{source_size[1]} to {size[0]}x{size[1]}: {fit.describe()}, keeps {kept:.0%} of the picture")
+    if fit.mode == "cover" and kept < WARN_KEPT:
+        cut = "top and bottom" if source_size[0] / source_size[1] < size[0] / size[1] else "left and right"
+        warnings.append(f"cover fit keeps {kept:.0%} of the picture (crops the {cut}); --fit contain keeps all of it "
+                        f"(--pad blur or a colour), --fit crop --position top|bottom|left|right|x,y chooses what stays")  # fmt: skip
+    source_rate = original["rate_fraction"]
+    resampled = max(1, round(Fraction(original["frames"]) / source_rate * rate))
+    if source_rate != rate:
+        steps.append(f"time: {original['rate']} fps to {format_rate(rate)} fps, nearest frame ({original['frames']} to {resampled} frames)")
+    frames = resampled
+    seconds, shot_seconds = float(resampled / rate), float(shot_frames / rate)
+    if resampled < shot_frames:
+        if length == "keep":
+            warnings.append(f"the clip lasts {seconds:.2f} s, the shot {shot_seconds:.2f} s: the cut will be {shot_seconds - seconds:.2f} s "
+                            f"shorter; --length hold holds its last frame, --length slow slows it to fit, or set the shot's "
+                            f"duration to {seconds:g} in the plan")  # fmt: skip
+        else:
+            frames = shot_frames
+            steps.append(f"length: {length} from {resampled} to {shot_frames} frames")
+    elif resampled > shot_frames:
+        steps.append(f"length: {resampled} frames for a {shot_frames}-frame shot; the extra {resampled - shot_frames} are handles")
+    audio = bool(original.get("has_audio"))
+    if audio and length == "slow" and frames != resampled:
+        audio = False
+        warnings.append("the clip's sound is dropped: slowed picture and real-time sound would drift apart")
+    if audio:
+        steps.append(f"sound kept: {TAKE_AUDIO_CODEC} 48 kHz stereo, cut or padded to the picture (production sound)")
+    return {"kept": kept, "frames": frames, "resampled": resampled, "length": length if frames != resampled else "keep",
+            "audio": audio, "steps": steps, "warnings": warnings}  # fmt: skip
+
+
+def _stretch(frames: Iterator[np.ndarray], total: int, length: str, count: int) -> Iterator[np.ndarray]:
+    """``hold`` repeats the last frame up to ``total``; ``slow`` spreads the frames over ``total`` (nearest frame)."""
+    if length == "keep":
+        yield from frames
+        return
+    if length == "slow":  # streaming: output frame i shows source frame i * count // total (never decreasing)
+        iterator = iter(frames)
+        current, position = next(iterator, None), 0
+        for index in range(total):
+            while current is not None and position < index * count // total:
+                following = next(iterator, None)
+                if following is None:
+                    break
+                current, position = following, position + 1
+            if current is None:
+                return
+            yield current
+        for _ in iterator:
+            pass
+        return
+    last = None
+    played = 0
+    for frame in frames:
+        last = frame
+        played += 1
+        yield frame
+    while last is not None and played < total:
+        played += 1
+        yield last
+
+
 def _counted(frames: Iterator[np.ndarray], counter: dict[str, int]) -> Iterator[np.ndarray]:
     for frame in frames:
         counter["frames"] += 1
         yield frame
 
 
-def _resample(frames: Iterator[np.ndarray], source_rate: Fraction, target_rate: Fraction, source_count: int) -> Iterator[np.ndarray]:
+def _resample(frames: Iterator[np.ndarray], source_rate: Fraction, target_rate: Fraction, source_count: int, *, total: int | None = None) -> Iterator[np.ndarray]:
     """Nearest-frame resampling in time, streaming: output frame i shows the source frame at i / target_rate."""
     if source_rate == target_rate:
         yield from frames
         return
-    total = max(1, round(Fraction(source_count) / source_rate * target_rate))
+    total = total or max(1, round(Fraction(source_count) / source_rate * target_rate))
     wanted = [min(source_count - 1, int(Fraction(i) * source_rate / target_rate + Fraction(1, 2))) for i in range(total)]
     position = 0
     iterator = iter(frames)

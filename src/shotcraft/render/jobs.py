@@ -19,6 +19,7 @@ from shotcraft.backends.protocol import Backend
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.plan.frame import round_size
 from shotcraft.plan.resolve import ResolvedShot, TakeSpec, resolve_shot
 from shotcraft.plan.schema import Shot
 from shotcraft.render.encode import TAKE_SETTINGS
@@ -197,13 +198,15 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         init_sha = context["still_sha256"]
         files["init_image"] = context["still_path"]
 
+    # the film's aspect at the seed's budget, on the keyframe backend's multiple (shotcraft.plan.frame)
+    keyframe_size = round_size((resolved.keyframe_width, resolved.keyframe_height), _capabilities(keyframe_backend, keyframe_model).resolution_multiple)
     keyframe_request = {
         "shot_id": shot.id,
         "take": spec.label,
         "prompt": compiled.keyframe_prompt,
         "negative_prompt": compiled.keyframe_negative,
-        "width": resolved.keyframe_width,
-        "height": resolved.keyframe_height,
+        "width": keyframe_size[0],
+        "height": keyframe_size[1],
         "seed": spec.seed,
         "steps": resolved.steps,
         "cfg": spec.cfg,

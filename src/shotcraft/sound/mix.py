@@ -31,6 +31,7 @@ import numpy as np
 from scipy import ndimage
 
 from shotcraft.edit.timeline import Timeline
+from shotcraft.sound.production import add_production_sound
 from shotcraft.errors import InputError
 from shotcraft.manifest import ManifestEntry
 from shotcraft.plan import presets
@@ -361,6 +362,7 @@ def mix_film(
     _check_inputs(plan, timeline, target)
     # 2. Lay the stems (each at its own target), rendered once, block by block, to work files
     stem_set: StemSet = lay_stems(plan, timeline, strict_rate=strict_rate)
+    add_production_sound(stem_set, plan, timeline)  # imported takes' own sound, when the plan asks for it
     stems = stem_set.stems
     n = stem_set.length
     checks: list[dict[str, Any]] = list(stem_set.notes)

@@ -1,0 +1,103 @@
+"""Finishing that costs what changed: a one-shot edit re-encodes that shot's segments only,
+and the result is byte-identical to finishing the edited cut from nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from shotcraft.deliver.deliver import deliver, select_kinds
+from shotcraft.edit.segments import CACHE_DIR, plan_segments
+from shotcraft.edit.timeline import CutEvent, Timeline
+from shotcraft.errors import InputError
+from shotcraft.grade.plan import plan_grade
+from tests.grade.media import make_plan, plan_text, write_take, write_wav
+
+TAKE, USED, DISSOLVE = 20, 12, 6
+KINDS = ("master", "distribution", "poster", "contact-sheet")
+
+
+def _cut(takes: dict[str, Path]) -> Timeline:
+    events = []
+    for number, (shot_id, clip) in enumerate(takes.items()):
+        into = "dissolve" if shot_id == "s03" else "cut"
+        events.append(CutEvent(shot_id, "A", clip, 4, USED, number * USED, TAKE, location="street",
+                               transition=into, transition_frames=DISSOLVE if into == "dissolve" else 0))  # fmt: skip
+    return Timeline("Test Film", Fraction(24), 320, 180, tuple(events))
+
+
+@pytest.fixture(scope="module")
+def material(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("incremental")
+    takes = {sid: write_take(folder / f"{sid}.mp4", TAKE, cast=cast) for sid, cast in
+             (("s01", (1.0, 1.0, 1.0)), ("s02", (0.8, 1.0, 1.2)), ("s03", (1.2, 1.0, 0.8)))}  # fmt: skip
+    reworded = write_take(folder / "s02_reworded.mp4", TAKE, cast=(1.1, 0.9, 1.0))
+    plan = make_plan(folder, plan_text(["s01", "s02", "s03"]))
+    mix = write_wav(folder / "mix.wav", 1.6)
+    return folder, plan, takes, reworded, mix
+
+
+def _segment_files(out: Path) -> set[Path]:
+    return {p.relative_to(out) for p in (out / CACHE_DIR).rglob("*") if p.is_file() and p.parent.name not in ("audio", "stills")}
+
+
+def _frame_hashes(path: Path) -> list[str]:
+    with av.open(str(path)) as container:
+        return [hashlib.sha256(frame.to_ndarray(format="rgb24").tobytes()).hexdigest() for frame in container.decode(video=0)]
+
+
+def test_segments_split_at_shots_and_around_transitions(material):
+    _, _, takes, _, _ = material
+    segments = plan_segments(_cut(takes))
+    assert [(s.start, s.stop, s.kind, s.events) for s in segments] == [
+        (0, 12, "shot", (0,)), (12, 21, "shot", (1,)), (21, 27, "transition", (1, 2)), (27, 36, "shot", (2,))]  # fmt: skip
+
+
+def test_one_shot_edit_reencodes_its_segments_only_and_matches_a_full_encode(material):
+    folder, plan, takes, reworded, mix = material
+    out, full = folder / "out", folder / "full"
+    before = _cut(takes)
+    deliver(plan, before, plan_grade(plan, before), out, None, audio=mix, kinds=KINDS)
+    cold = _segment_files(out)
+    assert len(cold) == 2 * 4  # two outputs x four segments
+
+    after = _cut({**takes, "s02": reworded})
+    entries = deliver(plan, after, plan_grade(plan, after), out, None, audio=mix, kinds=KINDS)
+    encoded = _segment_files(out) - cold
+    # s02's own segment and the dissolve it leads into, for each output; s01 and s03 reused
+    assert len(encoded) == 2 * 2
+    assert len(_segment_files(out)) == 2 * 4  # the replaced segments were pruned
+
+    reference = deliver(plan, after, plan_grade(plan, after), full, None, audio=mix, kinds=KINDS)
+    for incremental, whole in zip(entries, reference, strict=True):
+        assert incremental.kind == whole.kind
+        assert (out / incremental.path).read_bytes() == (full / whole.path).read_bytes(), incremental.kind
+        if "conformance" in incremental.extra:
+            assert incremental.extra["conformance"]["ok"], incremental.extra["conformance"]
+            assert _frame_hashes(out / incremental.path) == _frame_hashes(full / whole.path)
+            assert len(_frame_hashes(out / incremental.path)) == 36
+
+
+def test_nothing_changed_encodes_nothing(material):
+    folder, plan, takes, _, mix = material
+    out = folder / "again"
+    cut = _cut(takes)
+    deliver(plan, cut, None, out, None, audio=mix, kinds=("master",))
+    stamps = {p: p.stat().st_mtime_ns for p in (out / CACHE_DIR).rglob("*") if p.is_file()}
+    moved = dataclasses.replace(cut, events=tuple(dataclasses.replace(e, record_in=e.record_in) for e in cut.events))
+    deliver(plan, moved, None, out, None, audio=mix, kinds=("master",))
+    assert stamps == {p: p.stat().st_mtime_ns for p in (out / CACHE_DIR).rglob("*") if p.is_file()}
+
+
+def test_only_and_skip_choose_the_deliverables(material):
+    _, plan, _, _, _ = material
+    film = plan.film
+    assert select_kinds(film, only=["master", "web"]) == ("master", "distribution")
+    assert "master" not in select_kinds(film, skip=["master"])
+    with pytest.raises(InputError, match="--only: unknown deliverable 'cinema'"):
+        select_kinds(film, only=["cinema"])

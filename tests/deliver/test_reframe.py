@@ -1,0 +1,85 @@
+"""Platform reframes follow the subject: on every shot with a face, the face stays inside the frame and its safe area."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from shotcraft.deliver.deliver import deliver
+from shotcraft.deliver.encode import crop_box
+from shotcraft.deliver.reframe import SAFE_MARGINS, SubjectPath, detect_faces
+from shotcraft.edit.timeline import CutEvent, Timeline
+from shotcraft.media.video import VideoWriter, read_frames
+from tests.grade.media import make_plan, plan_text
+
+W, H, FRAMES = 320, 180, 12
+
+
+def _photo_take(path: Path, photo: np.ndarray, left: int, drift: int = 0) -> Path:
+    """A take of a real photograph standing at ``left`` in a 16:9 frame (drifting ``drift`` px over the take)."""
+    portrait = cv2.resize(photo, (H, H), interpolation=cv2.INTER_AREA)
+    with VideoWriter(path, W, H, Fraction(24), encoder="take") as writer:
+        for index in range(FRAMES):
+            frame = np.full((H, W, 3), 90, np.uint8)
+            x = left + drift * index // FRAMES
+            frame[:, x : x + H] = portrait
+            writer.write(frame)
+    return path
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reframe")
+    takes = [
+        _photo_take(folder / "left.mp4", data.astronaut(), 0, drift=20),  # face near the left edge
+        _photo_take(folder / "right.mp4", data.astronaut(), W - H),  # face near the right edge
+        _photo_take(folder / "coffee.mp4", data.coffee(), (W - H) // 2),  # no face: the plan's point
+    ]
+    events = tuple(CutEvent(f"s{i + 1:02d}", "A", take, 0, FRAMES, i * FRAMES, FRAMES, location="street") for i, take in enumerate(takes))
+    cut = Timeline("Test Film", Fraction(24), W, H, events)
+    plan = make_plan(folder, plan_text(["s01", "s02", "s03"]))
+    entries = deliver(plan, cut, None, folder / "out", None, audio=None, kinds=("mobile", "feed", "square"))
+    return folder / "out", cut, {e.kind: e for e in entries}
+
+
+def test_every_platform_frame_is_the_right_size_and_conforms(delivered):
+    _, _, entries = delivered
+    sizes = {kind: (entry.extra["width"], entry.extra["height"]) for kind, entry in entries.items()}
+    assert sizes == {"mobile": (1080, 1920), "feed": (1080, 1350), "square": (1080, 1080)}
+    for entry in entries.values():
+        assert entry.extra["conformance"]["ok"], [c for c in entry.extra["conformance"]["checks"] if not c["ok"]]
+
+
+@pytest.mark.parametrize("kind", ["mobile", "feed", "square"])
+def test_faces_stay_inside_the_frame_and_the_safe_area(delivered, kind):
+    out, cut, entries = delivered
+    frames = list(read_frames(out / entries[kind].path))
+    checked = 0
+    for event in cut.events:
+        source = next(read_frames(event.clip_path, start=FRAMES // 2, count=1))
+        if not detect_faces(source):
+            continue  # only shots with a detected face are judged
+        for t in (event.record_in, event.record_in + FRAMES // 2, event.record_out - 1):
+            picture = frames[t]
+            proxy = cv2.resize(picture, (320, round(320 * picture.shape[0] / picture.shape[1])), interpolation=cv2.INTER_AREA)
+            faces = detect_faces(proxy)
+            assert faces, f"{kind}: no face in frame {t} of shot {event.shot_id}"
+            x0, y0, x1, y1 = faces[0]
+            left, top, right, bottom = SAFE_MARGINS
+            assert x0 >= left and y0 >= top and x1 <= 1 - right and y1 <= 1 - bottom, (kind, event.shot_id, t, faces[0])
+            checked += 1
+    assert checked == 6  # two shots with a face, three frames each
+
+
+def test_a_centre_crop_would_have_cut_the_face(delivered):
+    _, cut, _ = delivered
+    x, _, w, _ = crop_box(W, H, "9:16", (0.5, 0.5))
+    face = detect_faces(next(read_frames(cut.events[1].clip_path, count=1)))[0]
+    assert face[2] * W > x + w + 20  # a centre crop would cut the right-hand face: the path moved to it
+    path = SubjectPath(cut)
+    assert path.centre(FRAMES + 6)[0] > 0.6 and path.centre(2 * FRAMES + 6) == pytest.approx((0.5, 0.5))
