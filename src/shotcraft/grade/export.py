@@ -74,8 +74,10 @@ def graded_timeline(grade_plan: GradePlan, timeline: Timeline, cut_otio: Path | 
 
 
 def _dips_as_dissolves(document: otio.schema.Timeline) -> otio.schema.Timeline:
-    """An EDL has no dip to black: a dissolve of the same length (as the edit's own EDL writes it)."""
+    """The picture for the EDL: no audio tracks (the mix and stems), and a dip to black as a dissolve of the same length."""
     copy = document.deepcopy()
+    for track in [t for t in copy.tracks if t.kind == otio.schema.TrackKind.Audio]:
+        copy.tracks.remove(track)  # a CMX 3600 EDL takes at most 2 audio tracks; the grade's EDL is about picture
     for transition in copy.find_children(descended_from_type=otio.schema.Transition):
         if transition.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve:
             transition.transition_type = otio.schema.TransitionTypes.SMPTE_Dissolve
