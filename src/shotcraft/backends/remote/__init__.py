@@ -1,0 +1,1 @@
+"""Remote generation services (cloud APIs and self-hosted ComfyUI) behind one provider protocol."""
