@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from shotcraft import files
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.errors import InputError
 from shotcraft.grade import correct
@@ -30,6 +31,7 @@ from shotcraft.grade.cdl import CDL
 from shotcraft.grade.intent import FACE_TYPES, MATERIAL_TYPES, WIDE_TYPES, ExposureIntent, LightIntent, exposure_intent, shot_light_intent
 from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table, write_cube
 from shotcraft.grade.ops import LUMA_709, ShotOps, soft_contrast
+from shotcraft.grade.take_cache import TakeCache, TakeMeasure, measure_key
 from shotcraft.media.video import read_frames
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.presets import ShotType
@@ -112,6 +114,8 @@ class GradePlan:
     lut_size: int
     look: Path | None = None
     continuity: list[dict[str, Any]] = field(default_factory=list)  # consecutive shots, before/after
+    takes_measured: int = 0  # takes measured in this plan (the rest came from the grade cache)
+    takes_reused: int = 0
     _tables: OrderedDict[tuple, np.ndarray] = field(default_factory=OrderedDict, repr=False)
     _banks: OrderedDict[tuple[str, int, int], grain_mod.GrainBank] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -176,10 +180,15 @@ BOUNDS: dict[str, Any] = {
 }
 
 
-def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: int = measure.SAMPLE_FRAMES) -> GradePlan:
-    """Measure, decide and bake the grade of every shot in the cut."""
+def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: int = measure.SAMPLE_FRAMES, cache: bool = True) -> GradePlan:
+    """Measure, decide and bake the grade of every shot in the cut.
+
+    With ``cache`` (and a plan loaded from a project), each take's measurements are remembered by content in
+    ``.shotcraft/grade-cache/`` (:mod:`shotcraft.grade.take_cache`): the result is the same with or without it.
+    """
     # 1. Check inputs
     film, root, file = _film_of(plan)
+    takes = TakeCache(root / files.PROJECT_FOLDER if cache and isinstance(plan, LoadedPlan) else None)
     if not timeline.events:
         raise InputError(f"{file}: the cut has no shots to grade")
     shots = {shot.id: shot for shot in film.shots}
@@ -207,19 +216,20 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
     for event in timeline.events:
         shot_id = event.shot_id
         reference = references[shot_id]
-        measured = waiting.pop(shot_id, None) or _measured(event, shots[shot_id], lights[shot_id], sample_frames)
+        measured = waiting.pop(shot_id, None) or _measured(event, shots[shot_id], lights[shot_id], sample_frames, takes)
         group_kind = (reference or shot_id, measured.intent.kind)
         kind = last_of_kind.get(group_kind) if reference is not None else None
         neutral = kind
         if neutral is None and reference not in (None, shot_id):
             if reference not in graded and reference not in waiting:
-                waiting[reference] = _measured(timeline.event(reference), shots[reference], lights[reference], sample_frames)
+                waiting[reference] = _measured(timeline.event(reference), shots[reference], lights[reference], sample_frames, takes)
             neutral = waiting[reference].anchor if reference in waiting else graded[reference].anchor
         grade = _grade_shot(film, event, shots[shot_id], settings[shot_id], lights[shot_id], reference, measured,
                             neutral, kind, look, target_grain)  # fmt: skip
         last_of_kind[group_kind] = grade.anchor
         graded[shot_id] = grade
-    return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path, continuity=_continuity(timeline, graded))
+    return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path, continuity=_continuity(timeline, graded),
+                     takes_measured=takes.measured, takes_reused=takes.reused)
 
 
 @dataclass(frozen=True)
@@ -242,6 +252,7 @@ class _Measured:
     exposure_slope: float
     exposure: correct.Correction
     anchor: _Anchor
+    own_grain: float  # the take's own grain
 
 
 def _looks_for_people(shot: Shot) -> bool:
@@ -249,20 +260,40 @@ def _looks_for_people(shot: Shot) -> bool:
     return shot_type not in WIDE_TYPES and shot_type not in MATERIAL_TYPES and (bool(shot.characters) or shot_type in FACE_TYPES)
 
 
-def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: int) -> _Measured:
-    """Sample the shot, find its subject, and decide its exposure (step 1: everything else is measured after it)."""
+def _take_measure(event: CutEvent, shot: Shot, sample_frames: int, takes: TakeCache) -> TakeMeasure:
+    """What the grade measures on the take alone (sample, subject, neutral estimates, own grain): cached by content."""
+    people = _looks_for_people(shot)
+    take_sha = key = None
+    if takes.folder is not None:
+        take_sha = takes.take_sha256(event.clip_path, event.shot_id)
+        key = measure_key(take_sha, event.source_in, event.duration, count=sample_frames, size=measure.SAMPLE_SIZE,
+                          look_for_people=people, grain_crop=GRAIN_CROP)  # fmt: skip
+        known = takes.load(take_sha, key)
+        if known is not None:
+            return known
     try:
         sample = measure.sample_take(event.clip_path, event.source_in, event.duration, count=sample_frames)
     except ValueError as exc:
         raise InputError(f"grade: shot {event.shot_id!r}: {exc}") from None
-    subject = measure.find_subject(sample, look_for_people=_looks_for_people(shot))
+    subject = measure.find_subject(sample, look_for_people=people)
+    measured = TakeMeasure(sample.frames, subject.mask, subject.found_by, subject.faces,
+                           measure.neutral_estimates(sample.frames[::2]), _existing_grain(event))  # fmt: skip
+    takes.store(take_sha or "", key or "", measured)
+    return measured
+
+
+def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: int, takes: TakeCache) -> _Measured:
+    """Sample the shot, find its subject, and decide its exposure (step 1: everything else is measured after it)."""
+    taken = _take_measure(event, shot, sample_frames, takes)
+    sample = measure.Sample(taken.frames)
+    subject = measure.Subject(taken.mask, taken.found_by, taken.faces)
     step = measure.decision_step(len(subject.mask))
     pixels, subject = sample.pixels[::step], subject.every(step)
     intent = exposure_intent(shot, light, has_face=subject.found_by in ("faces", "skin"))
     slope, exposure = correct.decide_exposure(pixels, subject, intent)
     exposed = np.clip(pixels * slope, 0.0, 1.0)
-    anchor = _Anchor(measure.neutral_estimates(sample.frames[::2]), measure.saturation_of(exposed), measure.contrast_of(exposed))
-    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor)
+    anchor = _Anchor(taken.estimates, measure.saturation_of(exposed), measure.contrast_of(exposed))
+    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor, taken.grain)
 
 
 def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings, light: LightIntent, reference: str | None,
@@ -303,7 +334,7 @@ def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings
         k = correct.relock_exposure(pixels, subject, goal_level, lambda k: replace(ops, primary=replace(ops.primary, slope=tuple(slope * k)))(pixels))
         ops = replace(ops, primary=replace(ops.primary, slope=tuple(float(v) for v in slope * k)))
     # 4. grain: every shot ends at the charter's grain
-    added, grained = correct.decide_grain(_existing_grain(event), target_grain)
+    added, grained = correct.decide_grain(measured.own_grain, target_grain)
     corrections.append(grained)
     seed = derive_seed(film.production.id, shot.id, "grain" if event.seed is None else f"grain:{event.seed}")
     grain = replace(grain_mod.GrainSettings.from_texture(film.charters.texture, seed), strength=added)

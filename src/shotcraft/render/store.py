@@ -348,8 +348,8 @@ class Project:
         no longer current; returns (files, bytes).
 
         Safe by construction: a job whose object is gone no longer counts as done, so reverting
-        the plan to an old version simply renders those jobs again. Only ``objects/`` and
-        ``qa-cache/`` are ever touched.
+        the plan to an old version simply renders those jobs again. Only ``objects/``,
+        ``qa-cache/`` and ``grade-cache/`` are ever touched.
         """
         keep: set[str] = set()
         current_clips: set[str] = set()
@@ -364,6 +364,8 @@ class Project:
                     keep.add(job.object_sha256)
         doomed = [p for p in self.objects.all_objects() if p.name.split(".", 1)[0] not in keep]
         doomed += [p for p in sorted((self.folder / "qa-cache").glob("*.json")) if not _qa_entry_current(p, current_clips)]
+        # the grade's per-take measurements (grade/take_cache.py), named by the take object's sha256 prefix
+        doomed += [p for p in sorted((self.folder / "grade-cache").glob("*.npz")) if not any(sha.startswith(p.name.split("-", 1)[0]) for sha in keep)]
         size = sum(p.stat().st_size for p in doomed)
         if dry_run:
             return len(doomed), size

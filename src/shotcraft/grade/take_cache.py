@@ -1,0 +1,127 @@
+"""What the grade measures on a take, remembered by content in ``.shotcraft/grade-cache/``.
+
+The grade plan decides each shot against its neighbours, but what it
+*measures* on a take depends on the take alone: the decoded sample frames,
+where the subject is (faces, skin or the key region), the take's neutral
+estimates and its own grain. Those are kept here, so rewording one shot
+re-measures only the takes that changed.
+
+The key holds everything that determines the measurement and nothing else:
+the take's content sha256 (never its path or name: a copied project keeps
+its cache), the frame range measured, the sample count and size, whether
+people are looked for, the grain crop, :data:`MEASURE_VERSION` and the
+versions of the decoder and of OpenCV (faces, gradients, noise). An entry
+is exact or absent: it carries its own key and a sha256 of its arrays, and
+one that does not read back whole is measured again and rewritten.
+
+Entries are named ``<take sha256 prefix>-<key>.npz``: ``shotcraft gc`` drops
+those of takes no current take uses (see ``render.store``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shotcraft import files
+from shotcraft.fsutil import write_bytes
+from shotcraft.render.keys import job_key
+
+#: bump when anything in measure.sample_take / find_subject / neutral_estimates / grain_of changes its numbers
+MEASURE_VERSION = 1
+CACHE_FOLDER = "grade-cache"
+FOUND_BY = ("faces", "skin", "key region")
+
+
+@dataclass(frozen=True)
+class TakeMeasure:
+    """Everything the grade measures on one take's used frames (inputs to every later decision)."""
+
+    frames: np.ndarray  # (K, H, W, 3) uint8 sample
+    mask: np.ndarray  # (K*H*W,) bool subject mask
+    found_by: str
+    faces: int
+    estimates: np.ndarray  # (3, 3) neutral estimates of every other sample frame
+    grain: float  # the take's own grain (8-bit sigma)
+
+
+def _library_versions() -> dict[str, str]:
+    import av
+    import cv2
+
+    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__}
+
+
+def measure_key(take_sha256: str, source_in: int, duration: int, *, count: int, size: tuple[int, int],
+                look_for_people: bool, grain_crop: int) -> str:  # fmt: skip
+    """The cache key of one measurement: content and settings only, never a path."""
+    return job_key({"step": "grade-measure", "version": MEASURE_VERSION, "take": take_sha256, "source_in": source_in,
+                    "duration": duration, "count": count, "size": list(size), "people": look_for_people,
+                    "grain_crop": grain_crop, "libraries": _library_versions()})[:32]  # fmt: skip
+
+
+def _digest(key: str, measured: TakeMeasure) -> str:
+    digest = hashlib.sha256(key.encode())
+    for array in (measured.frames, measured.mask, measured.estimates):
+        digest.update(str((array.dtype.str, array.shape)).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(repr((measured.found_by, measured.faces, float(measured.grain))).encode())
+    return digest.hexdigest()
+
+
+class TakeCache:
+    """Measurements by key in ``<project>/.shotcraft/grade-cache/``; counts what it measured and reused."""
+
+    def __init__(self, project_folder: Path | None) -> None:
+        self.folder = Path(project_folder) / CACHE_FOLDER if project_folder is not None else None
+        self._hashes = files.hash_cache(Path(project_folder)) if project_folder is not None else None
+        self.measured = 0
+        self.reused = 0
+
+    def take_sha256(self, clip: Path, shot_id: str) -> str:
+        return files.content_sha256(clip, "video", where=f"grade: shot {shot_id!r}", cache=self._hashes)
+
+    def _path(self, take_sha256: str, key: str) -> Path | None:
+        return self.folder / f"{take_sha256[:16]}-{key}.npz" if self.folder is not None else None
+
+    def load(self, take_sha256: str, key: str) -> TakeMeasure | None:
+        """The entry, exactly as written, or None (absent, damaged, or not this key's)."""
+        path = self._path(take_sha256, key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as data:
+                measured = TakeMeasure(frames=data["frames"], mask=data["mask"], found_by=str(data["found_by"]),
+                                       faces=int(data["faces"]), estimates=data["estimates"], grain=float(data["grain"]))  # fmt: skip
+                stored_key, stored_digest = str(data["key"]), str(data["digest"])
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
+            return None
+        frames, mask = measured.frames, measured.mask
+        well_formed = (frames.dtype == np.uint8 and frames.ndim == 4 and frames.shape[3] == 3 and mask.dtype == np.bool_
+                       and mask.shape == (frames.shape[0] * frames.shape[1] * frames.shape[2],)
+                       and measured.estimates.shape == (3, 3) and measured.found_by in FOUND_BY)  # fmt: skip
+        if not well_formed or stored_key != key or stored_digest != _digest(key, measured):
+            return None
+        self.reused += 1
+        return measured
+
+    def store(self, take_sha256: str, key: str, measured: TakeMeasure) -> None:
+        """Write the entry atomically; nothing is written read-only or outside a project."""
+        self.measured += 1
+        path = self._path(take_sha256, key)
+        if path is None or files.is_read_only() or not path.parent.parent.is_dir():
+            return  # the project folder is made by a render, never by grading
+        buffer = io.BytesIO()
+        np.savez(buffer, frames=measured.frames, mask=measured.mask, found_by=np.array(measured.found_by), faces=np.array(measured.faces),
+                 estimates=measured.estimates, grain=np.array(measured.grain, dtype=np.float64), key=np.array(key),
+                 digest=np.array(_digest(key, measured)))  # fmt: skip
+        try:
+            path.parent.mkdir(exist_ok=True)
+            write_bytes(path, buffer.getvalue())
+        except OSError:
+            pass  # a cache that cannot be written costs time, never a result

@@ -1,0 +1,93 @@
+"""The grade's per-take measurement cache: exact or absent, keyed by content, never a path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shotcraft.grade.plan import GradePlan, plan_grade
+from shotcraft.grade.take_cache import CACHE_FOLDER
+from tests.grade.media import make_cut, make_plan, plan_text, scene_frame, write_take
+
+SHOTS = ("s01", "s02", "s03")
+
+
+def _graded(grade_plan: GradePlan) -> bytes:
+    """The grade's results as bytes: the full report and every shot's graded frame (LUT and grain)."""
+    frame = scene_frame(320, 180, 2)
+    pictures = b"".join(grade_plan.transform(shot_id, 2, frame).tobytes() for shot_id in grade_plan.shots)
+    return json.dumps(grade_plan.report(), sort_keys=True).encode() + pictures
+
+
+@pytest.fixture(scope="module")
+def film(tmp_path_factory: pytest.TempPathFactory, takes: dict[str, Path]):
+    """A project (with its .shotcraft folder), three shots on three takes, graded once without the cache."""
+    root = tmp_path_factory.mktemp("grade-cache-film")
+    (root / ".shotcraft").mkdir()
+    clips = {shot: shutil.copy(takes[name], root / f"{shot}.mp4") for shot, name in zip(SHOTS, ("neutral", "cyan", "warm"), strict=True)}
+    plan = make_plan(root, plan_text(list(SHOTS), shot_extra={"s02": "characters: []"}))
+    uncached = plan_grade(plan, make_cut(clips, 6), cache=False)
+    return root, plan, {shot: Path(path) for shot, path in clips.items()}, _graded(uncached)
+
+
+def test_a_warm_grade_measures_nothing_and_is_byte_identical(film) -> None:
+    root, plan, clips, reference = film
+    shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
+    cold = plan_grade(plan, make_cut(clips, 6))
+    assert (cold.takes_measured, cold.takes_reused) == (3, 0)
+    assert len(list((root / ".shotcraft" / CACHE_FOLDER).glob("*.npz"))) == 3
+    warm = plan_grade(plan, make_cut(clips, 6))
+    assert (warm.takes_measured, warm.takes_reused) == (0, 3)
+    assert _graded(cold) == reference
+    assert _graded(warm) == reference
+
+
+def test_a_changed_take_or_trim_re_measures_only_that_shot(film, tmp_path: Path) -> None:
+    root, plan, clips, _ = film
+    plan_grade(plan, make_cut(clips, 6))  # warm
+    changed = dict(clips, s02=write_take(root / "s02-new.mp4", 6, cast=(1.1, 1.0, 0.9)))
+    again = plan_grade(plan, make_cut(changed, 6))
+    assert (again.takes_measured, again.takes_reused) == (1, 2)
+    assert _graded(again) == _graded(plan_grade(plan, make_cut(changed, 6), cache=False))
+    # a shorter trim of every shot is another measurement (the frames measured are in the key)
+    trimmed = plan_grade(plan, make_cut(clips, 5))
+    assert (trimmed.takes_measured, trimmed.takes_reused) == (3, 0)
+
+
+def test_a_moved_project_reuses_its_measurements(film, tmp_path: Path) -> None:
+    root, plan, clips, reference = film
+    plan_grade(plan, make_cut(clips, 6))  # warm
+    moved = tmp_path / "moved"
+    shutil.copytree(root, moved)
+    moved_plan = make_plan(moved, plan.path.read_text())
+    again = plan_grade(moved_plan, make_cut({shot: moved / path.name for shot, path in clips.items()}, 6))
+    assert (again.takes_measured, again.takes_reused) == (0, 3)
+    assert _graded(again) == reference
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "other-key"])
+def test_a_damaged_entry_is_ignored_and_rewritten(film, damage: str) -> None:
+    root, plan, clips, reference = film
+    shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
+    plan_grade(plan, make_cut(clips, 6))  # warm: exactly this cut's three entries
+    current = sorted((root / ".shotcraft" / CACHE_FOLDER).glob("*.npz"))
+    target = current[0]
+    data = target.read_bytes()
+    if damage == "truncate":
+        target.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":  # one byte inside the stored frames: the zip CRC or the entry's own digest catches it
+        middle = bytearray(data)
+        middle[len(middle) // 3] ^= 0x40
+        target.write_bytes(bytes(middle))
+    elif damage == "garbage":
+        target.write_bytes(b"not a cache entry")
+    else:  # another take's entry under this name: its stored key does not match
+        target.write_bytes(current[1].read_bytes())
+    again = plan_grade(plan, make_cut(clips, 6))
+    assert (again.takes_measured, again.takes_reused) == (1, 2)
+    assert _graded(again) == reference
+    assert target.read_bytes() != b"not a cache entry" and np.load(target, allow_pickle=False)["key"].item() in target.name
