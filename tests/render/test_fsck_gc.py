@@ -43,6 +43,19 @@ def test_gc_drops_stale_qa_cache_entries_and_keeps_current_ones(solid_plan):
     assert [p.name[:16] for p in cache.iterdir()] == [current[:16]]
 
 
+def test_gc_drops_grade_measurements_of_takes_no_longer_current(solid_plan):
+    render_plan(solid_plan, jobs=1, progress=False)
+    cache = solid_plan.root / ".shotcraft" / "grade-cache"
+    cache.mkdir()
+    take_sha = open_project(solid_plan).take("s01", "A").clip_path.name.split(".", 1)[0]  # the object's content sha256
+    (cache / f"{take_sha[:16]}-{'a' * 32}.npz").write_bytes(b"entry")
+    (cache / f"{'0' * 16}-{'b' * 32}.npz").write_bytes(b"entry")  # a take no current shot uses
+    dry = CliRunner().invoke(app, ["gc", str(solid_plan.path), "--dry-run"])
+    assert "would delete 1 file(s)" in dry.output and len(list(cache.iterdir())) == 2
+    CliRunner().invoke(app, ["gc", str(solid_plan.path)])
+    assert [p.name[:16] for p in cache.iterdir()] == [take_sha[:16]]
+
+
 def test_an_out_folder_inside_the_store_is_refused(solid_plan):
     with pytest.raises(InputError, match="inside a .shotcraft takes store"):
         make(solid_plan, solid_plan.root / ".shotcraft" / "out", progress=False)
