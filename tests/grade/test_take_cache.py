@@ -91,3 +91,24 @@ def test_a_damaged_entry_is_ignored_and_rewritten(film, damage: str) -> None:
     assert (again.takes_measured, again.takes_reused) == (1, 2)
     assert _graded(again) == reference
     assert target.read_bytes() != b"not a cache entry" and np.load(target, allow_pickle=False)["key"].item() in target.name
+
+
+@pytest.mark.slow
+def test_make_with_the_cache_present_delivers_the_same_bytes(tmp_path: Path) -> None:
+    """A make measures every take; a second finish (a fresh output folder) measures none and delivers the same bytes."""
+    from shotcraft.pipeline import make
+    from tests.render.helpers import plan_text as engine_plan, write_plan
+
+    plan = write_plan(tmp_path / "film", engine_plan("animatic", shots=3, takes=2, resolution="320x180"))
+    make(plan, tmp_path / "cold", jobs=1, progress=False, only=["distribution", "luts"])
+    cache = plan.root / ".shotcraft" / CACHE_FOLDER
+    written = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npz")}
+    assert len(written) == 3  # one per shot of the cut
+    make(plan, tmp_path / "warm", jobs=1, progress=False, only=["distribution", "luts"])
+    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npz")} == written  # nothing measured or rewritten
+    cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in sorted((tmp_path / "cold").rglob("*")) if p.is_file()}
+    warm = {p.relative_to(tmp_path / "warm"): p.read_bytes() for p in sorted((tmp_path / "warm").rglob("*")) if p.is_file()}
+    graded = [path for path in cold if path.suffix in (".mp4", ".cube", ".cdl", ".edl")]
+    assert graded and all(cold[path] == warm[path] for path in graded), graded
+    cold_grade = json.loads(cold[Path("manifest.json")])["checks"]["grade"]
+    assert cold_grade == json.loads(warm[Path("manifest.json")])["checks"]["grade"]
