@@ -39,9 +39,11 @@ def test_a_warm_grade_measures_nothing_and_is_byte_identical(film) -> None:
     shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
     cold = plan_grade(plan, make_cut(clips, 6))
     assert (cold.takes_measured, cold.takes_reused) == (3, 0)
+    assert (cold.stats_measured, cold.stats_reused) == (3, 0)
     assert len(list((root / ".shotcraft" / CACHE_FOLDER).glob("*.npz"))) == 3
     warm = plan_grade(plan, make_cut(clips, 6))
     assert (warm.takes_measured, warm.takes_reused) == (0, 3)
+    assert (warm.stats_measured, warm.stats_reused) == (0, 3)  # the graded statistics too: no decision changed
     assert _graded(cold) == reference
     assert _graded(warm) == reference
 
@@ -67,6 +69,20 @@ def test_a_moved_project_reuses_its_measurements(film, tmp_path: Path) -> None:
     again = plan_grade(moved_plan, make_cut({shot: moved / path.name for shot, path in clips.items()}, 6))
     assert (again.takes_measured, again.takes_reused) == (0, 3)
     assert _graded(again) == reference
+
+
+def test_a_damaged_graded_statistics_entry_is_ignored_and_rewritten(film) -> None:
+    root, plan, clips, reference = film
+    shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
+    plan_grade(plan, make_cut(clips, 6))  # warm
+    target = sorted((root / ".shotcraft" / CACHE_FOLDER).glob("*.json"))[0]
+    entry = json.loads(target.read_text())
+    entry["data"]["after"]["level"] += 1.0  # a plausible, wrong number: the digest refuses it
+    target.write_text(json.dumps(entry))
+    again = plan_grade(plan, make_cut(clips, 6))
+    assert (again.takes_measured, again.stats_measured, again.stats_reused) == (0, 1, 2)
+    assert _graded(again) == reference
+    assert json.loads(target.read_text())["data"]["after"]["level"] == entry["data"]["after"]["level"] - 1.0
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "other-key"])
@@ -102,10 +118,10 @@ def test_make_with_the_cache_present_delivers_the_same_bytes(tmp_path: Path) -> 
     plan = write_plan(tmp_path / "film", engine_plan("animatic", shots=3, takes=2, resolution="320x180"))
     make(plan, tmp_path / "cold", jobs=1, progress=False, only=["distribution", "luts"])
     cache = plan.root / ".shotcraft" / CACHE_FOLDER
-    written = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npz")}
-    assert len(written) == 3  # one per shot of the cut
+    written = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert len(written) == 6  # per shot of the cut: its take's measurement and its graded statistics
     make(plan, tmp_path / "warm", jobs=1, progress=False, only=["distribution", "luts"])
-    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npz")} == written  # nothing measured or rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == written  # nothing measured or rewritten
     cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in sorted((tmp_path / "cold").rglob("*")) if p.is_file()}
     warm = {p.relative_to(tmp_path / "warm"): p.read_bytes() for p in sorted((tmp_path / "warm").rglob("*")) if p.is_file()}
     graded = [path for path in cold if path.suffix in (".mp4", ".cube", ".cdl", ".edl")]

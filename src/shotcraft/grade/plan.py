@@ -31,7 +31,7 @@ from shotcraft.grade.cdl import CDL
 from shotcraft.grade.intent import FACE_TYPES, MATERIAL_TYPES, WIDE_TYPES, ExposureIntent, LightIntent, exposure_intent, shot_light_intent
 from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table, write_cube
 from shotcraft.grade.ops import LUMA_709, ShotOps, soft_contrast
-from shotcraft.grade.take_cache import TakeCache, TakeMeasure, measure_key
+from shotcraft.grade.take_cache import TakeCache, TakeMeasure, measure_key, stats_key
 from shotcraft.media.video import read_frames
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.presets import ShotType
@@ -116,6 +116,8 @@ class GradePlan:
     continuity: list[dict[str, Any]] = field(default_factory=list)  # consecutive shots, before/after
     takes_measured: int = 0  # takes measured in this plan (the rest came from the grade cache)
     takes_reused: int = 0
+    stats_measured: int = 0  # graded statistics measured (the rest came from the grade cache: their shot's decisions did not change)
+    stats_reused: int = 0
     _tables: OrderedDict[tuple, np.ndarray] = field(default_factory=OrderedDict, repr=False)
     _banks: OrderedDict[tuple[str, int, int], grain_mod.GrainBank] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -225,11 +227,12 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
                 waiting[reference] = _measured(timeline.event(reference), shots[reference], lights[reference], sample_frames, takes)
             neutral = waiting[reference].anchor if reference in waiting else graded[reference].anchor
         grade = _grade_shot(film, event, shots[shot_id], settings[shot_id], lights[shot_id], reference, measured,
-                            neutral, kind, look, target_grain)  # fmt: skip
+                            neutral, kind, look, target_grain, takes)  # fmt: skip
         last_of_kind[group_kind] = grade.anchor
         graded[shot_id] = grade
     return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path, continuity=_continuity(timeline, graded),
-                     takes_measured=takes.measured, takes_reused=takes.reused)
+                     takes_measured=takes.measured, takes_reused=takes.reused, stats_measured=takes.stats_measured,
+                     stats_reused=takes.stats_reused)
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,8 @@ class _Measured:
     exposure: correct.Correction
     anchor: _Anchor
     own_grain: float  # the take's own grain
+    take_sha: str  # the take's content and its measurement's key ("" without the cache)
+    measure_key: str
 
 
 def _looks_for_people(shot: Shot) -> bool:
@@ -260,7 +265,7 @@ def _looks_for_people(shot: Shot) -> bool:
     return shot_type not in WIDE_TYPES and shot_type not in MATERIAL_TYPES and (bool(shot.characters) or shot_type in FACE_TYPES)
 
 
-def _take_measure(event: CutEvent, shot: Shot, sample_frames: int, takes: TakeCache) -> TakeMeasure:
+def _take_measure(event: CutEvent, shot: Shot, sample_frames: int, takes: TakeCache) -> tuple[TakeMeasure, str, str]:
     """What the grade measures on the take alone (sample, subject, neutral estimates, own grain): cached by content."""
     people = _looks_for_people(shot)
     take_sha = key = None
@@ -270,7 +275,7 @@ def _take_measure(event: CutEvent, shot: Shot, sample_frames: int, takes: TakeCa
                           look_for_people=people, grain_crop=GRAIN_CROP)  # fmt: skip
         known = takes.load(take_sha, key)
         if known is not None:
-            return known
+            return known, take_sha, key
     try:
         sample = measure.sample_take(event.clip_path, event.source_in, event.duration, count=sample_frames)
     except ValueError as exc:
@@ -279,12 +284,12 @@ def _take_measure(event: CutEvent, shot: Shot, sample_frames: int, takes: TakeCa
     measured = TakeMeasure(sample.frames, subject.mask, subject.found_by, subject.faces,
                            measure.neutral_estimates(sample.frames[::2]), _existing_grain(event))  # fmt: skip
     takes.store(take_sha or "", key or "", measured)
-    return measured
+    return measured, take_sha or "", key or ""
 
 
 def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: int, takes: TakeCache) -> _Measured:
     """Sample the shot, find its subject, and decide its exposure (step 1: everything else is measured after it)."""
-    taken = _take_measure(event, shot, sample_frames, takes)
+    taken, take_sha, key = _take_measure(event, shot, sample_frames, takes)
     sample = measure.Sample(taken.frames)
     subject = measure.Subject(taken.mask, taken.found_by, taken.faces)
     step = measure.decision_step(len(subject.mask))
@@ -293,12 +298,12 @@ def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: in
     slope, exposure = correct.decide_exposure(pixels, subject, intent)
     exposed = np.clip(pixels * slope, 0.0, 1.0)
     anchor = _Anchor(taken.estimates, measure.saturation_of(exposed), measure.contrast_of(exposed))
-    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor, taken.grain)
+    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor, taken.grain, take_sha, key)
 
 
 def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings, light: LightIntent, reference: str | None,
                 measured: _Measured, neutral: _Anchor | None, kind: _Anchor | None, look: LookTransform | None,
-                target_grain: float) -> ShotGrade:  # fmt: skip
+                target_grain: float, takes: TakeCache) -> ShotGrade:  # fmt: skip
     """One shot's decisions in the seed's order, each bounded and reported."""
     pixels, subject = measured.pixels, measured.subject
     # 1. exposure toward the shot's intent, measured on its subject (decided in _measured)
@@ -341,11 +346,30 @@ def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings
     return ShotGrade(
         shot_id=shot.id, ops=ops, grain=grain, reference=reference, lut_size=film.grade.lut_size, look=look, light=light,
         intent=measured.intent, subject=subject.found_by, corrections=tuple(corrections), flags=tuple(correct.flags_for(shot.id, corrections)),
-        before=measure.ShotStats.of(pixels, subject, measured.anchor.estimates),
-        after=measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look))),
-        anchor=_Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
-                       measure.saturation_of(ops(pixels)), measure.contrast_of(ops(pixels))),
+        before=measure.ShotStats.of(pixels, subject, measured.anchor.estimates), **_graded_stats(measured, ops, look, takes),
     )  # fmt: skip
+
+
+def _graded_stats(measured: _Measured, ops: ShotOps, look: LookTransform | None, takes: TakeCache) -> dict[str, Any]:
+    """The graded take's statistics (``after`` for the report, ``anchor`` for the shots harmonized to it), cached."""
+    key = ""
+    if measured.measure_key:
+        look_sha = files.content_sha256(look.path, "look", where="grade.look", cache=takes.hashes) if look is not None else None
+        key = stats_key(measured.measure_key, ops, look_sha)
+        known = takes.load_stats(measured.take_sha, key)
+        if known is not None:
+            after, anchor = known["after"], known["anchor"]
+            estimates = np.asarray(after["estimates"], dtype=np.float64)
+            return {"after": measure.ShotStats(after["level"], tuple(float(v) for v in estimates[0]), estimates, after["contrast"], after["saturation"]),  # type: ignore[arg-type]
+                    "anchor": _Anchor(np.asarray(anchor["estimates"], dtype=np.float64), anchor["saturation"], anchor["contrast"])}  # fmt: skip
+    pixels, subject = measured.pixels, measured.subject
+    after = measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look)))
+    anchor = _Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
+                     measure.saturation_of(ops(pixels)), measure.contrast_of(ops(pixels)))  # fmt: skip
+    takes.store_stats(measured.take_sha, key, {
+        "after": {"level": after.level, "estimates": after.estimates.tolist(), "contrast": after.contrast, "saturation": after.saturation},
+        "anchor": {"estimates": anchor.estimates.tolist(), "saturation": anchor.saturation, "contrast": anchor.contrast}})  # fmt: skip
+    return {"after": after, "anchor": anchor}
 
 
 def _graded_frames(frames: np.ndarray, ops: ShotOps, look: LookTransform | None) -> np.ndarray:

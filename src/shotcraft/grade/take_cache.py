@@ -14,6 +14,12 @@ versions of the decoder and of OpenCV (faces, gradients, noise). An entry
 is exact or absent: it carries its own key and a sha256 of its arrays, and
 one that does not read back whole is measured again and rewritten.
 
+The statistics of the *graded* take (what the report shows after the grade and what
+the next shots are harmonized to) depend on the take's measurement, the shot's decided
+colour operations and the look: they are kept too (:meth:`TakeCache.load_stats`), keyed
+by the measurement's key, every operation's exact value (``float.hex``) and the look's
+content, so a shot whose decisions did not change measures nothing after its grade either.
+
 Entries are named ``<take sha256 prefix>-<key>.npz``: ``shotcraft gc`` drops
 those of takes no current take uses (see ``render.store``).
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,20 +81,45 @@ def _digest(key: str, measured: TakeMeasure) -> str:
     return digest.hexdigest()
 
 
+def _json_digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def exact(value: object) -> object:
+    """Numbers as ``float.hex`` (exact, never rounded), through dicts, lists and tuples: for keys of decided values."""
+    if isinstance(value, dict):
+        return {str(k): exact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [exact(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    return float(value).hex()  # type: ignore[arg-type]
+
+
+def stats_key(measure_key: str, ops: object, look_sha256: str | None) -> str:
+    """The key of a graded take's statistics: its measurement, the shot's exact colour operations, the look's content."""
+    from dataclasses import asdict
+
+    return job_key({"step": "grade-stats", "version": MEASURE_VERSION, "measure": measure_key, "ops": exact(asdict(ops)),  # type: ignore[call-overload]
+                    "look": look_sha256})[:32]  # fmt: skip
+
+
 class TakeCache:
     """Measurements by key in ``<project>/.shotcraft/grade-cache/``; counts what it measured and reused."""
 
     def __init__(self, project_folder: Path | None) -> None:
         self.folder = Path(project_folder) / CACHE_FOLDER if project_folder is not None else None
-        self._hashes = files.hash_cache(Path(project_folder)) if project_folder is not None else None
+        self.hashes = files.hash_cache(Path(project_folder)) if project_folder is not None else None
         self.measured = 0
         self.reused = 0
+        self.stats_measured = 0  # graded statistics computed / reused
+        self.stats_reused = 0
 
     def take_sha256(self, clip: Path, shot_id: str) -> str:
-        return files.content_sha256(clip, "video", where=f"grade: shot {shot_id!r}", cache=self._hashes)
+        return files.content_sha256(clip, "video", where=f"grade: shot {shot_id!r}", cache=self.hashes)
 
-    def _path(self, take_sha256: str, key: str) -> Path | None:
-        return self.folder / f"{take_sha256[:16]}-{key}.npz" if self.folder is not None else None
+    def _path(self, take_sha256: str, key: str, suffix: str = ".npz") -> Path | None:
+        return self.folder / f"{take_sha256[:16]}-{key}{suffix}" if self.folder is not None and key else None
 
     def load(self, take_sha256: str, key: str) -> TakeMeasure | None:
         """The entry, exactly as written, or None (absent, damaged, or not this key's)."""
@@ -109,6 +141,33 @@ class TakeCache:
             return None
         self.reused += 1
         return measured
+
+    def load_stats(self, take_sha256: str, key: str) -> dict | None:
+        """A graded-statistics entry (JSON: floats round-trip exactly), or None (absent, damaged, not this key's)."""
+        path = self._path(take_sha256, key, ".json")
+        if path is None or not path.is_file():
+            return None
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            data, digest = entry["data"], entry["digest"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(data, dict) or data.get("key") != key or digest != _json_digest(data):
+            return None
+        self.stats_reused += 1
+        return data
+
+    def store_stats(self, take_sha256: str, key: str, data: dict) -> None:
+        self.stats_measured += 1
+        path = self._path(take_sha256, key, ".json")
+        if path is None or files.is_read_only() or not path.parent.parent.is_dir():
+            return
+        data = {**data, "key": key}
+        try:
+            path.parent.mkdir(exist_ok=True)
+            write_bytes(path, json.dumps({"data": data, "digest": _json_digest(data)}, sort_keys=True).encode())
+        except OSError:
+            pass
 
     def store(self, take_sha256: str, key: str, measured: TakeMeasure) -> None:
         """Write the entry atomically; nothing is written read-only or outside a project."""

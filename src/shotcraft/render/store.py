@@ -365,7 +365,7 @@ class Project:
         doomed = [p for p in self.objects.all_objects() if p.name.split(".", 1)[0] not in keep]
         doomed += [p for p in sorted((self.folder / "qa-cache").glob("*.json")) if not _qa_entry_current(p, current_clips)]
         # the grade's per-take measurements (grade/take_cache.py), named by the take object's sha256 prefix
-        doomed += [p for p in sorted((self.folder / "grade-cache").glob("*.npz")) if not any(sha.startswith(p.name.split("-", 1)[0]) for sha in keep)]
+        doomed += [p for p in sorted((self.folder / "grade-cache").glob("*.*")) if not any(sha.startswith(p.name.split("-", 1)[0]) for sha in keep)]
         size = sum(p.stat().st_size for p in doomed)
         if dry_run:
             return len(doomed), size
