@@ -163,7 +163,7 @@ def take_add_command(
     note: str = typer.Option(None, "--note"),
     fit: str = typer.Option("cover", "--fit", help="cover (fill, crop the overflow), contain (keep it all, pad) or crop (fill, keep --position)."),
     pad: str = typer.Option("black", "--pad", help="With --fit contain: blur, black, white, grey or #rrggbb."),
-    position: str = typer.Option("center", "--position", help="With --fit crop: center, top, bottom, left, right or x,y (0-1)."),
+    position: str = typer.Option("center", "--position", help="With --fit crop: center, top, bottom, left, right, x,y (0-1) or face (follow the detected faces)."),
     fps: str = typer.Option(None, "--fps", help="Frame rate of a PNG sequence (default: the shot's)."),
     length: str = typer.Option("keep", "--length", help="A clip shorter than the shot: keep, hold (last frame) or slow (to fit)."),
 ) -> None:

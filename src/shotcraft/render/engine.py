@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shotcraft import events, files
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.render.archived import archived_out_keys
 from shotcraft.render.executor import Executor, LocalExecutor
 from shotcraft.render.imports import import_plan_clips
 from shotcraft.render.jobs import JobSpec, TakeJobs, plan_jobs
@@ -30,7 +31,7 @@ class JobOutcome:
     kind: str
     shot_id: str
     take: str
-    state: str  # "rendered" | "cached" | "failed" | "planned" (dry run)
+    state: str  # "rendered" | "cached" | "failed" | "planned" (dry run) | "archived" (left out of an archive on purpose)
     seconds: float | None = None
     attempts: int = 0
     error: str | None = None
@@ -56,6 +57,11 @@ class RenderReport:
         return [o for o in self.outcomes if o.state == "failed"]
 
     @property
+    def archived(self) -> list[JobOutcome]:
+        """Jobs whose takes a picked-only archive left out on purpose (not rendered unless asked)."""
+        return [o for o in self.outcomes if o.state == "archived"]
+
+    @property
     def planned(self) -> list[JobOutcome]:
         """Jobs a dry run found to render."""
         return [o for o in self.outcomes if o.state == "planned"]
@@ -66,6 +72,8 @@ class RenderReport:
 
     def summary(self) -> str:
         text = f"{len(self.outcomes)} jobs: {len(self.rendered)} rendered, {len(self.cached)} cached, {len(self.failed)} failed in {self.seconds:.1f} s"
+        if self.archived:
+            text += f" ({len(self.archived)} archived out; 'shotcraft render --shot ID --take L' renders one again)"
         return text
 
     def to_dict(self) -> dict:
@@ -74,6 +82,7 @@ class RenderReport:
             "jobs": len(self.outcomes),
             "rendered": len(self.rendered),
             "cached": len(self.cached),
+            "archived": len(self.archived),
             "planned": [{"shot": o.shot_id, "take": o.take, "kind": o.kind} for o in self.planned],
             "failed": [{"shot": o.shot_id, "take": o.take, "kind": o.kind, "error": o.error} for o in self.failed],
             "seconds": round(self.seconds, 3),
@@ -162,7 +171,7 @@ def render_plan(
     started = time.perf_counter()
     if dry_run:
         with files.read_only():
-            return _dry_run(plan, plan_jobs(plan, shots=shots, takes=takes), force)
+            return _dry_run(plan, plan_jobs(plan, shots=shots, takes=takes), force, asked=shots is not None or takes is not None)
     # 1. Inputs and graph: unknown shots, backends, missing stills fail here, store untouched.
     graph: list[TakeJobs] = plan_jobs(plan, shots=shots, takes=takes)
     import_plan_clips(plan, shots)  # clips the plan lists under shots[].clips become takes (once)
@@ -176,6 +185,8 @@ def render_plan(
         # 3. Register takes with their current keys.
         to_run: list[JobSpec] = []
         scheduled: set[str] = set()
+        # takes a picked-only archive left out: absent by choice unless asked for (or --force)
+        left_out = frozenset() if force or shots is not None or takes is not None else archived_out_keys(project.folder)
         imported = {(r.shot_id, r.label) for r in project.ledger.take_rows() if r.source == "import"}
         for take in graph:
             if (take.shot_id, take.label) in imported:
@@ -194,7 +205,9 @@ def render_plan(
             for spec in (take.keyframe, take.clip):
                 job = project.ledger.job(spec.key)
                 done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
-                if (force or not done) and spec.key not in scheduled:
+                if not done and spec.key in left_out:
+                    report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, "archived"))
+                elif (force or not done) and spec.key not in scheduled:
                     to_run.append(spec)
                     scheduled.add(spec.key)
                 else:
@@ -222,16 +235,17 @@ def render_plan(
     return report
 
 
-def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool) -> RenderReport:
+def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool, *, asked: bool = False) -> RenderReport:
     """Which jobs a render would run, read from the ledger without creating or changing anything."""
     report = RenderReport(run_id=0)
     project = open_project(plan, read_only=True)
+    left_out = frozenset() if force or asked else archived_out_keys(project.folder)
     for take in graph:
         report.film_seconds += float(take.clip.request["frames"] / take.clip.request["fps"])
         for spec in (take.keyframe, take.clip):
             job = project.ledger.job(spec.key)
             done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
-            state = "planned" if force or not done else "cached"
+            state = "archived" if not done and spec.key in left_out else ("planned" if force or not done else "cached")
             report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, state))
     return report
 
