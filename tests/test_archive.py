@@ -156,6 +156,8 @@ def test_a_picked_only_archive_leaves_the_other_takes_out_by_choice(tmp_path):
     assert (len(again.rendered), len(again.cached), len(again.archived)) == (0, 2, 2)
     picked = open_project(load_plan(restored)).picked_take("p1")
     assert picked is not None and picked.label == "B" and picked.clip_path is not None
+    left = open_project(load_plan(restored)).take("p1", "A")
+    assert not left.done and "archived out" in left.error and "--take A" in left.error
     asked = render_plan(load_plan(restored), takes=["A"], progress=False)  # asked for by name: rendered again
     assert len(asked.rendered) == 2 and open_project(load_plan(restored)).take("p1", "A").done
 

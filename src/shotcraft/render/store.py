@@ -37,6 +37,7 @@ from shotcraft.fsutil import file_sha256, fsync_dir
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import take_count
 from shotcraft.plan.presets import TAKE_LABELS
+from shotcraft.render.archived import archived_out_keys
 from shotcraft.render.ledger import JobRow, Ledger, TakeRow
 from shotcraft.render.ledger_rows import check_object
 from shotcraft.timebase import parse_rate
@@ -449,6 +450,8 @@ class Project:
             if clip_path is None:
                 # missing or corrupt on disk: never serve it; the next render redoes it
                 state, error = "pending", "object missing or corrupt in the store"
+                if clip.key in archived_out_keys(self.folder):  # left out of a picked-only archive on purpose
+                    error = f"archived out (not in the picked-only archive); 'shotcraft render --shot {row.shot_id} --take {row.label}' renders it again"
                 if not self.read_only:
                     self.ledger.mark_pending(clip.key, error=error)
         if keyframe is not None and keyframe.state == "failed" and state != "done":
