@@ -298,6 +298,7 @@ def last_frame_unsupported(ctx: LintContext) -> Iterator[Hit]:
             + ("refused at render" if found.capabilities.image_to_video and not found.capabilities.previz else "not used"),
             "use a clip backend or model with first-last-frame support (Wan, LTX-Video), or remove end_frame.still",
             resolved.id,
+            edits=(Edit(ctx.shot_path(index, "end_frame", "still"), "remove"),),
         )
 
 

@@ -118,6 +118,10 @@ def plastic_texture_charter(ctx: LintContext) -> Iterator[Hit]:
             ("charters", "texture"),
             "texture charter has no grain and no skin texture: expect plastic skin",
             "grain: light and skin: 'natural skin texture, visible pores'",
+            edits=(
+                Edit(("charters", "texture", "grain"), "set", "light"),
+                Edit(("charters", "texture", "skin"), "set", "natural skin texture, visible pores"),
+            ),
         )
 
 
