@@ -526,7 +526,8 @@ def seed_ignored_by_service(ctx: LintContext) -> Iterator[Hit]:
             path,
             f"{_who(resolved, found)} takes no seed: the plan's seed is not sent, so a take cannot be re-made "
             "and takes differ by chance, not by their seed",
-            "keep the takes you like (their files are the record), and vary takes by prompt or motion instead of seed",
+            "remove the seed (the service cannot honour it; the takes' files are the record) and vary takes by prompt or "
+            "motion instead of seed, or use a service that takes a seed",
             resolved.id,
         )
 
@@ -555,7 +556,8 @@ def too_many_references(ctx: LintContext) -> Iterator[Hit]:
             f"{_who(resolved, found)} takes {provider.references} reference image(s); this shot has {len(references)} "
             f"({', '.join(sorted({cid for cid, _ in references}))}), so {len(dropped)} {'is' if len(dropped) == 1 else 'are'} not sent"
             + (f" (sent: {', '.join(str(r) for _, r in sent)})" if sent else ""),
-            "keep the most telling reference per character first in its list, or fewer characters in the shot",
+            f"keep at most {provider.references} reference(s) for this shot's characters (the most telling first), "
+            "or fewer characters in the shot",
             resolved.id,
         )
 
@@ -582,6 +584,7 @@ def negative_prompt_ignored(ctx: LintContext) -> Iterator[Hit]:
         yield Hit(
             negatives[-1].path,
             f"{_who(resolved, found)} takes no negative prompt: the prohibitions ({words}) are not sent",
-            "say what the shot shows instead in its brief (\"an empty street\" rather than \"no people\")",
+            "say what the shot shows instead in its brief (\"an empty street\" rather than \"no people\"), "
+            "or use a service that reads a negative prompt",
             resolved.id,
         )
