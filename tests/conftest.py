@@ -64,7 +64,6 @@ def handoff_film(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 KNOWN_FAILURES: dict[str, str] = {
     'tests/plan/test_music_video.py::test_music_video_cuts_land_on_measured_beats[103.0-0.25]': '#17: the 103 BPM click track with a 0.25 s start misses the one-frame bound in the fresh-clone run',
     'tests/qa/test_codes.py::test_every_code_is_documented': '#19 after the merge with #18/#22: new SND codes have no documentation page yet',
-    'tests/render/test_ledger_rows.py::test_corrupt_rows_are_a_clear_error_pointing_at_fsck[version not a number]': '#18 after the merge with #12: the ledger row check wording for a non-numeric version',
 }
 
 

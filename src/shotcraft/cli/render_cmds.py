@@ -191,18 +191,23 @@ def pick_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN"),
     shot: str = typer.Argument(..., metavar="SHOT"),
     take: str = typer.Argument(None, metavar="TAKE", help="Take label; omit with --clear."),
-    clear: bool = typer.Option(False, "--clear", help="Forget the pick (back to the QA proposal, else take A)."),
+    clear: bool = typer.Option(False, "--clear", help="Forget the pick (QA proposes again from its scores, else take A)."),
+    force: bool = typer.Option(False, "--force", help="Pick a take that QA or a reviewer rejected."),
 ) -> None:
-    """Pick TAKE for SHOT (a done take). Without a pick the cut uses the QA proposal, else take A."""
+    """Pick TAKE for SHOT (a done take). Without a pick the cut uses the QA proposal, else take A.
+    A take rejected by QA or in review needs --force."""
+    from shotcraft.qa import picking
     from shotcraft.render.store import open_project
 
     project = open_project(load_plan(plan_path))
     if clear:
-        project.clear_pick(shot)
+        picking.clear(project, shot)
     elif take is None:
         raise InputError("pick: give a TAKE label, or --clear")
     else:
-        project.set_pick(shot, take)
+        overridden = picking.pick(project, shot, take, force=force)
+        if overridden is not None:
+            console.print(f"warning: shot {shot}: take {take} was {overridden}; picked with --force", markup=False)
     current = project.picked_take(shot)
     console.print(f"shot {shot}: {'take ' + current.label + f' ({current.pick_reason})' if current else 'no done take yet'}")
 

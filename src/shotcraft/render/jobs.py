@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from shotcraft import __version__
+from shotcraft.backends.capabilities import capabilities_of
 from shotcraft.backends.protocol import Backend
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.frame import round_size
+from shotcraft.plan.model_paths import anchored_model
 from shotcraft.plan.resolve import ResolvedShot, TakeSpec, resolve_shot
 from shotcraft.plan.schema import Shot
 from shotcraft.render.encode import TAKE_SETTINGS
@@ -151,23 +153,7 @@ def _backend_block(backend: Backend, model: Any, shot_id: str) -> dict[str, Any]
 
 
 def _capabilities(backend: Backend, model: Any) -> Any:
-    """A backend's capabilities once its model is known (FLUX reads prose; Wan 2.1 has no last frame)."""
-    refine = getattr(backend, "capabilities_for", None)
-    return refine(model) if (refine is not None and model is not None) else backend.capabilities
-
-
-def anchored_model(plan: LoadedPlan, model: Any) -> Any:
-    """The model source with local paths resolved against the plan's folder, not the working directory."""
-    if model is None:
-        return None
-    update: dict[str, Any] = {}
-    if model.path is not None and not model.path.is_absolute():
-        update["path"] = plan.resolve_path(model.path)
-    for name in ("base", "ip_adapter"):
-        value = getattr(model, name, None)
-        if isinstance(value, str) and value.startswith("."):  # "./models/x" is a folder, "org/repo" a hub id
-            update[name] = str(plan.resolve_path(Path(value)))
-    return model.model_copy(update=update) if update else model
+    return capabilities_of(backend, model)
 
 
 def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context: dict[str, Any]) -> TakeJobs:
