@@ -118,6 +118,8 @@ def main(minutes: list[float]) -> dict:
             measured = _child(_film(root, length), "mix")
             rows.append({"film_minutes": length, **{k: round(v, 2) if isinstance(v, float) else v for k, v in measured.items()}})
     first = rows[0]["peak_rss_mb"]
+    for row in rows:
+        row["vs_first"] = round(row["peak_rss_mb"] / first, 3)  # against the shortest film of this same run
     report = {
         "benchmark": "sound.mix_film peak RSS",
         "baseline": "a process that imports the mix and loads the 1-minute plan",
