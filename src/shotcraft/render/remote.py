@@ -131,6 +131,9 @@ def _submit(tasks: RemoteTasks, provider: Any, request: RemoteRequest, spec: Job
     except ProviderUnavailable as exc:  # the provider's word that nothing was created (429 before acceptance)
         tasks.mark(row_id, "failed", reason=scrub(f"not created: {exc}"))
         raise JobFailed(scrub(f"{provider.name} did not take the job ({exc}); nothing was created, `shotcraft render` again submits it")) from None
+    except InputError as exc:  # the provider's own checks (a missing url or key), made before anything is sent
+        tasks.mark(row_id, "failed", reason=scrub(f"not sent: {exc}"))
+        raise JobFailed(scrub(f"{provider.name}: {exc}")) from None
     except SubmitUncertain as exc:
         tasks.mark(row_id, "submit-uncertain", reason=scrub(exc))
         raise JobFailed(scrub(f"submit-uncertain at {provider.name} ({exc}); nothing was sent again. "
