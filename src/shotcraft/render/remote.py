@@ -94,7 +94,11 @@ def run_remote(spec: JobSpec, backend: Any, store: ObjectStore, keyframe_path: P
             if row is None:
                 row = _submit(tasks, provider, request, spec, plan_file)
             original = _original(tasks, provider, row, request, store, spec, report)
-        return _conform(spec, request, original, store)
+        try:
+            return _conform(spec, request, original, store)
+        except ProviderError as exc:  # the service's file does not decode: that task failed, the next render submits anew
+            tasks.mark(row.id, "failed", reason=scrub(f"the output failed verification: {exc}"))
+            raise
     except ProviderUnavailable as exc:
         raise TransientJobError(scrub(f"{provider.name} could not be read ({exc}); the task stays in flight, "
                                       "`shotcraft render` again resumes it")) from None  # fmt: skip

@@ -135,3 +135,14 @@ def test_the_backend_called_directly_submits_once_and_yields_the_frames(comfy, t
                                            model=clip_service)))  # fmt: skip
     assert len(frames) == 9 and frames[0].shape == (96, 160, 3)
     assert fake.creates == 2
+
+
+def test_an_output_that_does_not_decode_fails_the_take_and_is_not_reused(comfy, tmp_path):
+    fake, url = comfy
+    fake.corrupt_output = True
+    plan = load_plan(write_plan(tmp_path / "film", url))
+    report = render_plan(plan, jobs=1, progress=False)
+    assert [o.kind for o in report.failed] == ["clip"] and "not a readable video" in report.failed[0].error
+    fake.corrupt_output = False
+    assert render_plan(plan, jobs=1, progress=False).ok and fake.creates == 2  # a new task, not the broken file again
+    _ffprobe(open_project(plan).take("s01", "A").clip_path)
