@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
+import json
 import math
 import time
 from collections.abc import Iterable
@@ -213,6 +214,34 @@ def read_answered(what: str, provider: str, status: int, message: str, *, header
 def read_failed(what: str, provider: str, exc: BaseException) -> ProviderUnavailable:
     cause = exc.__cause__ or exc
     return ProviderUnavailable(scrub(f"{what}: {provider} could not be read ({type(cause).__name__})"))
+
+
+def sdk_message(exc: Any) -> str:
+    """The service's own words from a Stainless SDK error (runwayml, lumaai): the body's error/detail text."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        for key in ("error", "detail", "message", "failure_reason"):
+            value = body.get(key)
+            if isinstance(value, str):
+                return value
+            if value:
+                return json.dumps(value)[:400]
+    return str(getattr(exc, "message", "") or exc)
+
+
+def sdk_create_error(at: str, provider: str, exc: Exception, sdk: Any) -> Exception:
+    """A Stainless SDK's create-call failure as the remote protocol's error (``sdk`` is the SDK module)."""
+    if isinstance(exc, sdk.APIStatusError):
+        message = sdk_message(exc)
+        refused = exc.status_code in (400, 422) and is_refusal(message)
+        return create_answered(at, provider, exc.status_code, message, headers=exc.response.headers, refused=refused)
+    return create_failed(at, provider, exc)
+
+
+def sdk_read_error(what: str, provider: str, exc: Exception, sdk: Any) -> Exception:
+    if isinstance(exc, sdk.APIStatusError):
+        return read_answered(what, provider, exc.status_code, sdk_message(exc), headers=exc.response.headers)
+    return read_failed(what, provider, exc)
 
 
 # --- downloads ----------------------------------------------------------------------------
