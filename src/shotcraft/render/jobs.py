@@ -170,6 +170,28 @@ def anchored_model(plan: LoadedPlan, model: Any) -> Any:
     return model.model_copy(update=update) if update else model
 
 
+def is_remote(backend: Backend) -> bool:
+    """A backend over a remote service (backends/remote): its jobs run through render.remote."""
+    return getattr(backend, "provider", None) is not None
+
+
+def anchored_service(plan: LoadedPlan, backend: Backend, service: Any, shot_id: str, stage: str) -> Any:
+    """The shot's service block with its workflow resolved against the plan's folder and checked; the model named."""
+    from shotcraft.plan.schema import ServiceSettings
+
+    service = service if service is not None else ServiceSettings()
+    where = f"shot {shot_id}: {stage}.service"
+    try:
+        backend.model_name(service)  # type: ignore[attr-defined]
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    if service.workflow is not None:
+        path = plan.resolve_path(service.workflow)
+        files.check_input(path, "workflow", where=f"{where}.workflow")
+        service = service.model_copy(update={"workflow": path.resolve()})
+    return service
+
+
 def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context: dict[str, Any]) -> TakeJobs:
     """The keyframe and clip jobs of one take."""
     from shotcraft.prompts import compile_take  # the prompts stage sits beside render, not below plan
@@ -179,6 +201,10 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
     clip_backend = get_backend(resolved.clip_backend, shot_id=shot.id)
     keyframe_model = anchored_model(plan, resolved.keyframe_model)
     clip_model = anchored_model(plan, resolved.clip_model)
+    if is_remote(keyframe_backend):  # a remote service's "model" is the plan's service block (backends/remote)
+        keyframe_model = anchored_service(plan, keyframe_backend, resolved.keyframe_service, shot.id, "keyframe")
+    if is_remote(clip_backend):
+        clip_model = anchored_service(plan, clip_backend, resolved.clip_service, shot.id, "clip")
     keyframe_capabilities = _capabilities(keyframe_backend, keyframe_model)
     keyframe_family = keyframe_capabilities.prompt_family
     clip_family = _capabilities(clip_backend, clip_model).prompt_family
