@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from shotcraft.backends.remote import cloud, prices
+from shotcraft.backends.remote.backend import RemoteBackend
 from shotcraft.backends.remote.protocol import (
     Cost,
     ProviderCapabilities,
@@ -193,10 +194,4 @@ class LumaProvider:
             raise ProviderError(f"{what}: the video URL is gone ({exc})") from None
 
 
-backend: Any = None  # set below once RemoteBackend is importable (remote engine, #15)
-try:
-    from shotcraft.backends.remote.backend import RemoteBackend
-except ImportError:  # pragma: no cover - the engine's branch is not merged yet
-    pass
-else:
-    backend = RemoteBackend(LumaProvider())
+backend = RemoteBackend(LumaProvider())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.backends.remote import cloud, prices
+from shotcraft.backends.remote.backend import RemoteBackend
 from shotcraft.backends.remote.protocol import (
     Cost,
     ProviderCapabilities,
@@ -168,10 +169,4 @@ class RunwayProvider:
             raise ProviderUnavailable(f"{what}: the output URL had expired ({exc}); a fresh one is read next time") from None
 
 
-backend: Any = None  # set below once RemoteBackend is importable (remote engine, #15)
-try:
-    from shotcraft.backends.remote.backend import RemoteBackend
-except ImportError:  # pragma: no cover - the engine's branch is not merged yet
-    pass
-else:
-    backend = RemoteBackend(RunwayProvider())
+backend = RemoteBackend(RunwayProvider())

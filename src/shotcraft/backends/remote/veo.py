@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.backends.remote import cloud, prices
+from shotcraft.backends.remote.backend import RemoteBackend
 from shotcraft.backends.remote.protocol import (
     Cost,
     ProviderCapabilities,
@@ -264,10 +265,4 @@ def _model_of(operation: str) -> str | None:
     return None
 
 
-backend: Any = None  # set below once RemoteBackend is importable (remote engine, #15)
-try:
-    from shotcraft.backends.remote.backend import RemoteBackend
-except ImportError:  # pragma: no cover - the engine's branch is not merged yet
-    pass
-else:
-    backend = RemoteBackend(VeoProvider())
+backend = RemoteBackend(VeoProvider())
