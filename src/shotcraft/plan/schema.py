@@ -377,7 +377,7 @@ class ServiceSettings(Model):
     workflow: Path | None = Field(None, description="ComfyUI: the workflow saved in API format (JSON)")
     mapping: dict[str, Annotated[str, Field(pattern=r"^[^.\s]+\.[^.\s]+$")]] = Field(
         default_factory=dict,
-        description="ComfyUI: role -> 'node_id.input_name' (prompt, negative_prompt, seed, image, last_image, frames, fps, width, height, motion, output)",
+        description="ComfyUI: role -> 'node_id.input_name' (prompt, negative_prompt, seed, image, last_image, frames, fps, width, height, motion)",
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from shotcraft.render.executor import Executor, LocalExecutor
 from shotcraft.render.imports import import_plan_clips
 from shotcraft.render.jobs import JobSpec, TakeJobs, plan_jobs
 from shotcraft.render.progress import RenderProgress
+from shotcraft.render.remote import RunEstimate, estimate_run, preflight
 from shotcraft.render.store import Project, open_project
 from shotcraft.render.work import JobResult
 
@@ -42,6 +44,7 @@ class RenderReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
     seconds: float = 0.0
     film_seconds: float = 0.0  # seconds of picture the selected takes hold
+    estimate: RunEstimate | None = None  # remote jobs: what they will cost (render/remote.py)
 
     @property
     def rendered(self) -> list[JobOutcome]:
@@ -78,6 +81,7 @@ class RenderReport:
             "failed": [{"shot": o.shot_id, "take": o.take, "kind": o.kind, "error": o.error} for o in self.failed],
             "seconds": round(self.seconds, 3),
             "film_seconds": round(self.film_seconds, 3),
+            **({"cost": self.estimate.to_dict()} if self.estimate is not None and self.estimate.jobs else {}),
         }
 
 
@@ -154,10 +158,14 @@ def render_plan(
     progress: bool = True,
     executor: Executor | None = None,
     dry_run: bool = False,
+    budget: float | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> RenderReport:
     """Render the selected takes of ``plan`` into its store; returns what ran, what was cached, what failed.
 
-    ``dry_run`` only reports which jobs would run ("planned") and writes nothing.
+    ``dry_run`` only reports which jobs would run ("planned") and their remote cost, and writes nothing.
+    ``budget`` (USD, else ``production.budget_usd``): a run whose remote estimate is above it calls ``confirm``
+    with the estimate and stops with BudgetExceeded unless it says yes; all before any create call.
     """
     started = time.perf_counter()
     if dry_run:
@@ -208,6 +216,9 @@ def render_plan(
                 recorder.total = len(to_run)
                 events.emit(events.Event("render", "progress", "", done=0, total=len(to_run), unit="jobs",
                                          data={"cached": len(report.cached)}))  # fmt: skip
+                # remote jobs: checked, priced and held to the budget before any create call
+                report.estimate = estimate_run(plan.root, project.folder / "ledger.sqlite", to_run, read_only=False)
+                preflight(report.estimate, budget=budget if budget is not None else plan.film.production.budget_usd, confirm=confirm)
                 (executor or LocalExecutor(jobs)).run(to_run, recorder, project.objects.folder)
             status = "done" if report.ok else "failed"
         finally:
@@ -226,6 +237,7 @@ def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool) -> RenderRepo
     """Which jobs a render would run, read from the ledger without creating or changing anything."""
     report = RenderReport(run_id=0)
     project = open_project(plan, read_only=True)
+    planned: list[JobSpec] = []
     for take in graph:
         report.film_seconds += float(take.clip.request["frames"] / take.clip.request["fps"])
         for spec in (take.keyframe, take.clip):
@@ -233,6 +245,10 @@ def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool) -> RenderRepo
             done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
             state = "planned" if force or not done else "cached"
             report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, state))
+            if state == "planned":
+                planned.append(spec)
+    ledger = project.folder / "ledger.sqlite"
+    report.estimate = estimate_run(plan.root, ledger if ledger.is_file() else None, planned, read_only=True)
     return report
 
 

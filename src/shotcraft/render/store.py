@@ -69,7 +69,7 @@ class TakeRecord:
     shot_id: str
     label: str
     key: str
-    state: str  # pending | running | done | failed
+    state: str  # pending | running | done | failed | submit-uncertain (a remote create call that may have been received)
     clip_path: Path | None  # verified object: H.264 .mp4 at the film's resolution and the shot's fps
     keyframe_path: Path | None  # verified PNG
     seed: int | None
@@ -284,6 +284,7 @@ class Project:
         film = self.plan.film
         shot_ids = [s.id for s in film.shots] if shot_id is None else [self._check_shot(shot_id)]
         records: list[TakeRecord] = []
+        self._uncertain = self._uncertain_remote()
         for sid in shot_ids:
             rows = [row for row in self.ledger.take_rows(sid) if self._current(row)]
             picked = self._effective_pick(sid, rows)
@@ -336,12 +337,40 @@ class Project:
             job = self.ledger.job(key) if key else None
             if job is not None:
                 log[name] = _job_log(job)
+        remote = self._remote_log(row)
+        if remote:
+            log["remote"] = remote
         if row.provenance:
             log["provenance"] = row.provenance
         log["qa"] = record.qa
         log["picked"] = record.picked
         log["pick_reason"] = record.pick_reason
         return log
+
+    def _uncertain_remote(self) -> set[str]:
+        """Job keys whose remote create call may have been received (render/remote_tasks.py)."""
+        from shotcraft.render.remote_tasks import RemoteTasks
+
+        if not self.rendered:
+            return set()
+        tasks = RemoteTasks(self.folder / "ledger.sqlite", read_only=True)
+        try:
+            return {r.job_key for r in tasks.uncertain()}
+        finally:
+            tasks.close()
+
+    def _remote_log(self, row: TakeRow) -> dict[str, Any]:
+        """Every remote task of the take's jobs: what was sent, the task id, model version, timings, cost."""
+        from shotcraft.render.remote_tasks import RemoteTasks
+
+        if not self.rendered:
+            return {}
+        tasks = RemoteTasks(self.folder / "ledger.sqlite", read_only=True)
+        try:
+            return {name: [t.to_log() for t in tasks.history(key)] for name, key in (("keyframe", row.keyframe_key), ("clip", row.clip_key))
+                    if key and tasks.history(key)}  # fmt: skip
+        finally:
+            tasks.close()
 
     def collect_garbage(self, *, dry_run: bool = False) -> tuple[int, int]:
         """Delete objects no current take uses (old renders kept as cache) and QA cache entries of takes
@@ -453,6 +482,9 @@ class Project:
                     self.ledger.mark_pending(clip.key, error=error)
         if keyframe is not None and keyframe.state == "failed" and state != "done":
             state, error = "failed", keyframe.error
+        for job in (keyframe, clip):  # a remote create call that may have been received: the user resolves it
+            if job is not None and state != "done" and job.state != "running" and job.key in getattr(self, "_uncertain", ()):
+                state, error = "submit-uncertain", job.error or f"{job.kind}: the create call may have reached {job.backend}"
         keyframe_path = None
         if keyframe is not None and keyframe.state == "done":
             keyframe_path = self.objects.verified(keyframe.object_sha256, keyframe.object_ext)

@@ -32,6 +32,27 @@ def is_image(path: Path) -> bool:
     return head.startswith(IMAGE_MAGICS) and not (head.startswith(b"RIFF") and head[8:12] == b"AVI ")
 
 
+def original_ext(path: Path, *, what: str) -> str:
+    """The extension a downloaded original is stored under, from its bytes (never from a URL or a header)."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if head.startswith(b"\x89PNG"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"GIF8"):
+        return "gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if not head:
+        raise ProviderError(f"{what}: the service's output is empty")
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    return "bin"  # verified as video or image next, by decoding it
+
+
 def read_still(path: Path, *, what: str) -> np.ndarray:
     """The image at ``path`` as HxWx3 RGB uint8 (a video's first frame when the service returned a clip)."""
     if not is_image(path):
