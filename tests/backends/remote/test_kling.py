@@ -7,9 +7,9 @@ import hashlib
 import json
 
 import pytest
-from cloud_fakes import kling as kling_fake
-from cloud_fakes.helpers import SENTINEL_KEY, ffmpeg_frames, keyframe, poll_until_final, request
-from cloud_fakes.server import FakeState, RunningServer
+from tests.backends.remote.cloud_fakes import kling as kling_fake
+from tests.backends.remote.cloud_fakes.helpers import SENTINEL_KEY, ffmpeg_frames, keyframe, poll_until_final, request
+from tests.backends.remote.cloud_fakes.server import FakeState, RunningServer
 
 from shotcraft.backends.remote.kling import KlingProvider
 from shotcraft.backends.remote.protocol import ProviderError, ProviderRefused, ProviderUnavailable, SubmitUncertain

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cloud_fakes import luma as luma_fake
-from cloud_fakes.helpers import SENTINEL_KEY, ffmpeg_frames, keyframe, poll_until_final, request
-from cloud_fakes.server import FakeState, RunningServer
+from tests.backends.remote.cloud_fakes import luma as luma_fake
+from tests.backends.remote.cloud_fakes.helpers import SENTINEL_KEY, ffmpeg_frames, keyframe, poll_until_final, request
+from tests.backends.remote.cloud_fakes.server import FakeState, RunningServer
 
 from shotcraft.backends.remote.luma import LumaProvider
 from shotcraft.backends.remote.protocol import ProviderError, ProviderUnavailable, SubmitUncertain

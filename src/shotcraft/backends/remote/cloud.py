@@ -77,6 +77,10 @@ def load_image(path: Path, *, where: str, what: str) -> InputImage:
     return InputImage(data, hashlib.sha256(data).hexdigest(), mime)
 
 
+#: where the keyframe goes in a payload built before it exists (render --dry-run prices a clip before its keyframe)
+PENDING_KEYFRAME = {"sha256": None, "note": "the take's keyframe, rendered before this clip"}
+
+
 def request_images(request: RemoteRequest, provider: str) -> tuple[InputImage | None, InputImage | None, tuple[InputImage, ...]]:
     """(first frame, last frame, references) of a request, read and hashed once."""
     at = where(request, provider)

@@ -93,7 +93,7 @@ class KlingProvider:
 
     # --- the request ----------------------------------------------------------------
 
-    def _call(self, request: RemoteRequest) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
+    def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
         at = cloud.where(request, NAME)
         if request.kind != "clip":
             raise ProviderError(f"{at}: the Kling provider makes clips; use another service for keyframes")
@@ -104,7 +104,7 @@ class KlingProvider:
         modes, tail_modes = MODELS[model]
         mode = cloud.choose(request, NAME, f"option mode of {model}", options.get("mode", "std"), modes)
         first, last, references = cloud.request_images(request, NAME)
-        if first is None:
+        if first is None and sending:
             raise ProviderError(f"{at}: Kling image-to-video needs the shot's locked keyframe")
         if references:
             raise ProviderError(f"{at}: Kling image-to-video takes no reference images")
@@ -116,7 +116,7 @@ class KlingProvider:
         for text, field in ((request.prompt, "prompt"), (request.negative_prompt, "negative prompt")):
             if len(text) > TEXT_LIMIT:
                 raise ProviderError(f"{at}: the {field} is over Kling's {TEXT_LIMIT} characters")
-        body: dict[str, Any] = {"model_name": model, "mode": mode, "image": first.ref, "prompt": request.prompt,
+        body: dict[str, Any] = {"model_name": model, "mode": mode, "image": first.ref if first is not None else cloud.PENDING_KEYFRAME, "prompt": request.prompt,
                                 "duration": str(cloud.check_duration(request, NAME, self.capabilities.durations))}  # fmt: skip
         if request.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
@@ -125,7 +125,7 @@ class KlingProvider:
             if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale <= 1:
                 raise ProviderError(f"{at}: option cfg_scale must be a number from 0 to 1, found {scale!r}")
             body["cfg_scale"] = float(scale)
-        images = {"image": first}
+        images = {"image": first} if first is not None else {}
         if last is not None:
             body["image_tail"] = last.ref
             images["image_tail"] = last
@@ -133,7 +133,7 @@ class KlingProvider:
         return {"call": f"POST {ENDPOINT}", **body}, images
 
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]
+        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         mode = request.options.get("mode", "std")
@@ -153,7 +153,7 @@ class KlingProvider:
         return (os.environ.get(BASE_URL_VARIABLE, "").strip().rstrip("/") or DEFAULT_BASE_URL) + path
 
     def submit(self, request: RemoteRequest) -> str:
-        call, images = self._call(request)
+        call, images = self._call(request, sending=True)
         at = cloud.where(request, NAME)
         body = {key: value for key, value in call.items() if key != "call"}
         for field, image in images.items():

@@ -76,29 +76,30 @@ class LumaProvider:
         self.read_timeout = read_timeout
         self._client_instance: Any = None
 
-    def _image_url(self, request: RemoteRequest, image: cloud.InputImage) -> str:
+    def _image_url(self, request: RemoteRequest, image: cloud.InputImage | None) -> str:
         base = os.environ.get(IMAGE_URL_VARIABLE, "").strip().rstrip("/")
         if not base.startswith(("https://", "http://")):
             raise ProviderError(f"{cloud.where(request, NAME)}: Luma fetches keyframes by URL: set {IMAGE_URL_VARIABLE} to the public "
                                 f"URL of a folder you publish (and {IMAGE_DIR_VARIABLE} to that folder); see docs/providers.md")  # fmt: skip
-        return f"{base}/{image.sha256}{image.extension}"
+        return f"{base}/{image.sha256}{image.extension}" if image is not None else base
 
-    def _call(self, request: RemoteRequest) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
+    def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
         at = cloud.where(request, NAME)
         if request.kind != "clip":
             raise ProviderError(f"{at}: the Luma provider makes clips; use another service for keyframes")
         options = cloud.check_options(request, NAME, OPTIONS)
         model = cloud.choose(request, NAME, "model", request.model or self.default_model, MODELS)
         first, last, references = cloud.request_images(request, NAME)
-        if first is None:
+        self._image_url(request, None)  # the publishing settings are checked even before the keyframe exists (dry-run)
+        if first is None and sending:
             raise ProviderError(f"{at}: Luma image-to-video needs the shot's locked keyframe")
         if references:
             raise ProviderError(f"{at}: Luma {model} takes no reference images (first and last frame only)")
         loop = options.get("loop", False)
         if not isinstance(loop, bool):
             raise ProviderError(f"{at}: option loop must be true or false, found {loop!r}")
-        keyframes = {"frame0": {"type": "image", "url": self._image_url(request, first)}}
-        images = {"frame0": first}
+        keyframes: dict[str, Any] = {"frame0": {"type": "image", "url": self._image_url(request, first)} if first is not None else cloud.PENDING_KEYFRAME}
+        images = {"frame0": first} if first is not None else {}
         if last is not None:
             keyframes["frame1"] = {"type": "image", "url": self._image_url(request, last)}
             images["frame1"] = last
@@ -109,7 +110,7 @@ class LumaProvider:
         return call, images
 
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]
+        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         resolution = request.options.get("resolution", "720p")
@@ -144,7 +145,7 @@ class LumaProvider:
     def submit(self, request: RemoteRequest) -> str:
         import lumaai
 
-        call, images = self._call(request)
+        call, images = self._call(request, sending=True)
         for name, image in images.items():
             self._publish(request, image, call["keyframes"][name]["url"])
         arguments = {key: value for key, value in call.items() if key != "call"}

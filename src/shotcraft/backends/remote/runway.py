@@ -68,7 +68,7 @@ class RunwayProvider:
         self.read_timeout = read_timeout
         self._client_instance: Any = None
 
-    def _call(self, request: RemoteRequest) -> tuple[dict[str, Any], cloud.InputImage]:
+    def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], cloud.InputImage | None]:
         at = cloud.where(request, NAME)
         if request.kind != "clip":
             raise ProviderError(f"{at}: the Runway provider makes clips; use another service for keyframes")
@@ -77,18 +77,18 @@ class RunwayProvider:
         if model not in DURATIONS:
             raise ProviderError(f"{at}: Runway model {model!r} is not one this provider drives (choose: {', '.join(DURATIONS)})")
         first, last, references = cloud.request_images(request, NAME)
-        if first is None:
+        if first is None and sending:
             raise ProviderError(f"{at}: Runway image-to-video needs the shot's locked keyframe")
         if last is not None or references:
             raise ProviderError(f"{at}: Runway {model} takes the first frame only (no last frame, no reference images)")
-        if len(first.data_uri()) > DATA_URI_LIMIT:
+        if first is not None and len(first.data_uri()) > DATA_URI_LIMIT:
             raise ProviderError(f"{at}: the keyframe is over Runway's 5 MB limit for an inline image; save it smaller")
         if len(request.prompt.encode("utf-16-le")) // 2 > PROMPT_LIMIT:
             raise ProviderError(f"{at}: the prompt is over Runway's {PROMPT_LIMIT} characters; shorten the shot's prompt")
         call: dict[str, Any] = {
             "call": "image_to_video.create",
             "model": model,
-            "prompt_image": [{"uri": {**first.ref, "sent_as": "data URI"}, "position": "first"}],
+            "prompt_image": [{"uri": {**(first.ref if first is not None else cloud.PENDING_KEYFRAME), "sent_as": "data URI"}, "position": "first"}],
             "prompt_text": request.prompt,
             "ratio": cloud.nearest_ratio(request.width, request.height, RATIOS),
             "duration": cloud.check_duration(request, NAME, DURATIONS[model]),
@@ -100,7 +100,7 @@ class RunwayProvider:
         return call, first
 
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]
+        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         return prices.cost(NAME, request.model or self.default_model, seconds=request.duration)
@@ -116,7 +116,8 @@ class RunwayProvider:
     def submit(self, request: RemoteRequest) -> str:
         import runwayml
 
-        call, first = self._call(request)
+        call, first = self._call(request, sending=True)
+        assert first is not None
         arguments = {key: value for key, value in call.items() if key != "call"}
         arguments["prompt_image"] = [{"uri": first.data_uri(), "position": "first"}]
         try:

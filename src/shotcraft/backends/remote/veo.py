@@ -90,7 +90,7 @@ class VeoProvider:
         model = request.model or self.default_model
         return model, MODELS.get(model, VEO_3_1)
 
-    def _call(self, request: RemoteRequest) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
+    def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
         """The generate_videos call as data (files by sha256) and the images it names."""
         at = cloud.where(request, NAME)
         if request.kind != "clip":
@@ -98,7 +98,7 @@ class VeoProvider:
         options = cloud.check_options(request, NAME, OPTIONS)
         model, spec = self._model(request)
         first, last, references = cloud.request_images(request, NAME)
-        if first is None:
+        if first is None and sending:
             raise ProviderError(f"{at}: Veo image-to-video needs the shot's locked keyframe")
         if last is not None and not spec.last_frame:
             raise ProviderError(f"{at}: {model} takes no last frame (use veo-3.1-generate-001)")
@@ -125,7 +125,7 @@ class VeoProvider:
         for option in ("enhance_prompt", "person_generation"):
             if option in options:
                 config[option] = options[option]
-        images = {first.sha256: first}
+        images = {first.sha256: first} if first is not None else {}
         if last is not None:
             config["last_frame"] = last.ref
             images[last.sha256] = last
@@ -133,11 +133,11 @@ class VeoProvider:
             config["reference_images"] = [{"image": image.ref, "reference_type": "asset"} for image in references]
             images.update((image.sha256, image) for image in references)
         call = {"call": "models.generate_videos", "api": "vertex-ai", "model": model,
-                "source": {"prompt": request.prompt, "image": first.ref}, "config": config}  # fmt: skip
+                "source": {"prompt": request.prompt, "image": first.ref if first is not None else cloud.PENDING_KEYFRAME}, "config": config}  # fmt: skip
         return call, images
 
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]
+        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         model, spec = self._model(request)
@@ -161,7 +161,7 @@ class VeoProvider:
     def submit(self, request: RemoteRequest) -> str:
         from google.genai import errors, types
 
-        call, images = self._call(request)
+        call, images = self._call(request, sending=True)
         at = cloud.where(request, NAME)
 
         def image(ref: dict[str, str]) -> types.Image:
