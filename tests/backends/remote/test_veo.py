@@ -68,7 +68,7 @@ def test_success_sends_the_payload_and_downloads_a_real_clip(veo, frames, tmp_pa
     provider.download(status, destination)
     assert ffmpeg_frames(destination) == (96, 320, 180)  # 4 s at Veo's 24 fps
     assert provider.estimate(req).amount == pytest.approx(4 * 0.20)
-    assert provider.estimate(request(first, model=MODEL, duration=8.0, options={"audio": True})).amount == pytest.approx(8 * 0.40)
+    assert provider.estimate(request(first, model=MODEL, duration=8.0, options={"generate_audio": True})).amount == pytest.approx(8 * 0.40)
 
 
 def test_a_refusal_is_a_clear_verdict(veo, frames):

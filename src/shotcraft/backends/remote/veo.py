@@ -10,7 +10,7 @@ is made once; reads are retried by the engine with backoff.
 Plan fields -> request (docs/providers.md): keyframe -> ``image``, last frame -> ``config.last_frame``,
 references -> ``config.reference_images`` (type "asset", up to 3), prompt, negative prompt, seed, the
 duration the engine chose (4, 6 or 8 s), the aspect ratio nearest the plan's frame, and the options
-``resolution`` ("720p"/"1080p"), ``audio`` (generate_audio, off unless asked: sound is made from the cut),
+``resolution`` ("720p"/"1080p"), ``generate_audio`` (off unless asked: the film's sound is made from the cut),
 ``enhance_prompt`` and ``person_generation``.
 """
 
@@ -34,7 +34,7 @@ from shotcraft.fsutil import atomic_path
 
 NAME = "veo"
 KEY_VARIABLE = "GOOGLE_API_KEY"
-OPTIONS = ("resolution", "audio", "enhance_prompt", "person_generation")
+OPTIONS = ("resolution", "generate_audio", "enhance_prompt", "person_generation")
 
 
 class VeoModel:
@@ -109,11 +109,11 @@ class VeoProvider:
             raise ProviderError(f"{at}: Veo generates from reference images at 8 s only (asked {duration} s)")
         aspect = cloud.nearest_ratio(request.width, request.height, self.capabilities.aspect_ratios)
         resolution = cloud.choose(request, NAME, "option resolution", options.get("resolution", "720p"), spec.resolutions)
-        audio = options.get("audio", False)
+        audio = options.get("generate_audio", False)
         if not isinstance(audio, bool):
-            raise ProviderError(f"{at}: option audio must be true or false, found {audio!r}")
+            raise ProviderError(f"{at}: option generate_audio must be true or false, found {audio!r}")
         if audio and not spec.audio:
-            raise ProviderError(f"{at}: {model} generates no audio (option audio: false)")
+            raise ProviderError(f"{at}: {model} generates no audio (option generate_audio: false)")
         config: dict[str, Any] = {"number_of_videos": 1, "duration_seconds": duration, "aspect_ratio": aspect,
                                   "seed": cloud.check_seed(request, NAME)}  # fmt: skip
         if request.negative_prompt:
@@ -141,7 +141,7 @@ class VeoProvider:
 
     def estimate(self, request: RemoteRequest) -> Cost:
         model, spec = self._model(request)
-        audio = spec.audio and request.options.get("audio", False) is True
+        audio = spec.audio and request.options.get("generate_audio", False) is True
         return prices.cost(NAME, model, seconds=request.duration, variant="audio" if audio else None)
 
     # --- the service ----------------------------------------------------------------
