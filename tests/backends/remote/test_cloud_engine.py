@@ -29,13 +29,13 @@ runner = CliRunner()
 VEO_MODEL = "veo-3.1-generate-001"
 
 
-def write_plan(folder: Path, clip: str) -> Path:
+def write_plan(folder: Path, clip: str, keyframe: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "film.yaml"
     path.write_text(
         "schema_version: 2\n"
         "production:\n  id: cloud-test\n  title: Cloud Test\n  format: {resolution: 256x144, fps: 24}\n"
-        f"defaults:\n  takes: 1\n  clip: {clip}\n"
+        f"defaults:\n  takes: 1\n  clip: {clip}\n" + (f"  keyframe: {keyframe}\n" if keyframe else "") +
         "shots:\n  - {id: s01, type: establishing, duration: 1, action: 'the harbour at dawn, gulls over the water'}\n"
     )
     return path
@@ -71,18 +71,22 @@ def veo_fake_server(monkeypatch):
 
 
 def test_a_veo_shot_renders_end_to_end(veo_fake_server, tmp_path):
+    """Text to an Imagen keyframe to a Veo clip, entirely through the service."""
     state = veo_fake_server
-    path = write_plan(tmp_path / "film", f"{{backend: veo, service: {{model: {VEO_MODEL}, options: {{resolution: 720p}}}}}}")
+    path = write_plan(tmp_path / "film", f"{{backend: veo, service: {{model: {VEO_MODEL}, options: {{resolution: 720p}}}}}}",
+                      keyframe="{backend: veo, service: {model: imagen-4.0-generate-001}}")
     dry = runner.invoke(app, ["render", str(path), "--dry-run"], terminal_width=200)
     assert dry.exit_code == 0, dry.output
-    assert "on veo: $0.80" in dry.output and state.creates == 0  # 4 s (Veo's shortest cover of 1 s) x $0.20/s
+    assert "clip on veo: $0.80" in dry.output and "keyframe on veo: $0.04" in dry.output and state.creates == 0
+    assert "estimated total: $0.84" in dry.output  # 4 s (Veo's shortest cover of 1 s) x $0.20/s + one still
 
     plan = load_plan(path)
     report = render_plan(plan, jobs=1, progress=False)
     assert report.ok, [o.error for o in report.failed]
     take = open_project(plan).take("s01", "A")
     assert take.done and ffmpeg_frames(take.clip_path) == (24, 256, 144)  # conformed to the plan's size, rate and length
-    (row,) = remote_rows(path.parent)
+    still, row = remote_rows(path.parent)
+    assert still["state"] == "downloaded" and still["model_version"] == "imagen-4.0-generate-001"
     assert row["state"] == "downloaded" and row["provider"] == "veo" and row["model_version"] == VEO_MODEL
     assert row["task_id"].endswith("/operations/000001")
     payload = json.loads(row["payload"])
@@ -90,7 +94,7 @@ def test_a_veo_shot_renders_end_to_end(veo_fake_server, tmp_path):
     assert json.loads(row["estimate"])["amount"] == pytest.approx(0.8)
 
     again = render_plan(load_plan(path), jobs=1, progress=False)  # nothing new to do: nothing sent again
-    assert again.ok and state.creates == 1
+    assert again.ok and state.creates == 2  # one still, one clip
     listing = runner.invoke(app, ["takes", str(path)], terminal_width=200)
     tasks = runner.invoke(app, ["remote", "tasks", str(path)], terminal_width=200)
     assert_no_key(path.parent, dry.output, listing.output, tasks.output, json.dumps(take.settings))

@@ -11,7 +11,7 @@ from tests.backends.remote.cloud_fakes import veo as veo_fake
 from tests.backends.remote.cloud_fakes.helpers import SENTINEL_KEY, ffmpeg_frames, keyframe, poll_until_final, request
 from tests.backends.remote.cloud_fakes.server import FakeState, RunningServer
 
-from shotcraft.backends.remote.protocol import ProviderError, ProviderUnavailable, SubmitUncertain
+from shotcraft.backends.remote.protocol import ProviderError, ProviderRefused, ProviderUnavailable, SubmitUncertain
 from shotcraft.backends.remote.veo import VeoProvider
 
 MODEL = "veo-3.1-generate-001"
@@ -127,3 +127,26 @@ def test_shape_errors_come_before_any_create(veo, frames):
     with pytest.raises(ProviderError, match="at 8 s only"):
         provider.submit(request(first, model=MODEL, duration=4.0, references=(last,)))
     assert state.creates == 0
+
+
+def test_an_imagen_keyframe_is_one_call_held_until_downloaded(veo, tmp_path):
+    provider, state = veo
+    req = request(None, model="imagen-4.0-generate-001", duration=0.0, kind="keyframe", frames=1)
+    payload = provider.payload(req)
+    assert payload["call"] == "models.generate_images" and payload["config"]["aspect_ratio"] == "16:9"
+    task_id = provider.submit(req)
+    assert state.creates == 1 and state.requests[0]["parameters"] == {
+        "sampleCount": 1, "aspectRatio": "16:9", "seed": 1234, "addWatermark": False, "includeRaiReason": True,
+        "outputOptions": {"mimeType": "image/png"}}  # fmt: skip
+    status = provider.poll(task_id)
+    assert status.state == "succeeded" and status.model_version == "imagen-4.0-generate-001"
+    provider.download(status, tmp_path / "still")
+    assert (tmp_path / "still").read_bytes().startswith(b"\x89PNG") and task_id.endswith(hashlib.sha256((tmp_path / "still").read_bytes()).hexdigest())
+    assert provider.estimate(req).amount == pytest.approx(0.04)
+    lost = VeoProvider().poll(task_id)  # another process (a restarted render) holds nothing
+    assert lost.state == "failed" and "render again" in lost.reason
+    state.behaviour.refuse = True
+    with pytest.raises(ProviderRefused, match="safety settings"):
+        provider.submit(req)
+    with pytest.raises(ProviderError, match="need an Imagen model"):
+        provider.payload(request(None, model=MODEL, duration=0.0, kind="keyframe"))

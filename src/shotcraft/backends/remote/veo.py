@@ -12,10 +12,20 @@ references -> ``config.reference_images`` (type "asset", up to 3), prompt, negat
 duration the engine chose (4, 6 or 8 s), the aspect ratio nearest the plan's frame, and the options
 ``resolution`` ("720p"/"1080p"), ``generate_audio`` (off unless asked: the film's sound is made from the cut),
 ``enhance_prompt`` and ``person_generation``.
+
+Keyframes (``keyframe: {backend: veo, service: {model: imagen-4.0-generate-001}}``) go to Imagen through the same
+client: ``generate_images`` (``{model}:predict``) answers at once with the picture, so ``submit`` keeps it in
+memory under a task id made of its hash, ``poll`` reports it done and ``download`` writes it; nothing is stored
+at Google. A render killed in the instant between that answer and the download loses the still (it says so; the
+next render asks again). Imagen takes the prompt, the seed (sent with ``add_watermark: false``, which seeding
+requires), the aspect ratio nearest the keyframe's size, and the options ``person_generation`` and
+``image_size`` ("1K"/"2K"); no negative prompt.
 """
 
 from __future__ import annotations
 
+import hashlib
+import warnings
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -26,6 +36,7 @@ from shotcraft.backends.remote.protocol import (
     Cost,
     ProviderCapabilities,
     ProviderError,
+    ProviderRefused,
     RemoteRequest,
     TaskStatus,
 )
@@ -35,6 +46,10 @@ from shotcraft.fsutil import atomic_path
 NAME = "veo"
 KEY_VARIABLE = "GOOGLE_API_KEY"
 OPTIONS = ("resolution", "generate_audio", "enhance_prompt", "person_generation")
+IMAGE_OPTIONS = ("person_generation", "image_size")
+IMAGE_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
+#: task ids of stills, which Imagen answers at once: "imagen/<model>/<sha256 of the picture>"
+IMAGE_TASK_PREFIX = "imagen/"
 
 
 class VeoModel:
@@ -76,6 +91,7 @@ class VeoProvider:
         last_frame=True,
         references=3,
         audio=True,
+        text_to_image=True,  # keyframes through Imagen (an imagen-* model)
         image_to_video=True,
     )
 
@@ -83,6 +99,7 @@ class VeoProvider:
         self.create_timeout = create_timeout
         self.read_timeout = read_timeout
         self._clients: dict[float, Any] = {}
+        self._stills: dict[str, tuple[bytes, str]] = {}  # Imagen answers, held from submit to download
 
     # --- the request ----------------------------------------------------------------
 
@@ -94,7 +111,9 @@ class VeoProvider:
         """The generate_videos call as data (files by sha256) and the images it names."""
         at = cloud.where(request, NAME)
         if request.kind != "clip":
-            raise ProviderError(f"{at}: the Veo provider makes clips; use another service for keyframes")
+            return self._image_call(request)
+        if request.model.startswith("imagen-"):
+            raise ProviderError(f"{at}: {request.model} makes stills; a clip needs a Veo model (clip.service.model: {self.default_model})")
         options = cloud.check_options(request, NAME, OPTIONS)
         model, spec = self._model(request)
         first, last, references = cloud.request_images(request, NAME)
@@ -136,10 +155,27 @@ class VeoProvider:
                 "source": {"prompt": request.prompt, "image": first.ref if first is not None else cloud.PENDING_KEYFRAME}, "config": config}  # fmt: skip
         return call, images
 
+    def _image_call(self, request: RemoteRequest) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
+        """A keyframe: Imagen's generate_images, text to one still."""
+        at = cloud.where(request, NAME)
+        if not request.model.startswith("imagen-"):
+            raise ProviderError(f"{at}: keyframes through Google need an Imagen model: keyframe.service.model: imagen-4.0-generate-001")
+        options = cloud.check_options(request, NAME, IMAGE_OPTIONS)
+        config: dict[str, Any] = {"number_of_images": 1, "aspect_ratio": cloud.nearest_ratio(request.width, request.height, IMAGE_RATIOS),
+                                  "seed": cloud.check_seed(request, NAME, maximum=2**31 - 1), "add_watermark": False,
+                                  "output_mime_type": "image/png", "include_rai_reason": True}  # fmt: skip
+        if "image_size" in options:
+            config["image_size"] = cloud.choose(request, NAME, "option image_size", options["image_size"], ("1K", "2K"))
+        if "person_generation" in options:
+            config["person_generation"] = options["person_generation"]
+        return {"call": "models.generate_images", "api": "vertex-ai", "model": request.model, "prompt": request.prompt, "config": config}, {}
+
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
         return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
+        if request.kind != "clip":
+            return prices.cost(NAME, request.model, images=1)
         model, spec = self._model(request)
         audio = spec.audio and request.options.get("generate_audio", False) is True
         return prices.cost(NAME, model, seconds=request.duration, variant="audio" if audio else None)
@@ -163,6 +199,8 @@ class VeoProvider:
 
         call, images = self._call(request, sending=True)
         at = cloud.where(request, NAME)
+        if request.kind != "clip":
+            return self._submit_image(call, at)
 
         def image(ref: dict[str, str]) -> types.Image:
             return types.Image(image_bytes=images[ref["sha256"]].data, mime_type=ref["mime_type"])
@@ -187,6 +225,29 @@ class VeoProvider:
             raise cloud.create_answered(at, NAME, 502, "the create call returned no operation name")
         return operation.name
 
+    def _submit_image(self, call: dict[str, Any], at: str) -> str:
+        from google.genai import errors, types
+
+        _, _, transport = cloud.transport_errors()
+        try:
+            with warnings.catch_warnings():  # google-genai flags generate_images as going away after 2026 (still served)
+                warnings.filterwarnings("ignore", message="The generate_images method is deprecated")
+                answer = self._client(self.create_timeout).models.generate_images(
+                    model=call["model"], prompt=call["prompt"], config=types.GenerateImagesConfig(**call["config"]))
+        except errors.APIError as exc:
+            refused = exc.code == 400 and cloud.is_refusal(exc.message)
+            raise cloud.create_answered(at, NAME, exc.code, exc.message or str(exc.status), headers=_headers(exc), refused=refused) from None
+        except transport as exc:
+            raise cloud.create_failed(at, NAME, exc) from None
+        images = list(answer.generated_images or [])
+        picture = images[0].image if images else None
+        if picture is None or not picture.image_bytes:
+            reason = "; ".join(filter(None, (getattr(item, "rai_filtered_reason", None) for item in images)))
+            raise ProviderRefused(scrub(f"{at}: Imagen returned no image: {reason or 'filtered by Responsible AI policies'}"))
+        task_id = f"{IMAGE_TASK_PREFIX}{call['model']}/{hashlib.sha256(picture.image_bytes).hexdigest()}"
+        self._stills[task_id] = (picture.image_bytes, picture.mime_type or "image/png")
+        return task_id
+
     def _operation(self, task_id: str) -> Any:
         from google.genai import errors, types
 
@@ -200,6 +261,12 @@ class VeoProvider:
             raise cloud.read_failed(what, NAME, exc) from None
 
     def poll(self, task_id: str) -> TaskStatus:
+        if task_id.startswith(IMAGE_TASK_PREFIX):
+            model = task_id.split("/")[1]
+            if task_id not in self._stills:
+                return TaskStatus("failed", model_version=model, reason="Imagen answers at once and keeps nothing: this still was lost "
+                                  "with the render that asked for it; render again to ask for a new one (paid)")  # fmt: skip
+            return TaskStatus("succeeded", progress=1.0, output={"still": task_id}, model_version=model, details={"task": task_id})
         operation = self._operation(task_id)
         model_version = _model_of(task_id)
         details: dict[str, Any] = {"operation": task_id}
@@ -227,6 +294,13 @@ class VeoProvider:
 
     def download(self, status: TaskStatus, destination: Path) -> None:
         output = status.output or {}
+        if "still" in output:
+            if output["still"] not in self._stills:
+                raise ProviderError(f"Imagen still {output['still']}: no longer held by this process")
+            with atomic_path(destination) as tmp:
+                tmp.write_bytes(self._stills[output["still"]][0])
+            del self._stills[output["still"]]  # held only until it is written
+            return
         operation = self._operation(output["operation"])
         result = operation.result or operation.response
         videos = list(result.generated_videos or []) if result else []

@@ -22,6 +22,22 @@ RAI_REASON = ("Your current safety settings for person generation prevented this
               "Support codes: 58061214")  # fmt: skip
 
 
+def still(width: int, height: int, prompt: str) -> bytes:
+    """A real photograph (scikit-image's coffee) cropped to the asked shape: the same prompt, the same bytes."""
+    import io
+
+    import skimage.data
+    from PIL import Image
+
+    picture = Image.fromarray(skimage.data.coffee())
+    scale = max(width / picture.width, height / picture.height)
+    resized = picture.resize((max(width, round(picture.width * scale)), max(height, round(picture.height * scale))))
+    left, top = (resized.width - width) // 2, (resized.height - height) // 2
+    out = io.BytesIO()
+    resized.crop((left, top, left + width, top + height)).save(out, format="PNG")
+    return out.getvalue()
+
+
 def google_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error": {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -43,6 +59,8 @@ def make_app(state: FakeState, api_key: str) -> FastAPI:
             return await create(resource, body)
         if method == "fetchPredictOperation":
             return fetch(body.get("operationName", ""))
+        if method == "predict":
+            return await predict(body)
         return google_error(404, f"method {method} not found")
 
     async def create(resource: str, body: dict):  # noqa: ANN202
@@ -59,6 +77,20 @@ def make_app(state: FakeState, api_key: str) -> FastAPI:
         name = f"projects/fake-project/locations/us-central1/publishers/google/models/{model}/operations/{len(state.tasks) + 1:06d}"
         state.tasks[name] = {"body": body, "polls": 0, "refuse": behaviour.refuse, "fail": behaviour.fail, "clip": None}
         return {"name": name}
+
+    async def predict(body: dict):  # noqa: ANN202
+        """Imagen: answers at once with the picture (or the reason it was filtered)."""
+        state.count_create(body)
+        await state.stall()
+        if state.behaviour.create_status is not None:
+            return google_error(state.behaviour.create_status, "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model")
+        if state.behaviour.refuse:
+            return {"predictions": [{"raiFilteredReason": RAI_REASON}]}
+        parameters = body.get("parameters", {})
+        w, h = (float(part) for part in parameters.get("aspectRatio", "1:1").split(":"))
+        width, height = state.clip_size(w / h)
+        return {"predictions": [{"bytesBase64Encoded": base64.b64encode(still(width, height, body["instances"][0]["prompt"])).decode("ascii"),
+                                 "mimeType": "image/png"}]}  # fmt: skip
 
     def fetch(name: str):  # noqa: ANN202
         if state.take_poll_429():
