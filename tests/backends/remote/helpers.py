@@ -17,8 +17,8 @@ def write_plan(folder: Path, url: str, *, shots: int = 1, stills_too: bool = Fal
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("image_to_video_api.json", "text_to_image_api.json"):
         shutil.copy(WORKFLOWS / name, folder / name)
-    keyframe = (f'  keyframe: {{backend: comfyui, service: {{url: "{url}", workflow: text_to_image_api.json, mapping: {IMAGE_MAPPING}}}}}\n'
-                if stills_too else "")  # fmt: skip
+    keyframe = (f'  keyframe: {{resolution: 256x144, backend: comfyui, service: {{url: "{url}", workflow: text_to_image_api.json, '
+                f'mapping: {IMAGE_MAPPING}}}}}\n' if stills_too else "  keyframe: {resolution: 256x144}\n")  # fmt: skip
     budget_line = f"  budget_usd: {budget}\n" if budget is not None else ""
     shot_lines = "".join(f"  - {{id: s{n:02d}, type: establishing, duration: {duration}, action: 'the harbour at dawn, shot {n}'}}\n"
                          for n in range(1, shots + 1))  # fmt: skip

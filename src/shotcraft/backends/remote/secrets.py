@@ -19,7 +19,7 @@ REDACTED = "[redacted]"
 #: variables scrubbed even when no provider declared them
 _NAME_PATTERN = re.compile(r"(API_KEY|APIKEY|_TOKEN|_SECRET|_KEY)$", re.IGNORECASE)
 #: "Authorization: Bearer abc", "x-api-key: abc", "?key=abc", "api_key=abc"
-_FORMS = re.compile(r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?|x-api-key[\"']?\s*[:=]\s*[\"']?|[?&](?:api_)?key=|api_key[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;]+")
+_FORMS = re.compile(r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?|x-api-key[\"']?\s*[:=]\s*[\"']?|[?&](?:api_)?key=|api_key[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;]+")
 _MIN_SECRET = 6  # shorter values are too likely to be ordinary words
 
 _declared: set[str] = set()
