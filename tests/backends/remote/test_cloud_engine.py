@@ -153,3 +153,28 @@ def test_sigkill_after_submit_resumes_without_a_second_create(runway_fake_server
     assert take.clip_path.read_bytes() == expected
     assert_no_key(path.parent, output)
     assert_no_key(reference.parent)
+
+
+def test_a_veo_create_timeout_is_shown_and_resolved_without_a_second_create(veo_fake_server, tmp_path, monkeypatch):
+    state = veo_fake_server
+    monkeypatch.setattr(veo_module.backend.provider, "create_timeout", 0.5)
+    monkeypatch.setattr(veo_module.backend.provider, "_clients", {})
+    path = write_plan(tmp_path / "film", f"{{backend: veo, service: {{model: {VEO_MODEL}}}}}")
+    state.behaviour.stall_create = True  # Google queues the operation; its answer comes after the client gave up
+    first = render_plan(load_plan(path), jobs=1, progress=False)
+    assert [o.kind for o in first.failed] == ["clip"] and "submit-uncertain" in first.failed[0].error
+    assert state.created.wait(10)
+    state.release.set()
+    listing = runner.invoke(app, ["takes", str(path)], terminal_width=200)
+    assert "submit-uncertain" in listing.output and "shotcraft remote resolve" in listing.output
+    assert not render_plan(load_plan(path), jobs=1, progress=False).ok and state.creates == 1  # nothing sent again
+
+    for _ in range(400):  # the held create finishes on the server once released
+        if state.tasks:
+            break
+        state.release.wait(0.05)
+    (operation,) = state.tasks  # what the user finds in the Cloud console
+    resolved = runner.invoke(app, ["remote", "resolve", str(path), "s01", "A", "--task-id", operation])
+    assert resolved.exit_code == 0, resolved.output
+    assert render_plan(load_plan(path), jobs=1, progress=False).ok and state.creates == 1
+    assert_no_key(path.parent, listing.output, resolved.output)
