@@ -178,3 +178,13 @@ def test_a_veo_create_timeout_is_shown_and_resolved_without_a_second_create(veo_
     assert resolved.exit_code == 0, resolved.output
     assert render_plan(load_plan(path), jobs=1, progress=False).ok and state.creates == 1
     assert_no_key(path.parent, listing.output, resolved.output)
+
+
+def test_a_missing_key_stops_the_render_before_anything_is_sent(veo_fake_server, tmp_path, monkeypatch):
+    state = veo_fake_server
+    monkeypatch.delenv("GOOGLE_API_KEY")
+    path = write_plan(tmp_path / "film", f"{{backend: veo, service: {{model: {VEO_MODEL}}}}}")
+    result = runner.invoke(app, ["render", str(path), "--no-progress"], terminal_width=200)
+    assert result.exit_code != 0 and "set the GOOGLE_API_KEY environment variable" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert state.creates == 0

@@ -30,7 +30,8 @@ from shotcraft.backends.remote.protocol import (
     RemoteRequest,
     SubmitUncertain,
 )
-from shotcraft.backends.remote.secrets import scrub
+from shotcraft.backends.remote.secrets import credential, scrub
+from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path
 
 #: seconds a create call may take before it is declared uncertain (uploads of a keyframe included)
@@ -91,6 +92,20 @@ def request_images(request: RemoteRequest, provider: str) -> tuple[InputImage | 
 
 
 # --- shape checks (before any create call) ----------------------------------------------
+
+
+def require_credentials(variables: Iterable[str], provider: str, at: str | None = None) -> None:
+    """Every credential variable is set: InputError before a render (preflight), ProviderError inside a submit.
+
+    Checked before the create call's receipt matters: a missing key sends nothing, so the take is failed (and
+    sent by the next render), never left submit-uncertain."""
+    try:
+        for variable in variables:
+            credential(variable, provider=provider)
+    except InputError as exc:
+        if at is None:
+            raise
+        raise ProviderError(f"{at}: {exc}; nothing was sent") from None
 
 
 def check_options(request: RemoteRequest, provider: str, allowed: Iterable[str]) -> dict[str, Any]:

@@ -132,6 +132,10 @@ class KlingProvider:
         body["external_task_id"] = external_task_id(request, body)
         return {"call": f"POST {ENDPOINT}", **body}, images
 
+    def preflight(self, request: RemoteRequest) -> None:
+        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
+        cloud.require_credentials(self.key_variables, NAME)
+
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
         return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
@@ -154,6 +158,7 @@ class KlingProvider:
 
     def submit(self, request: RemoteRequest) -> str:
         call, images = self._call(request, sending=True)
+        cloud.require_credentials(self.key_variables, NAME, cloud.where(request, NAME))
         at = cloud.where(request, NAME)
         body = {key: value for key, value in call.items() if key != "call"}
         for field, image in images.items():

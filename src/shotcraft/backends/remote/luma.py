@@ -109,6 +109,10 @@ class LumaProvider:
                 "duration": f"{cloud.check_duration(request, NAME, self.capabilities.durations)}s", "loop": loop}  # fmt: skip
         return call, images
 
+    def preflight(self, request: RemoteRequest) -> None:
+        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
+        cloud.require_credentials(self.key_variables, NAME)
+
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
         return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
@@ -146,6 +150,7 @@ class LumaProvider:
         import lumaai
 
         call, images = self._call(request, sending=True)
+        cloud.require_credentials(self.key_variables, NAME, cloud.where(request, NAME))
         for name, image in images.items():
             self._publish(request, image, call["keyframes"][name]["url"])
         arguments = {key: value for key, value in call.items() if key != "call"}

@@ -99,6 +99,10 @@ class RunwayProvider:
                 request, NAME, "option public_figure_threshold", options["public_figure_threshold"], ("auto", "low"))}  # fmt: skip
         return call, first
 
+    def preflight(self, request: RemoteRequest) -> None:
+        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
+        cloud.require_credentials(self.key_variables, NAME)
+
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
         return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
@@ -117,6 +121,7 @@ class RunwayProvider:
         import runwayml
 
         call, first = self._call(request, sending=True)
+        cloud.require_credentials(self.key_variables, NAME, cloud.where(request, NAME))
         assert first is not None
         arguments = {key: value for key, value in call.items() if key != "call"}
         arguments["prompt_image"] = [{"uri": first.data_uri(), "position": "first"}]

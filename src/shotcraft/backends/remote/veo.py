@@ -170,6 +170,10 @@ class VeoProvider:
             config["person_generation"] = options["person_generation"]
         return {"call": "models.generate_images", "api": "vertex-ai", "model": request.model, "prompt": request.prompt, "config": config}, {}
 
+    def preflight(self, request: RemoteRequest) -> None:
+        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
+        cloud.require_credentials(self.key_variables, NAME)
+
     def payload(self, request: RemoteRequest) -> dict[str, Any]:
         return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
@@ -198,6 +202,7 @@ class VeoProvider:
         from google.genai import errors, types
 
         call, images = self._call(request, sending=True)
+        cloud.require_credentials(self.key_variables, NAME, cloud.where(request, NAME))
         at = cloud.where(request, NAME)
         if request.kind != "clip":
             return self._submit_image(call, at)
