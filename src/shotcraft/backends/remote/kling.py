@@ -261,6 +261,8 @@ def _check_image(image: cloud.InputImage, at: str, what: str) -> None:
 
 
 def _duplicate(code: Any, message: str) -> bool:
+    # Kling documents that external_task_id must be unique per account but not the answer's wording; a parameter
+    # error (1201) that names the field is taken as "already used". Anything else stays an ordinary rejection.
     return code == 1201 and "external_task_id" in message.lower()
 
 
