@@ -42,7 +42,7 @@ def request(first_frame: Path | None, *, model: str, duration: float, options: d
 
 
 def ffmpeg_frames(path: Path) -> tuple[int, int, int]:
-    """(frames, width, height) of a video as Debian-independent ffmpeg (imageio-ffmpeg's build) decodes it."""
+    """(frames, width, height) of a video as ffmpeg itself (imageio-ffmpeg's build) decodes it: an independent check."""
     result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
                             capture_output=True, text=True, check=True)  # fmt: skip
     frames = int(re.findall(r"frame=\s*(\d+)", result.stderr)[-1])
