@@ -110,5 +110,4 @@ def test_luma_takes_no_seed_and_says_so(luma, frames):
     provider, _ = luma
     assert provider.capabilities.seed is False
     assert "seed" not in provider.payload(request(frames[0], model="ray-2", duration=5.0))
-    with pytest.raises(ProviderError, match="4 s is not a duration"):
-        provider.payload(request(frames[0], model="ray-2", duration=4.0))
+    assert provider.payload(request(frames[0], model="ray-2", duration=5.0, frames=168))["duration"] == "9s"

@@ -107,9 +107,10 @@ def test_shape_errors_come_before_any_create(runway, first):
     provider, state = runway
     with pytest.raises(ProviderError, match="first frame only"):
         provider.submit(request(first, model="gen4_turbo", duration=5.0, last_frame=first))
-    with pytest.raises(ProviderError, match="4 s is not a duration"):
-        provider.submit(request(first, model="gen4_turbo", duration=4.0))
     with pytest.raises(ProviderError, match="not one this provider drives"):
         provider.submit(request(first, model="gen3a_turbo", duration=5.0))
     assert state.creates == 0
     assert not issubclass(ProviderError, ProviderRefused)
+    assert [provider.payload(request(first, model=model, duration=5.0, frames=frames))["duration"]
+            for model, frames in (("gen4.5", 72), ("gen4_turbo", 72), ("gen4_turbo", 168), ("gen4_turbo", 288))] == [3, 5, 10, 10]  # fmt: skip
+    assert provider.estimate(request(first, model="gen4.5", duration=5.0)).amount == pytest.approx(3 * 0.12)

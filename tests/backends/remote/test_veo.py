@@ -68,7 +68,7 @@ def test_success_sends_the_payload_and_downloads_a_real_clip(veo, frames, tmp_pa
     provider.download(status, destination)
     assert ffmpeg_frames(destination) == (96, 320, 180)  # 4 s at Veo's 24 fps
     assert provider.estimate(req).amount == pytest.approx(4 * 0.20)
-    assert provider.estimate(request(first, model=MODEL, duration=8.0, options={"generate_audio": True})).amount == pytest.approx(8 * 0.40)
+    assert provider.estimate(request(first, model=MODEL, duration=8.0, frames=192, options={"generate_audio": True})).amount == pytest.approx(8 * 0.40)
 
 
 def test_a_refusal_is_a_clear_verdict(veo, frames):
@@ -122,11 +122,12 @@ def test_shape_errors_come_before_any_create(veo, frames):
         provider.submit(request(first, model="veo-3.0-generate-001", duration=4.0, last_frame=last))
     with pytest.raises(ProviderError, match="option 'fps'"):
         provider.submit(request(first, model=MODEL, duration=4.0, options={"fps": 30}))
-    with pytest.raises(ProviderError, match="5 s is not a duration"):
-        provider.submit(request(first, model=MODEL, duration=5.0))
-    with pytest.raises(ProviderError, match="at 8 s only"):
-        provider.submit(request(first, model=MODEL, duration=4.0, references=(last,)))
     assert state.creates == 0
+    five_seconds = {"duration": 4.0, "frames": 120}  # the engine asks for Veo 3.1's durations; each model gets its own
+    assert provider.payload(request(first, model=MODEL, **five_seconds))["config"]["duration_seconds"] == 6
+    assert provider.payload(request(first, model="veo-2.0-generate-001", **five_seconds))["config"]["duration_seconds"] == 5
+    assert provider.payload(request(first, model=MODEL, references=(last,), **five_seconds))["config"]["duration_seconds"] == 8
+    assert provider.estimate(request(first, model="veo-2.0-generate-001", **five_seconds)).amount == pytest.approx(5 * 0.50)
 
 
 def test_an_imagen_keyframe_is_one_call_held_until_downloaded(veo, tmp_path):

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -125,13 +126,17 @@ def choose(request: RemoteRequest, provider: str, field: str, value: Any, offere
     return value
 
 
-def check_duration(request: RemoteRequest, provider: str, durations: Iterable[float]) -> int:
-    """The request's duration as the whole seconds the service takes (it must be one it offers)."""
-    durations = tuple(durations)
-    if not any(abs(request.duration - offered) < 1e-6 for offered in durations):
-        raise ProviderError(f"{where(request, provider)}: {request.duration:g} s is not a duration {provider} generates "
-                            f"({', '.join(f'{d:g}' for d in durations)} s)")  # fmt: skip
-    return int(round(request.duration))
+def service_seconds(request: RemoteRequest, durations: Iterable[float]) -> int:
+    """The whole seconds to ask this model for: the shortest it offers that covers the shot's frames, else its longest.
+
+    The engine's ``request.duration`` follows the provider's declared durations (its default model); a model with
+    other durations (Veo 2: 5-8 s, gen4.5: 2-10 s) is asked for its own, and priced by the same number."""
+    offered = sorted(float(d) for d in durations)
+    needed = float(Fraction(request.frames) / request.fps) if request.frames > 0 and request.fps > 0 else float(request.duration)
+    for seconds in offered:
+        if seconds + 1e-9 >= needed:
+            return int(round(seconds))
+    return int(round(offered[-1]))
 
 
 def nearest_ratio(width: int, height: int, ratios: Iterable[str], *, separator: str = ":") -> str:

@@ -117,7 +117,7 @@ class KlingProvider:
             if len(text) > TEXT_LIMIT:
                 raise ProviderError(f"{at}: the {field} is over Kling's {TEXT_LIMIT} characters")
         body: dict[str, Any] = {"model_name": model, "mode": mode, "image": first.ref if first is not None else cloud.PENDING_KEYFRAME, "prompt": request.prompt,
-                                "duration": str(cloud.check_duration(request, NAME, self.capabilities.durations))}  # fmt: skip
+                                "duration": str(cloud.service_seconds(request, self.capabilities.durations))}  # fmt: skip
         if request.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
         if "cfg_scale" in options:
@@ -141,7 +141,7 @@ class KlingProvider:
 
     def estimate(self, request: RemoteRequest) -> Cost:
         mode = request.options.get("mode", "std")
-        return prices.cost(NAME, request.model or self.default_model, seconds=request.duration, variant="pro" if mode == "pro" else None)
+        return prices.cost(NAME, request.model or self.default_model, seconds=cloud.service_seconds(request, self.capabilities.durations), variant="pro" if mode == "pro" else None)
 
     # --- the service ----------------------------------------------------------------
 

@@ -106,7 +106,7 @@ class LumaProvider:
         call = {"call": "generations.create", "model": model, "prompt": request.prompt, "keyframes": keyframes,
                 "aspect_ratio": cloud.nearest_ratio(request.width, request.height, RATIOS),
                 "resolution": cloud.choose(request, NAME, "option resolution", options.get("resolution", "720p"), RESOLUTIONS),
-                "duration": f"{cloud.check_duration(request, NAME, self.capabilities.durations)}s", "loop": loop}  # fmt: skip
+                "duration": f"{cloud.service_seconds(request, self.capabilities.durations)}s", "loop": loop}  # fmt: skip
         return call, images
 
     def preflight(self, request: RemoteRequest) -> None:
@@ -118,7 +118,7 @@ class LumaProvider:
 
     def estimate(self, request: RemoteRequest) -> Cost:
         resolution = request.options.get("resolution", "720p")
-        return prices.cost(NAME, request.model or self.default_model, seconds=request.duration, variant=None if resolution == "720p" else resolution)
+        return prices.cost(NAME, request.model or self.default_model, seconds=cloud.service_seconds(request, self.capabilities.durations), variant=None if resolution == "720p" else resolution)
 
     def _client(self) -> Any:
         if self._client_instance is None:

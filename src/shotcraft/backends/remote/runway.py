@@ -91,7 +91,7 @@ class RunwayProvider:
             "prompt_image": [{"uri": {**(first.ref if first is not None else cloud.PENDING_KEYFRAME), "sent_as": "data URI"}, "position": "first"}],
             "prompt_text": request.prompt,
             "ratio": cloud.nearest_ratio(request.width, request.height, RATIOS),
-            "duration": cloud.check_duration(request, NAME, DURATIONS[model]),
+            "duration": cloud.service_seconds(request, DURATIONS[model]),
             "seed": cloud.check_seed(request, NAME),
         }
         if "public_figure_threshold" in options:
@@ -107,7 +107,8 @@ class RunwayProvider:
         return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
-        return prices.cost(NAME, request.model or self.default_model, seconds=request.duration)
+        model = request.model or self.default_model
+        return prices.cost(NAME, model, seconds=cloud.service_seconds(request, DURATIONS.get(model, self.capabilities.durations)))
 
     def _client(self) -> Any:
         if self._client_instance is None:

@@ -107,6 +107,10 @@ class VeoProvider:
         model = request.model or self.default_model
         return model, MODELS.get(model, VEO_3_1)
 
+    def _seconds(self, request: RemoteRequest, spec: VeoModel) -> int:
+        """Veo's duration for the shot (reference images: 8 s only)."""
+        return 8 if request.references else cloud.service_seconds(request, spec.durations)
+
     def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
         """The generate_videos call as data (files by sha256) and the images it names."""
         at = cloud.where(request, NAME)
@@ -123,9 +127,7 @@ class VeoProvider:
             raise ProviderError(f"{at}: {model} takes no last frame (use veo-3.1-generate-001)")
         if len(references) > spec.references:
             raise ProviderError(f"{at}: {model} takes at most {spec.references} reference images, the shot has {len(references)}")
-        duration = cloud.check_duration(request, NAME, spec.durations)
-        if references and duration != 8:
-            raise ProviderError(f"{at}: Veo generates from reference images at 8 s only (asked {duration} s)")
+        duration = self._seconds(request, spec)
         aspect = cloud.nearest_ratio(request.width, request.height, self.capabilities.aspect_ratios)
         resolution = cloud.choose(request, NAME, "option resolution", options.get("resolution", "720p"), spec.resolutions)
         audio = options.get("generate_audio", False)
@@ -182,7 +184,7 @@ class VeoProvider:
             return prices.cost(NAME, request.model, images=1)
         model, spec = self._model(request)
         audio = spec.audio and request.options.get("generate_audio", False) is True
-        return prices.cost(NAME, model, seconds=request.duration, variant="audio" if audio else None)
+        return prices.cost(NAME, model, seconds=self._seconds(request, spec), variant="audio" if audio else None)
 
     # --- the service ----------------------------------------------------------------
 
