@@ -114,3 +114,22 @@ def test_shape_errors_come_before_any_create(runway, first):
     assert [provider.payload(request(first, model=model, duration=5.0, frames=frames))["duration"]
             for model, frames in (("gen4.5", 72), ("gen4_turbo", 72), ("gen4_turbo", 168), ("gen4_turbo", 288))] == [3, 5, 10, 10]  # fmt: skip
     assert provider.estimate(request(first, model="gen4.5", duration=5.0)).amount == pytest.approx(3 * 0.12)
+
+
+def test_a_keyframe_over_the_inline_limit_is_sent_as_jpeg(runway, tmp_path):
+    provider, state = runway
+    import numpy as np
+    from PIL import Image
+
+    import skimage.data
+
+    photo = np.asarray(Image.fromarray(skimage.data.astronaut()).resize((2560, 1600))).astype(int)
+    grain = np.random.default_rng(7).integers(-6, 7, photo.shape)  # film grain: a 7 MB PNG, a 1.2 MB JPEG
+    big = tmp_path / "big.png"
+    Image.fromarray(np.clip(photo + grain, 0, 255).astype(np.uint8)).save(big)
+    payload = provider.payload(request(big, model="gen4_turbo", duration=5.0))
+    assert payload["prompt_image"][0]["uri"]["mime_type"] == "image/jpeg"
+    provider.submit(request(big, model="gen4_turbo", duration=5.0))
+    sent = state.requests[0]["promptImage"][0]["uri"]
+    assert sent.startswith("data:image/jpeg;base64,") and len(sent) <= 5 * 1024 * 1024
+    assert hashlib.sha256(base64.b64decode(sent.split(",", 1)[1])).hexdigest() == payload["prompt_image"][0]["uri"]["sha256"]

@@ -67,6 +67,22 @@ class InputImage:
         return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
+def as_jpeg(image: InputImage, *, quality: int = 95) -> InputImage:
+    """The same picture as a JPEG, for a service whose inline-image limit a large PNG keyframe exceeds (same bytes
+    for the same picture: OpenCV's encoder is deterministic)."""
+    import cv2
+    import numpy as np
+
+    decoded = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ProviderError(f"cannot decode image {image.sha256[:12]} to re-encode it")
+    ok, encoded = cv2.imencode(".jpg", decoded, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ProviderError(f"cannot encode image {image.sha256[:12]} as JPEG")
+    data = encoded.tobytes()
+    return InputImage(data, hashlib.sha256(data).hexdigest(), "image/jpeg")
+
+
 def where(request: RemoteRequest, provider: str) -> str:
     return f"shot {request.shot_id} take {request.take} ({provider})"
 

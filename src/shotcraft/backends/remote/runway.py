@@ -2,8 +2,8 @@
 
 The client is built with ``max_retries=0``: the SDK retries a POST twice by default with no idempotency key,
 so a timed-out create could be paid three times. Reads are retried by the engine with backoff instead.
-The keyframe travels inside the request as a base64 data URI (up to 5 MB, Runway's limit), so nothing has to
-be uploaded or hosted. Output URLs are signed and expire within 24-48 hours: ``download`` reads the task again
+The keyframe travels inside the request as a base64 data URI (up to 5 MB, Runway's limit; a larger PNG is sent
+as a JPEG at quality 95), so nothing has to be uploaded or hosted. Output URLs are signed and expire within 24-48 hours: ``download`` reads the task again
 for a fresh URL each time and never keeps the signature.
 
 Plan fields -> request (docs/providers.md): keyframe -> ``promptImage`` (position "first"), prompt ->
@@ -82,7 +82,9 @@ class RunwayProvider:
         if last is not None or references:
             raise ProviderError(f"{at}: Runway {model} takes the first frame only (no last frame, no reference images)")
         if first is not None and len(first.data_uri()) > DATA_URI_LIMIT:
-            raise ProviderError(f"{at}: the keyframe is over Runway's 5 MB limit for an inline image; save it smaller")
+            first = cloud.as_jpeg(first)  # a large PNG keyframe is sent as a JPEG (q95) within Runway's inline limit
+            if len(first.data_uri()) > DATA_URI_LIMIT:
+                raise ProviderError(f"{at}: the keyframe is over Runway's 5 MB limit for an inline image even as a JPEG")
         if len(request.prompt.encode("utf-16-le")) // 2 > PROMPT_LIMIT:
             raise ProviderError(f"{at}: the prompt is over Runway's {PROMPT_LIMIT} characters; shorten the shot's prompt")
         call: dict[str, Any] = {
