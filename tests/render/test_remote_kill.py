@@ -65,3 +65,34 @@ def test_a_killed_render_resumes_the_remote_task_without_resubmitting(tmp_path):
         assert render_plan(load_plan(clean / "film.yaml"), jobs=1, progress=False).ok
         assert fake.creates == 2  # one create per job in each project
     assert _takes(killed) == _takes(clean)  # keyframe and clip bytes equal to the uninterrupted run's
+
+
+def test_a_render_killed_inside_the_create_call_leaves_the_take_submit_uncertain(tmp_path):
+    from typer.testing import CliRunner
+
+    from shotcraft.cli import app
+
+    with serve() as (fake, url):
+        folder = write_plan(tmp_path / "film", url).parent
+        fake.stall_create_s = 4.0  # the prompt is queued; the answer has not come back when the render dies
+        process = subprocess.Popen([SHOTCRAFT, "render", str(folder / "film.yaml"), "--no-progress", "-j", "1"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while fake.creates == 0:
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "the render never reached the server"
+                time.sleep(0.02)
+            assert _receipt_state(folder) == "submitting"  # committed before the call
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        fake.stall_create_s = 0.0
+        listing = CliRunner().invoke(app, ["takes", str(folder / "film.yaml")], terminal_width=300)
+        assert "submit-uncertain" in listing.output
+        again = render_plan(load_plan(folder / "film.yaml"), jobs=1, progress=False)
+        assert not again.ok and "submit-uncertain" in again.failed[0].error and "--task-id" in again.failed[0].error
+        assert fake.creates == 1  # the server has it once; shotcraft sent nothing more

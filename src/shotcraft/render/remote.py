@@ -94,7 +94,11 @@ def run_remote(spec: JobSpec, backend: Any, store: ObjectStore, keyframe_path: P
             if row is None:
                 row = _submit(tasks, provider, request, spec, plan_file)
             original = _original(tasks, provider, row, request, store, spec, report)
-        return _conform(spec, request, original, store)
+        try:
+            return _conform(spec, request, original, store)
+        except ProviderError as exc:  # the service's file does not decode: that task failed, the next render submits anew
+            tasks.mark(row.id, "failed", reason=scrub(f"the output failed verification: {exc}"))
+            raise
     except ProviderUnavailable as exc:
         raise TransientJobError(scrub(f"{provider.name} could not be read ({exc}); the task stays in flight, "
                                       "`shotcraft render` again resumes it")) from None  # fmt: skip
@@ -131,6 +135,9 @@ def _submit(tasks: RemoteTasks, provider: Any, request: RemoteRequest, spec: Job
     except ProviderUnavailable as exc:  # the provider's word that nothing was created (429 before acceptance)
         tasks.mark(row_id, "failed", reason=scrub(f"not created: {exc}"))
         raise JobFailed(scrub(f"{provider.name} did not take the job ({exc}); nothing was created, `shotcraft render` again submits it")) from None
+    except InputError as exc:  # the provider's own checks (a missing url or key), made before anything is sent
+        tasks.mark(row_id, "failed", reason=scrub(f"not sent: {exc}"))
+        raise JobFailed(scrub(f"{provider.name}: {exc}")) from None
     except SubmitUncertain as exc:
         tasks.mark(row_id, "submit-uncertain", reason=scrub(exc))
         raise JobFailed(scrub(f"submit-uncertain at {provider.name} ({exc}); nothing was sent again. "

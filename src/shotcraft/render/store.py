@@ -348,16 +348,37 @@ class Project:
         return log
 
     def _uncertain_remote(self) -> set[str]:
-        """Job keys whose remote create call may have been received (render/remote_tasks.py)."""
+        """Job keys whose remote create call may have been received (render/remote_tasks.py): marked so, or left
+        'submitting' by a render that is no longer running (one still running is inside its create call)."""
         from shotcraft.render.remote_tasks import RemoteTasks
 
         if not self.rendered:
             return set()
         tasks = RemoteTasks(self.folder / "ledger.sqlite", read_only=True)
         try:
-            return {r.job_key for r in tasks.uncertain()}
+            rows = tasks.uncertain()
         finally:
             tasks.close()
+        alive = any(r.state == "submitting" for r in rows) and self.writer_active()
+        return {r.job_key for r in rows if r.state == "submit-uncertain" or not alive}
+
+    def writer_active(self) -> bool:
+        """Whether a render (or another writer) holds the project lock now; creates nothing (reads the lock file)."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: assume a writer may be active
+            return True
+        try:
+            fd = os.open(self.folder / "lock", os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing releases a lock taken here
+        return False
 
     def _remote_log(self, row: TakeRow) -> dict[str, Any]:
         """Every remote task of the take's jobs: what was sent, the task id, model version, timings, cost."""
@@ -483,7 +504,7 @@ class Project:
         if keyframe is not None and keyframe.state == "failed" and state != "done":
             state, error = "failed", keyframe.error
         for job in (keyframe, clip):  # a remote create call that may have been received: the user resolves it
-            if job is not None and state != "done" and job.state != "running" and job.key in getattr(self, "_uncertain", ()):
+            if job is not None and state != "done" and job.key in getattr(self, "_uncertain", ()):
                 state, error = "submit-uncertain", job.error or f"{job.kind}: the create call may have reached {job.backend}"
         keyframe_path = None
         if keyframe is not None and keyframe.state == "done":

@@ -10,7 +10,7 @@ that queued the prompt.
 It "runs" two graphs made of core node classes: SaveImage graphs give a PNG (a real photograph from
 scikit-image, cropped to the latent's size and tinted by the seed), SaveVideo graphs give an H.264 MP4 of the
 uploaded start image at CreateVideo's fps, WanImageToVideo's length and size, with a seeded slow push-in.
-Knobs for tests: ``hold`` (an Event the worker waits on before finishing), ``stall_create_s`` (answer /prompt
+Knobs for tests: ``corrupt_output`` (a truncated video), ``hold`` (an Event the worker waits on before finishing), ``stall_create_s`` (answer /prompt
 late, after queueing it), ``fail_with`` (an execution error), ``token`` (require Authorization: Bearer).
 """
 
@@ -82,6 +82,7 @@ class FakeComfyUI:
         self.running_now = threading.Event()  # set while a prompt is executing
         self.stall_create_s = 0.0
         self.fail_with: str | None = None
+        self.corrupt_output = False  # the next video is a truncated file that does not decode
         self.uploads: dict[str, bytes] = {}
         self.files: dict[tuple[str, str, str], bytes] = {}
         self.history: dict[str, dict[str, Any]] = {}
@@ -272,6 +273,8 @@ class FakeComfyUI:
             fps = float(self._node(graph, "CreateVideo")["fps"])
             start = cv2.imdecode(np.frombuffer(self.uploads[self._node(graph, "LoadImage")["image"]], np.uint8), cv2.IMREAD_COLOR)
             data = _push_in(cv2.cvtColor(start, cv2.COLOR_BGR2RGB), width, height, length, fps, seed)
+            if self.corrupt_output:
+                data = data[:64]
             name = f"shotcraft_{len(self.files) + 1:05d}_.mp4"
             self.files[(name, "video", "output")] = data
             return save_video, {"images": [{"filename": name, "subfolder": "video", "type": "output"}], "animated": [True]}

@@ -7,6 +7,7 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
 from shotcraft.errors import InputError
 from shotcraft.media.video import ffmpeg_exe
@@ -112,3 +113,36 @@ def test_a_ui_format_workflow_is_named_as_such(comfy, tmp_path):
     with pytest.raises(InputError, match="UI format.*Export \\(API\\)"):
         render_plan(load_plan(path), jobs=1, progress=False)
     assert fake.creates == 0
+
+
+def test_the_backend_called_directly_submits_once_and_yields_the_frames(comfy, tmp_path):
+    """Outside the render engine (a script): RemoteBackend.keyframe()/clip() submit once and wait, no ledger."""
+    from fractions import Fraction
+
+    from shotcraft.backends.protocol import ClipRequest, KeyframeRequest
+    from shotcraft.backends.remote.comfyui import backend
+    from shotcraft.plan.schema import ServiceSettings
+    from tests.backends.remote.helpers import IMAGE_MAPPING, WORKFLOWS
+
+    fake, url = comfy
+    image_service = ServiceSettings(url=url, workflow=WORKFLOWS / "text_to_image_api.json", mapping=yaml.safe_load(IMAGE_MAPPING))
+    still = backend.keyframe(KeyframeRequest(shot_id="s01", take="A", prompt="a harbour at dawn", negative_prompt="", width=160, height=96,
+                                             seed=7, steps=1, cfg=1.0, sampler="euler", denoise=1.0, model=image_service))  # fmt: skip
+    assert still.shape == (96, 160, 3)
+    clip_service = ServiceSettings(url=url, workflow=WORKFLOWS / "image_to_video_api.json", mapping=yaml.safe_load(CLIP_MAPPING))
+    frames = list(backend.clip(ClipRequest(shot_id="s01", take="A", prompt="waves", negative_prompt="", keyframe=still, width=160,
+                                           height=96, fps=Fraction(12), frames=9, motion=0.3, seed=7, camera_move="static",
+                                           model=clip_service)))  # fmt: skip
+    assert len(frames) == 9 and frames[0].shape == (96, 160, 3)
+    assert fake.creates == 2
+
+
+def test_an_output_that_does_not_decode_fails_the_take_and_is_not_reused(comfy, tmp_path):
+    fake, url = comfy
+    fake.corrupt_output = True
+    plan = load_plan(write_plan(tmp_path / "film", url))
+    report = render_plan(plan, jobs=1, progress=False)
+    assert [o.kind for o in report.failed] == ["clip"] and "not a readable video" in report.failed[0].error
+    fake.corrupt_output = False
+    assert render_plan(plan, jobs=1, progress=False).ok and fake.creates == 2  # a new task, not the broken file again
+    _ffprobe(open_project(plan).take("s01", "A").clip_path)

@@ -260,12 +260,18 @@ class ComfyUIProvider:
     def download(self, status: TaskStatus, destination: Path) -> None:
         base, outputs = status.output["base"], status.output["outputs"]
         chosen = _pick_output(outputs)
-        response = self._get(base, "/view", {"filename": chosen["filename"], "subfolder": chosen.get("subfolder", ""),
-                                             "type": chosen.get("type", "output")})  # fmt: skip
-        if response.status_code != 200:
-            raise ProviderError(f"GET /view {chosen['filename']}: HTTP {response.status_code}")
-        with open(destination, "wb") as handle:
-            handle.write(response.content)
+        params = {"filename": chosen["filename"], "subfolder": chosen.get("subfolder", ""), "type": chosen.get("type", "output")}
+        try:  # streamed to the file: a long clip never sits in memory
+            with httpx.stream("GET", f"{base}/view", params=params, headers=self._headers(), timeout=READ_TIMEOUT_S) as response:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise ProviderUnavailable(f"GET /view: HTTP {response.status_code}")
+                if response.status_code != 200:
+                    raise ProviderError(f"GET /view {chosen['filename']}: HTTP {response.status_code}")
+                with open(destination, "wb") as handle:
+                    for chunk in response.iter_bytes():
+                        handle.write(chunk)
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(scrub(f"GET /view: {type(exc).__name__}: {exc}")) from None
 
     # --- uploads and the websocket --------------------------------------------------------
 
