@@ -68,7 +68,7 @@ def test_a_lost_create_answer_is_taken_over_never_paid_twice(kling, frames):
     provider, state = kling
     req = request(frames[0], model="kling-v2-5-turbo", duration=10.0)
     state.behaviour.stall_create = True
-    with pytest.raises(SubmitUncertain, match="external_task_id shotcraft-"):
+    with pytest.raises(SubmitUncertain, match="external_task_id shotcraft-") as caught:
         provider.submit(req)
     assert state.created.wait(10)
     state.release.set()
@@ -77,6 +77,9 @@ def test_a_lost_create_answer_is_taken_over_never_paid_twice(kling, frames):
         if state.tasks:
             break
         state.release.wait(0.05)
+    external = provider.payload(req)["external_task_id"]
+    assert external in str(caught.value)
+    assert provider.poll(external).details["external_task_id"] == external  # `remote resolve --task-id <it>` can follow it
     task_id = provider.submit(req)  # Kling refuses the same external_task_id: the existing task is taken over
     assert len(state.tasks) == 1 and task_id == next(iter(state.tasks))
     assert poll_until_final(provider, task_id).state == "succeeded"
