@@ -188,3 +188,38 @@ def test_a_missing_key_stops_the_render_before_anything_is_sent(veo_fake_server,
     assert result.exit_code != 0 and "set the GOOGLE_API_KEY environment variable" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert state.creates == 0
+
+
+def test_luma_and_kling_shots_render_through_the_engine_without_leaking_keys(tmp_path, monkeypatch):
+    """The two seedless services end to end: Luma fetching the keyframe from the published folder, Kling signed."""
+    from shotcraft.backends.remote import kling as kling_module
+    from shotcraft.backends.remote import luma as luma_module
+    from tests.backends.remote.cloud_fakes import kling as kling_fake
+    from tests.backends.remote.cloud_fakes import luma as luma_fake
+
+    published = tmp_path / "published"
+    luma_state, kling_state = FakeState(), FakeState()
+    with (RunningServer(luma_fake.make_app(luma_state, SENTINEL_KEY)) as luma_server,
+          RunningServer(luma_fake.image_host(published)) as host,
+          RunningServer(kling_fake.make_app(kling_state, "ak-kling-access-1234", SENTINEL_KEY)) as kling_server):  # fmt: skip
+        for name, value in {"LUMAAI_API_KEY": SENTINEL_KEY, "LUMAAI_BASE_URL": f"{luma_server.url}/dream-machine/v1",
+                            "SHOTCRAFT_LUMA_IMAGE_URL": f"{host.url}/keyframes", "SHOTCRAFT_LUMA_IMAGE_DIR": str(published),
+                            "KLING_ACCESS_KEY": "ak-kling-access-1234", "KLING_SECRET_KEY": SENTINEL_KEY,
+                            "KLING_API_BASE_URL": kling_server.url}.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        for module in (luma_module, kling_module):
+            monkeypatch.setattr(module.backend.provider, "poll_interval", 0.0)
+        monkeypatch.setattr(luma_module.backend.provider, "_client_instance", None)
+        outputs = []
+        for name, clip, state in (("luma", "{backend: luma, service: {model: ray-flash-2}}", luma_state),
+                                  ("kling", "{backend: kling, service: {model: kling-v2-1}}", kling_state)):  # fmt: skip
+            path = write_plan(tmp_path / name, clip)
+            report = render_plan(load_plan(path), jobs=1, progress=False)
+            assert report.ok, [o.error for o in report.failed]
+            take = open_project(load_plan(path)).take("s01", "A")
+            assert ffmpeg_frames(take.clip_path) == (24, 256, 144) and state.creates == 1
+            (row,) = remote_rows(path.parent)
+            assert "seed" not in json.loads(row["payload"])  # neither service takes one
+            outputs.append(runner.invoke(app, ["remote", "tasks", str(path)], terminal_width=200).output)
+            assert_no_key(path.parent, *outputs)
+        assert list(published.iterdir())  # the keyframe Luma fetched, named by its hash
