@@ -120,6 +120,8 @@ def test_shape_errors_come_before_any_create(veo, frames):
     first, last = frames
     with pytest.raises(ProviderError, match="takes no last frame"):
         provider.submit(request(first, model="veo-3.0-generate-001", duration=4.0, last_frame=last))
+    with pytest.raises(ProviderError, match="person_generation 'adults'"):
+        provider.submit(request(first, model=MODEL, duration=4.0, options={"person_generation": "adults"}))
     with pytest.raises(ProviderError, match="option 'fps'"):
         provider.submit(request(first, model=MODEL, duration=4.0, options={"fps": 30}))
     assert state.creates == 0

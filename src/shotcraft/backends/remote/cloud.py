@@ -199,8 +199,9 @@ def retry_after(headers: Any) -> float | None:
 
 
 def transport_errors() -> tuple[type[BaseException], type[BaseException], type[BaseException]]:
-    """(connect errors, timeouts, transport errors) of httpx and of httpx2 (google-genai uses either)."""
-    connect: list[type[BaseException]] = [httpx.ConnectError, httpx.ConnectTimeout]
+    """(errors raised before anything was sent, timeouts, transport errors) of httpx and of httpx2 (google-genai
+    uses either)."""
+    connect: list[type[BaseException]] = [httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol]
     timeouts: list[type[BaseException]] = [httpx.TimeoutException]
     transport: list[type[BaseException]] = [httpx.TransportError]
     try:
@@ -208,7 +209,7 @@ def transport_errors() -> tuple[type[BaseException], type[BaseException], type[B
     except ImportError:
         pass
     else:
-        connect += [httpx2.ConnectError, httpx2.ConnectTimeout]
+        connect += [httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.UnsupportedProtocol]
         timeouts.append(httpx2.TimeoutException)
         transport.append(httpx2.TransportError)
     return tuple(connect), tuple(timeouts), tuple(transport)  # type: ignore[return-value]

@@ -154,7 +154,10 @@ class KlingProvider:
         return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def _url(self, path: str) -> str:
-        return (os.environ.get(BASE_URL_VARIABLE, "").strip().rstrip("/") or DEFAULT_BASE_URL) + path
+        base = os.environ.get(BASE_URL_VARIABLE, "").strip().rstrip("/") or DEFAULT_BASE_URL
+        if not base.startswith(("https://", "http://")):
+            raise ProviderError(f"{BASE_URL_VARIABLE} must be an http(s) URL, found {base!r}; nothing was sent")
+        return base + path
 
     def submit(self, request: RemoteRequest) -> str:
         call, images = self._call(request, sending=True)

@@ -30,6 +30,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from shotcraft.backends.remote import cloud, prices
 from shotcraft.backends.remote.backend import RemoteBackend
 from shotcraft.backends.remote.protocol import (
@@ -47,6 +49,7 @@ NAME = "veo"
 KEY_VARIABLE = "GOOGLE_API_KEY"
 OPTIONS = ("resolution", "generate_audio", "enhance_prompt", "person_generation")
 IMAGE_OPTIONS = ("person_generation", "image_size")
+PERSON_GENERATION = ("dont_allow", "allow_adult", "allow_all")
 IMAGE_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
 #: task ids of stills, which Imagen answers at once: "imagen/<model>/<sha256 of the picture>"
 IMAGE_TASK_PREFIX = "imagen/"
@@ -143,9 +146,12 @@ class VeoProvider:
             config["generate_audio"] = audio
         if len(spec.resolutions) > 1:
             config["resolution"] = resolution
-        for option in ("enhance_prompt", "person_generation"):
-            if option in options:
-                config[option] = options[option]
+        if "enhance_prompt" in options:
+            if not isinstance(options["enhance_prompt"], bool):
+                raise ProviderError(f"{at}: option enhance_prompt must be true or false, found {options['enhance_prompt']!r}")
+            config["enhance_prompt"] = options["enhance_prompt"]
+        if "person_generation" in options:
+            config["person_generation"] = cloud.choose(request, NAME, "option person_generation", options["person_generation"], PERSON_GENERATION)
         images = {first.sha256: first} if first is not None else {}
         if last is not None:
             config["last_frame"] = last.ref
@@ -169,7 +175,7 @@ class VeoProvider:
         if "image_size" in options:
             config["image_size"] = cloud.choose(request, NAME, "option image_size", options["image_size"], ("1K", "2K"))
         if "person_generation" in options:
-            config["person_generation"] = options["person_generation"]
+            config["person_generation"] = cloud.choose(request, NAME, "option person_generation", options["person_generation"], PERSON_GENERATION)
         return {"call": "models.generate_images", "api": "vertex-ai", "model": request.model, "prompt": request.prompt, "config": config}, {}
 
     def preflight(self, request: RemoteRequest) -> None:
@@ -218,11 +224,15 @@ class VeoProvider:
         if "reference_images" in config:
             config["reference_images"] = [types.VideoGenerationReferenceImage(image=image(item["image"]), reference_type=item["reference_type"])
                                           for item in config["reference_images"]]  # fmt: skip
-        source = types.GenerateVideosSource(prompt=call["source"]["prompt"], image=image(call["source"]["image"]))
+        try:  # the SDK validates its types before sending: a refusal here sends nothing
+            source = types.GenerateVideosSource(prompt=call["source"]["prompt"], image=image(call["source"]["image"]))
+            video_config = types.GenerateVideosConfig(**config)
+        except pydantic.ValidationError as exc:
+            raise ProviderError(f"{at}: google-genai refused the request before sending it ({exc.errors()[0].get('msg')}); nothing was sent") from None
         client = self._client(self.create_timeout)
         _, _, transport = cloud.transport_errors()
         try:
-            operation = client.models.generate_videos(model=call["model"], source=source, config=types.GenerateVideosConfig(**config))
+            operation = client.models.generate_videos(model=call["model"], source=source, config=video_config)
         except errors.APIError as exc:
             refused = exc.code == 400 and cloud.is_refusal(exc.message)
             raise cloud.create_answered(at, NAME, exc.code, exc.message or str(exc.status), headers=_headers(exc), refused=refused) from None
@@ -235,12 +245,16 @@ class VeoProvider:
     def _submit_image(self, call: dict[str, Any], at: str) -> str:
         from google.genai import errors, types
 
+        try:  # the SDK validates its types before sending: a refusal here sends nothing
+            image_config = types.GenerateImagesConfig(**call["config"])
+        except pydantic.ValidationError as exc:
+            raise ProviderError(f"{at}: google-genai refused the request before sending it ({exc.errors()[0].get('msg')}); nothing was sent") from None
         _, _, transport = cloud.transport_errors()
         try:
             with warnings.catch_warnings():  # google-genai flags generate_images as going away after 2026 (still served)
                 warnings.filterwarnings("ignore", message="The generate_images method is deprecated")
                 answer = self._client(self.create_timeout).models.generate_images(
-                    model=call["model"], prompt=call["prompt"], config=types.GenerateImagesConfig(**call["config"]))
+                    model=call["model"], prompt=call["prompt"], config=image_config)
         except errors.APIError as exc:
             refused = exc.code == 400 and cloud.is_refusal(exc.message)
             raise cloud.create_answered(at, NAME, exc.code, exc.message or str(exc.status), headers=_headers(exc), refused=refused) from None
