@@ -37,6 +37,7 @@ from shotcraft.backends.remote.protocol import (
     TaskStatus,
 )
 from shotcraft.backends.remote.secrets import credential, scrub
+from shotcraft.errors import OutputError
 from shotcraft.fsutil import write_bytes
 
 NAME = "luma"
@@ -152,7 +153,10 @@ class LumaProvider:
         call, images = self._call(request, sending=True)
         cloud.require_credentials(self.key_variables, NAME, cloud.where(request, NAME))
         for name, image in images.items():
-            self._publish(request, image, call["keyframes"][name]["url"])
+            try:
+                self._publish(request, image, call["keyframes"][name]["url"])
+            except OutputError as exc:  # the published folder cannot be written (disk full, permissions)
+                raise ProviderError(f"{cloud.where(request, NAME)}: {exc}; nothing was sent to Luma") from None
         arguments = {key: value for key, value in call.items() if key != "call"}
         try:
             generation = self._client().generations.create(**arguments, timeout=self.create_timeout)
