@@ -155,7 +155,7 @@ class LumaProvider:
         for name, image in images.items():
             try:
                 self._publish(request, image, call["keyframes"][name]["url"])
-            except OutputError as exc:  # the published folder cannot be written (disk full, permissions)
+            except (OutputError, OSError) as exc:  # the published folder cannot be written (disk full, permissions)
                 raise ProviderError(f"{cloud.where(request, NAME)}: {exc}; nothing was sent to Luma") from None
         arguments = {key: value for key, value in call.items() if key != "call"}
         try:
