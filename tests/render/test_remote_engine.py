@@ -3,6 +3,7 @@ budget is enforced before any create call, and no credential reaches a file or a
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def test_over_budget_is_refused_with_the_estimate_before_any_create(comfy, tmp_p
     _priced(path.parent, 1.0)  # two 1 s clips at $1/s: $2 > $1.50
     dry = runner.invoke(app, ["render", str(path), "--dry-run"], terminal_width=200)
     assert dry.exit_code == 0 and "estimated total: $2.00" in dry.output and "over the budget of $1.50" in dry.output
+    dry_json = json.loads(runner.invoke(app, ["render", str(path), "--dry-run", "--format", "json"]).output)
+    assert dry_json["cost"]["total_usd"] == 2.0 and dry_json["cost"]["per_provider_usd"] == {"comfyui": 2.0}
     refused = runner.invoke(app, ["render", str(path), "--no-progress"], terminal_width=200)
     assert refused.exit_code != 0
     assert "estimated cost $2.00 is over the budget of $1.50" in refused.output and "nothing was submitted" in refused.output

@@ -46,6 +46,9 @@ def test_stills_and_clips_through_comfyui(comfy, tmp_path):
     assert sent["payload"]["prompt"] == clip_graph  # the settings log holds exactly what was sent
     assert sent["task_id"] in fake.history and sent["model_version"] == "comfyui 0.3.40-fake"
     assert sent["state"] == "downloaded" and sent["estimate"]["amount"] == 0.0
+    from shotcraft.backends.remote.comfyui import backend
+
+    assert backend.provider._progress.get(sent["task_id"]) == 1.0  # the sampler's progress messages arrived on /ws
 
 
 def test_mapping_errors_are_reported_before_anything_is_submitted(comfy, tmp_path):
