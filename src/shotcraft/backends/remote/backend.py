@@ -26,6 +26,7 @@ import numpy as np
 from shotcraft import files
 from shotcraft.backends.protocol import Capabilities, ClipRequest, KeyframeRequest
 from shotcraft.backends.remote import driver, output
+from shotcraft.backends.remote.durations import requested_duration
 from shotcraft.backends.remote.protocol import ProviderCapabilities, ProviderError, RemoteProvider, RemoteRequest
 from shotcraft.backends.remote.secrets import scrub
 from shotcraft.errors import InputError
@@ -50,14 +51,9 @@ def capabilities_from(provider: ProviderCapabilities) -> Capabilities:
 
 
 def service_duration(capabilities: ProviderCapabilities, seconds: float) -> float:
-    """The duration to ask for: the shortest the service offers that covers the shot, else its longest."""
-    offered = sorted(capabilities.durations)
-    if not offered:
-        return float(seconds)
-    for duration in offered:
-        if duration + 1e-9 >= seconds:
-            return float(duration)
-    return float(offered[-1])
+    """The duration to ask for (``seconds`` already holds the handles): the one choice the linter makes too."""
+    choice = requested_duration(seconds, 0.0, capabilities.durations)
+    return float(seconds) if choice is None else choice.requested
 
 
 class RemoteBackend:

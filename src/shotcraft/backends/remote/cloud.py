@@ -31,6 +31,7 @@ from shotcraft.backends.remote.protocol import (
     RemoteRequest,
     SubmitUncertain,
 )
+from shotcraft.backends.remote.durations import requested_duration
 from shotcraft.backends.remote.secrets import credential, scrub
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path
@@ -146,13 +147,13 @@ def service_seconds(request: RemoteRequest, durations: Iterable[float]) -> int:
     """The whole seconds to ask this model for: the shortest it offers that covers the shot's frames, else its longest.
 
     The engine's ``request.duration`` follows the provider's declared durations (its default model); a model with
-    other durations (Veo 2: 5-8 s, gen4.5: 2-10 s) is asked for its own, and priced by the same number."""
-    offered = sorted(float(d) for d in durations)
+    other durations (Veo 2: 5-8 s, gen4.5: 2-10 s) is asked for its own, and priced by the same number. The choice
+    itself is :func:`~shotcraft.backends.remote.durations.requested_duration`, shared with the linter (SC610/SC611)."""
     needed = float(Fraction(request.frames) / request.fps) if request.frames > 0 and request.fps > 0 else float(request.duration)
-    for seconds in offered:
-        if seconds + 1e-9 >= needed:
-            return int(round(seconds))
-    return int(round(offered[-1]))
+    choice = requested_duration(needed, 0.0, tuple(float(d) for d in durations))
+    if choice is None:
+        raise ProviderError(f"{request.shot_id}: the service lists no clip durations")
+    return int(round(choice.requested))
 
 
 def nearest_ratio(width: int, height: int, ratios: Iterable[str], *, separator: str = ":") -> str:
