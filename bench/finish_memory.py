@@ -10,6 +10,7 @@ Writes bench/results/finish_memory.json.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -63,8 +64,11 @@ def main() -> None:
             sampler.join()
             results[f"jobs_{jobs}"] = {"wall_s": round(wall, 2), "peak_rss_mb": round(peak[0] / 2**20, 1)}
             print(jobs, results[f"jobs_{jobs}"], flush=True)
-        same = all((folder / "out1" / name).read_bytes() == (folder / "out2" / name).read_bytes()
-                   for name in ("testfilm_master.mov", "testfilm_distribution.mp4", "testfilm_mobile_9x16.mp4"))  # fmt: skip
+        by_file = {name: (folder / "out1" / name).read_bytes() == (folder / "out2" / name).read_bytes()
+                   for name in ("testfilm_master.mov", "testfilm_distribution.mp4", "testfilm_mobile_9x16.mp4")}  # fmt: skip
+        same = all(by_file.values())
+        results["identical_by_file"] = by_file
+        results["load_average"] = os.getloadavg()
     results["memory_ratio_j2_over_j1"] = round(results["jobs_2"]["peak_rss_mb"] / results["jobs_1"]["peak_rss_mb"], 3)
     results["wall_ratio_j2_over_j1"] = round(results["jobs_2"]["wall_s"] / results["jobs_1"]["wall_s"], 3)
     results["identical_outputs"] = same

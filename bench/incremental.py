@@ -96,6 +96,9 @@ def main() -> int:
             stages = figures["stages_s"]
             figures["finishing_s"] = round(sum(v for k, v in stages.items() if k != "render"), 2)
             print(name, json.dumps(figures), flush=True)
+            partial = Path(args.out).with_suffix(".partial.json")  # a run stopped midway still leaves its figures
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps({**results, name: figures}, indent=2) + "\n", encoding="utf-8")
             return figures
 
         results["cold"] = run("cold")

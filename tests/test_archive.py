@@ -114,3 +114,54 @@ def test_restore_refuses_links_a_damaged_member_and_a_folder_in_use(tmp_path):
     (tmp_path / "busy" / "x").write_text("x")
     result = CliRunner().invoke(app, ["restore", str(damaged), str(tmp_path / "busy")])
     assert result.exit_code != 0 and "restore needs an empty folder" in result.stderr
+
+
+TWO_TAKES_PLAN = """\
+schema_version: 2
+production: {id: pair, title: Pair, format: {resolution: 128x72, fps: 24}}
+characters:
+  - {id: ana, name: Ana, wardrobe: [red coat]}
+locations:
+  - {id: park, description: a small park}
+defaults: {takes: 2}
+shots:
+  - {id: p1, role: setup, type: medium-action, duration: 0.5, characters: [ana], location: park}
+"""
+
+
+def test_a_picked_only_archive_leaves_the_other_takes_out_by_choice(tmp_path):
+    """The default archive keeps the picked takes; after restore the engine renders nothing (the left-out take is
+    reported as archived, not re-rendered) until the take is asked for by name."""
+    from shotcraft.render.engine import render_plan
+    from shotcraft.render.store import open_project
+
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    (folder / "film.yaml").write_text(TWO_TAKES_PLAN)
+    assert len(render_plan(load_plan(folder / "film.yaml"), progress=False).rendered) == 4
+    open_project(load_plan(folder / "film.yaml")).set_pick("p1", "B")
+    target = tmp_path / "pair.tar"
+    result = CliRunner().invoke(app, ["archive", str(folder / "film.yaml"), "--to", str(target), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    with tarfile.open(target) as tar:
+        manifest = json.loads(tar.extractfile(MANIFEST_NAME).read())
+        objects = [n for n in tar.getnames() if n.startswith("store/objects/")]
+    assert [(t["shot"], t["take"]) for t in manifest["takes"]] == [("p1", "B")] and len(objects) == 2
+    assert manifest["picked_only"] and manifest["left_out"] == [{"shot": "p1", "take": "A"}]
+
+    restored = restore_archive(target, tmp_path / "restored")
+    dry = render_plan(load_plan(restored), progress=False, dry_run=True)
+    assert (len(dry.planned), len(dry.cached), len(dry.archived)) == (0, 2, 2)
+    again = render_plan(load_plan(restored), progress=False)
+    assert (len(again.rendered), len(again.cached), len(again.archived)) == (0, 2, 2)
+    picked = open_project(load_plan(restored)).picked_take("p1")
+    assert picked is not None and picked.label == "B" and picked.clip_path is not None
+    left = open_project(load_plan(restored)).take("p1", "A")
+    assert not left.done and "archived out" in left.error and "--take A" in left.error
+    asked = render_plan(load_plan(restored), takes=["A"], progress=False)  # asked for by name: rendered again
+    assert len(asked.rendered) == 2 and open_project(load_plan(restored)).take("p1", "A").done
+
+    every = tmp_path / "every.tar"
+    assert CliRunner().invoke(app, ["archive", str(folder / "film.yaml"), "--to", str(every), "--all-takes"]).exit_code == 0
+    with tarfile.open(every) as tar:
+        assert len([n for n in tar.getnames() if n.startswith("store/objects/")]) == 4 and "store/archived-out.json" not in tar.getnames()

@@ -159,3 +159,60 @@ def test_the_grade_keeps_each_shots_intent_and_reports_every_bound(demo) -> None
         ocio.Config.CreateRaw().getProcessor(ocio.FileTransform(src=str(out / entry["path"]), cccId=entry.get("shot", "s01"))).getDefaultCPUProcessor()
     [edl] = _entries(manifest, "graded-edl")
     assert (out / edl["path"]).read_text().count("*ASC_SOP") == 12
+
+
+def _ffmpeg_frame(path: Path, seconds: float) -> "np.ndarray":
+    """One frame as ffmpeg itself decodes it (not shotcraft's decoder), 640x360 RGB, as a float array 0..1."""
+    import subprocess
+
+    import imageio_ffmpeg
+    import numpy as np
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{seconds:.4f}", "-i", str(path), "-frames:v", "1",
+               "-vf", "scale=640:360:flags=area,format=rgb24", "-f", "rawvideo", "-"]  # fmt: skip
+    data = subprocess.run(command, capture_output=True, check=True).stdout
+    return np.frombuffer(data, np.uint8).reshape(360, 640, 3).astype(np.float64) / 255
+
+
+def test_the_master_looks_no_worse_than_the_rough_cut_shot_by_shot(demo) -> None:
+    """The master next to the rough cut, shot by shot, on frames ffmpeg itself decodes at each shot's middle
+    (OpenTimelineIO gives the times). A shot is never darker than the rough cut (mean luma, 4 codes, about 1.5 L*: under what
+    one sees side by side) unless its grade lowered its exposure or raised its contrast, and then its highlights keep their
+    level; no more highlights clip, and no more than 3 % of the frame newly sinks to black (a 5x5 blur first, so
+    added grain does not count). The grade report shows these frames side by side for the eye."""
+    import cv2
+    import numpy as np
+    import opentimelineio as otio
+
+    out, manifest = demo
+    [master] = _entries(manifest, "master")
+    [rough] = _entries(manifest, "rough-cut")
+    shots = manifest["checks"]["grade"]["shots"]
+    timeline = otio.adapters.read_from_file(str(out / _entries(manifest, "otio")[0]["path"]))
+    track = timeline.video_tracks()[0]
+    code = 1 / 255
+    checked = 0
+    for index, clip in enumerate(track):
+        if not isinstance(clip, otio.schema.Clip):
+            continue
+        shot_id = clip.metadata["shotcraft"]["shot"]
+        span = track.range_of_child_at_index(index)
+        middle = span.start_time.to_seconds() + span.duration.to_seconds() / 2
+        luma = {}
+        for name, entry in (("rough", rough), ("master", master)):
+            luma[name] = cv2.blur(_ffmpeg_frame(out / entry["path"], middle) @ np.array([0.2126, 0.7152, 0.0722]), (5, 5))
+        grade = shots[shot_id]
+        if grade["exposure_stops"] < -0.1:  # made darker on purpose: measured too bright for its intent
+            continue
+        mean = {name: float(frame.mean()) for name, frame in luma.items()}
+        if grade["corrections"].get("contrast", {}).get("applied", 0) > 0:  # more contrast darkens a low-key frame
+            high = {name: float(np.quantile(frame, 0.99)) for name, frame in luma.items()}
+            assert high["master"] >= high["rough"] - 4 * code, (shot_id, "highlights lowered", high)
+        else:
+            assert mean["master"] >= mean["rough"] - 4 * code, (shot_id, "darker than the rough cut", mean)
+        clipped = {name: float((frame >= 254 * code).mean()) for name, frame in luma.items()}
+        crushed = {name: float((frame <= 1 * code).mean()) for name, frame in luma.items()}
+        assert clipped["master"] <= clipped["rough"] + 0.005, (shot_id, "highlights clipped", clipped)
+        assert crushed["master"] <= crushed["rough"] + 0.03, (shot_id, "shadows crushed", crushed)
+        checked += 1
+    assert checked >= len(shots) - 2  # at most a couple of shots were darkened by intent

@@ -13,8 +13,13 @@ members, zero times and owners) with a manifest first:
 - ``store/ledger.sqlite``: the settings log (every job's key inputs, prompts,
   seeds, QA records, picks), a consistent SQLite snapshot;
 - ``store/cut.json``: a conformed edit, if any;
-- ``store/objects/``: the keyframe and clip of every current take (or only
-  the picked ones with ``picked_only``; ``make`` then renders the others again);
+- ``store/objects/``: the keyframe and clip of each picked take (the default,
+  as the hand-off asks: "the picked takes, optionally every take"), or of every
+  current take with ``all_takes``;
+- ``store/archived-out.json``: the job keys of the current takes left out, so
+  the engine treats them as absent by choice (:mod:`shotcraft.render.archived`):
+  ``make`` after a restore renders nothing, and ``render --shot S --take L``
+  brings one back;
 - ``output/``: the output folder's manifest.json and step record (grade,
   mix and conformance parameters and measurements), when given.
 
@@ -43,6 +48,7 @@ from shotcraft import __version__
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path, file_sha256
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.render.archived import ARCHIVED_OUT, archived_out_record
 
 ARCHIVE_VERSION = 1
 MANIFEST_NAME = "shotcraft-archive.json"
@@ -87,7 +93,7 @@ def plan_files(plan: LoadedPlan) -> list[Path]:
     return sorted(found)
 
 
-def archive_plan(plan: LoadedPlan, target: str | Path, *, output: str | Path | None = None, picked_only: bool = False) -> ArchiveResult:
+def archive_plan(plan: LoadedPlan, target: str | Path, *, output: str | Path | None = None, all_takes: bool = False) -> ArchiveResult:
     """Write the archive of ``plan`` to ``target`` (a .tar), atomically. See the module docstring."""
     from shotcraft.render.store import open_project
 
@@ -101,9 +107,13 @@ def archive_plan(plan: LoadedPlan, target: str | Path, *, output: str | Path | N
             raise InputError(f"{plan.file}: {path} lies outside the plan folder; move it inside to archive the film") from None
         members[f"plan/{relative.as_posix()}"] = path
     project = open_project(plan)
-    takes = []
+    takes, left_out = [], []
     for record in project.takes():
-        if not record.done or (picked_only and not record.picked):
+        if not record.done:
+            continue
+        if not all_takes and not record.picked:
+            row = next(r for r in project.ledger.take_rows(record.shot_id) if r.label == record.label and r.clip_key == record.key)
+            left_out.append({"shot": record.shot_id, "take": record.label, "keys": [k for k in (row.keyframe_key, row.clip_key) if k]})
             continue
         entry: dict[str, Any] = {"shot": record.shot_id, "take": record.label, "picked": record.picked, "objects": []}
         for path in (record.keyframe_path, record.clip_path):
@@ -115,6 +125,8 @@ def archive_plan(plan: LoadedPlan, target: str | Path, *, output: str | Path | N
     if not takes:
         raise InputError(f"{plan.file}: no finished take to archive (run 'shotcraft render' first)")
     members["store/ledger.sqlite"] = _ledger_snapshot(project.folder / "ledger.sqlite")
+    if left_out:
+        members[f"store/{ARCHIVED_OUT}"] = archived_out_record(left_out)
     cut = project.folder / "cut.json"
     if cut.is_file():
         members["store/cut.json"] = cut
@@ -130,7 +142,8 @@ def archive_plan(plan: LoadedPlan, target: str | Path, *, output: str | Path | N
         "production": plan.film.production.id,
         "title": plan.film.production.title,
         "plan": f"plan/{plan.path.resolve().relative_to(root).as_posix()}",
-        "picked_only": picked_only,
+        "picked_only": not all_takes,
+        "left_out": [{"shot": t["shot"], "take": t["take"]} for t in left_out],
         "takes": takes,
         "files": {name: {"sha256": sha, "size": size} for name, (sha, size) in files.items()},
     }

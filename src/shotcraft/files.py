@@ -353,3 +353,12 @@ def _hash_open(path: Path, kind: str, where: str) -> str:
 def file_identity(path: str | Path, kind: str, *, where: str, what: str | None = None) -> dict[str, str]:
     """How a file enters a key: its content hash (the path stays out: a moved project keeps its keys)."""
     return {"sha256": content_sha256(path, kind, where=where, what=what)}
+
+
+def json_digest(value: object) -> str:
+    """sha256 of a JSON-able record (keys sorted, anything else by its str): cache keys of loaded models and QA results.
+
+    Job keys are stricter (:func:`shotcraft.render.keys.job_key` refuses paths and floats it cannot keep exact);
+    this is for in-process and cache keys whose inputs are already content-hashed.
+    """
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()

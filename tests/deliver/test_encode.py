@@ -21,10 +21,11 @@ def test_reframe_eases_across_a_dissolve(tmp_path: Path) -> None:
     second = CutEvent("b", "A", b, 0, 24, 24, 48, transition="dissolve", transition_frames=12, reframe=(0.8, 0.5))
     cut = Timeline("t", Fraction(24), 320, 180, (first, second))
     path = SubjectPath(cut)
-    assert path.centre(10) == pytest.approx((0.2, 0.5))
-    xs = [path.centre(t)[0] for t in range(24, 36)]
+    start, end = cut.transition_window(1)  # 18..30: the dissolve straddles the edit point
+    assert path.centre(start - 1) == pytest.approx((0.2, 0.5))
+    xs = [path.centre(t)[0] for t in range(start, end)]
     assert xs == sorted(xs) and 0.2 < xs[0] < xs[-1] < 0.8
-    assert path.centre(40) == pytest.approx((0.8, 0.5))
+    assert path.centre(end) == pytest.approx((0.8, 0.5)) and path.centre(40) == pytest.approx((0.8, 0.5))
     assert SubjectPath(dataclasses.replace(cut, events=(first,))).centre(100) == (0.5, 0.5)
 
 

@@ -83,3 +83,23 @@ def test_a_centre_crop_would_have_cut_the_face(delivered):
     assert face[2] * W > x + w + 20  # a centre crop would cut the right-hand face: the path moved to it
     path = SubjectPath(cut)
     assert path.centre(FRAMES + 6)[0] > 0.6 and path.centre(2 * FRAMES + 6) == pytest.approx((0.5, 0.5))
+
+
+def test_the_crop_glides_between_shots_only_inside_the_transition_window(delivered):
+    """Past a dissolve's window the crop of the incoming shot depends on its own take only (so its finishing
+    segment is reusable when the outgoing shot changes); inside the window it eases from one point to the other."""
+    _, cut, _ = delivered
+    left, right, coffee = (event.clip_path for event in cut.events)
+
+    def dissolve_from(first: Path) -> Timeline:
+        events = (CutEvent("s01", "A", first, 0, FRAMES, 0, FRAMES),
+                  CutEvent("s02", "A", right, 0, FRAMES, FRAMES, FRAMES, transition="dissolve", transition_frames=6))  # fmt: skip
+        return Timeline("Test Film", Fraction(24), W, H, events)
+
+    timeline = dissolve_from(left)
+    start, end = timeline.transition_window(1)
+    from_face, from_coffee = SubjectPath(timeline), SubjectPath(dissolve_from(coffee))
+    assert [from_face.centre(t) for t in range(end, 2 * FRAMES)] == [from_coffee.centre(t) for t in range(end, 2 * FRAMES)]
+    assert [from_face.centre(t) for t in range(0, start)] != [from_coffee.centre(t) for t in range(0, start)]
+    xs = [from_face.centre(t)[0] for t in range(start - 1, end + 1)]
+    assert xs == sorted(xs) and xs[0] < 0.4 < 0.6 < xs[-1]  # from the left-hand face to the right-hand one

@@ -17,7 +17,7 @@ from tests.lint.casebook import FIXTURES
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "neo-noir" / "film.yaml")
 BAD_FILM = str(FIXTURES / "bad-film.yaml")
-FINDING_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<code>SC[1-5]\d\d) (?P<name>[a-z0-9-]+): (?P<message>.+)$")
+FINDING_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<code>SC[1-6]\d\d) (?P<name>[a-z0-9-]+): (?P<message>.+)$")
 
 runner = CliRunner()
 

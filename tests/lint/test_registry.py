@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "rules"
 
 #: the issue's required rule families, by code family prefix
-REQUIRED_FAMILIES = {"SC1", "SC2", "SC3", "SC4", "SC5"}
+REQUIRED_FAMILIES = {"SC1", "SC2", "SC3", "SC4", "SC5", "SC6"}
 
 
 def test_codes_names_and_severities_are_well_formed() -> None:

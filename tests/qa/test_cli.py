@@ -87,3 +87,16 @@ def test_plan_and_files_cannot_be_mixed(clips, tmp_path) -> None:
     plan.write_text("x: 1\n")
     result = _run(str(plan), str(tmp_path / "x.mp4"))
     assert result.exit_code == 2 and "one film plan" in result.stderr
+
+
+def test_a_fifo_or_a_device_is_refused_without_opening_it(tmp_path) -> None:
+    """#18 item 4: a FIFO given to `qa` blocked forever in the decoder's open; a device would read forever."""
+    import os
+
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)  # no writer: opening it would block
+    result = runner.invoke(app, ["qa", str(fifo), "/dev/zero", "--format", "json"])
+    assert result.exit_code == 2 and json.loads(result.stdout) == []
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert errors == [f"shotcraft: {fifo}: not a regular file (a FIFO, device or socket); give a video file",
+                      "shotcraft: /dev/zero: not a regular file (a FIFO, device or socket); give a video file"]

@@ -122,3 +122,45 @@ def test_an_image_sequence_takes_the_rate_given(plan, tmp_path, portrait_clip):
     assert record.frames == 24 and record.provenance["original"]["rate"] == "12"
     with pytest.raises(InputError, match="--fps is for image sequences"):
         add_take(plan, "s01", portrait_clip, fps=Fraction(12))
+
+
+def _haar_faces(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Faces found by OpenCV's Haar cascade: a detector independent of the dlib model the crop follows."""
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    return [tuple(int(v) for v in box) for box in cascade.detectMultiScale(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), 1.1, 5, minSize=(40, 40))]
+
+
+@pytest.fixture(scope="module")
+def face_high_clip(tmp_path_factory) -> Path:
+    """A 9:16 clip whose subject's face sits high in the frame and drifts down: a centre crop to 16:9 cuts it off."""
+    path = tmp_path_factory.mktemp("face") / "selfie.mp4"
+    portrait = cv2.resize(data.astronaut(), (PORTRAIT[0], PORTRAIT[0]), interpolation=cv2.INTER_AREA)
+    with VideoWriter(path, *PORTRAIT, Fraction(24), encoder="h264") as writer:
+        for index in range(FRAMES):
+            frame = np.full((PORTRAIT[1], PORTRAIT[0], 3), 60, np.uint8)
+            top = 40 * index // FRAMES  # drifts 40 px down over the clip
+            frame[top : top + PORTRAIT[0]] = portrait
+            writer.write(frame)
+    return path
+
+
+def test_crop_follows_the_face_where_a_centre_crop_loses_it(plan, face_high_clip):
+    followed = add_take(plan, "s01", face_high_clip, fit=parse_fit("crop", position="face"), label="F")
+    centred = add_take(plan, "s01", face_high_clip, label="C")  # the default cover: a centre crop
+    conformed = followed.provenance["conformed"]
+    assert conformed["method"].startswith("crop following the face") and any("crop following the face: path" in s for s in conformed["steps"])
+    frames, centre_frames = list(read_frames(followed.clip_path)), list(read_frames(centred.clip_path))
+    for index in (0, len(frames) // 2, len(frames) - 1):
+        faces = _haar_faces(frames[index])
+        assert faces, f"frame {index}: no face in the face-following crop"
+        x, y, w, h = faces[0]
+        assert 0 <= y and y + h <= 180 and 0 <= x and x + w <= 320
+        assert not _haar_faces(centre_frames[index]), f"frame {index}: the centre crop kept the face (the test lost its point)"
+    assert followed.key != centred.key
+    with pytest.raises(InputError, match="--position face: only with --fit crop"):
+        parse_fit("cover", position="face")
+
+
+def test_crop_following_a_face_without_one_warns_and_centres(plan, portrait_clip):
+    record = add_take(plan, "s01", portrait_clip, fit=parse_fit("crop", position="face"))
+    assert any("no face found" in w for w in record.provenance["conformed"]["warnings"])

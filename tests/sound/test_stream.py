@@ -84,3 +84,29 @@ def test_the_mix_in_small_blocks_is_the_mix_in_large_blocks(make_plan, tmp_path:
     assert not [p for p in (tmp_path / "small").rglob(".tmp-*")]
     measured = ffmpeg_ebur128(tmp_path / "small" / "mix.wav")
     assert abs(measured["integrated"] - small.integrated_lufs) <= 0.2
+
+
+def test_a_48khz_song_is_read_by_range_never_whole(make_plan, tmp_path: Path, monkeypatch) -> None:
+    """The music stem reads the blocks it plays from the file (a film-length song is never held): the
+    same samples as the whole file conformed, cut at the film's end with its tail fade, at its level."""
+    from shotcraft.sound.audio import load_conformed
+    from shotcraft.sound.loudness import integrated_loudness
+
+    write_tone(tmp_path / "music.wav", 12.0, dbfs=-12.0, channels=1)  # mono, longer than the 8.5 s film
+    plan = make_plan(SOUND)
+    n = lay_stems(plan, plan_timeline(plan)).length
+    clip = load_conformed(tmp_path / "music.wav", what="music")
+    start = int(round(0.4 * 48_000))
+    playing = clip.samples[: n - start].copy()
+    playing[-72_000:] *= np.linspace(1.0, 0.0, 72_000)[:, None] ** 2  # the 1.5 s tail fade at the film's end
+
+    def whole_file(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("the music was loaded whole")
+
+    monkeypatch.setattr(stems, "load_conformed", whole_file)
+    music = stems.music_stem(plan, n, notes=[])
+    expected = np.zeros((n, 2))
+    expected[start:] = playing
+    assert np.array_equal(music.render(0, n), expected * music.source.gain)
+    assert np.array_equal(np.concatenate([music.render(s, min(n, s + 30_001)) for s in range(0, n, 30_001)]), music.render(0, n))
+    assert abs(integrated_loudness(music.render(0, n), fast=True) - (-22.0)) < 0.01  # levelled as it plays in the film

@@ -14,7 +14,6 @@ settings on the same machine give bit-identical output (tested on CPU).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import platform
@@ -37,7 +36,7 @@ from shotcraft.backends.diffusers_sources import (
     refuse_pickle_file,
     source_identity,
 )
-from shotcraft.files import is_safetensors
+from shotcraft.files import is_safetensors, json_digest
 
 # MKL picks kernels by buffer alignment unless told not to, so two copies of the same weights can differ in the
 # last bit on CPU; strict conditional numerical reproducibility makes a folder, a single file and an in-memory
@@ -277,7 +276,7 @@ def report_denoising(pipeline: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def identity_digest(identity: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    return json_digest(identity)
 
 
 # --- loading and the per-worker cache --------------------------------------------------------------------

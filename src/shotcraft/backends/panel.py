@@ -500,10 +500,12 @@ def draw_picture(spec: PanelSpec, size: tuple[int, int], seed: int) -> np.ndarra
     return _light(canvas, spec, glows)
 
 
-def draw_caption(spec: PanelSpec, size: tuple[int, int], *, beat: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def draw_caption(spec: PanelSpec, size: tuple[int, int], *, beat: int | None = None, wrap: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The caption band as (rgb, alpha) layers: shot, role, type, move, duration, take; then the subject.
 
     ``beat`` = i shows the i-th timing trigger's words instead of the subject (from its time on, in a clip).
+    ``wrap``: the slate wraps onto as many lines as the width needs whatever the shape (a vertical frame
+    always wraps); every line then fits inside 95 % of the width.
     """
     width, height = size
     rgb = np.zeros((height, width, 3), dtype=np.uint8)
@@ -523,7 +525,7 @@ def draw_caption(spec: PanelSpec, size: tuple[int, int], *, beat: int | None = N
     margin = int(width * 0.025)
     thickness = max(1, int(round(scale1 * 1.7)))
     second_colour = (236, 236, 232) if beat is None else (255, 170, 120)
-    if height > width:
+    if height > width or wrap:
         # vertical: the slate wraps onto as many lines as the width needs, the band grows upwards
         heads = _wrap([drawing.ascii_text(p) for p in parts if p], font, scale1, width * 0.95)
         step = band * 0.4
@@ -544,16 +546,17 @@ def draw_caption(spec: PanelSpec, size: tuple[int, int], *, beat: int | None = N
     return rgb, alpha
 
 
-def beat_captions(spec: PanelSpec, size: tuple[int, int], fps: float, frames: int, *, head: int = 0) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+def beat_captions(spec: PanelSpec, size: tuple[int, int], fps: float, frames: int, *, head: int = 0,
+                  wrap: bool = False) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:  # fmt: skip
     """(first frame, caption) pairs for a clip: the subject, then each timing trigger's beat from its time.
 
     ``head``: frames of head handle before the planned moment (a trigger at t s shows at head + t * fps).
     """
-    captions = [(0, draw_caption(spec, size))]
+    captions = [(0, draw_caption(spec, size, wrap=wrap))]
     for index, at in enumerate(spec.triggers):
         start = head + int(round(at * fps))
         if 0 < start < frames and spec.beats[index]:
-            captions.append((start, draw_caption(spec, size, beat=index)))
+            captions.append((start, draw_caption(spec, size, beat=index, wrap=wrap)))
     return captions
 
 

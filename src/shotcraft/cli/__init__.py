@@ -44,6 +44,7 @@ from shotcraft.cli import new_cmds  # noqa: E402,F401
 from shotcraft.cli import lint_cmds  # noqa: E402,F401
 from shotcraft.cli import prompt_cmds  # noqa: E402,F401
 from shotcraft.cli import render_cmds  # noqa: E402,F401
+from shotcraft.cli import remote_cmds  # noqa: E402,F401
 from shotcraft.cli import qa_cmds  # noqa: E402,F401
 from shotcraft.cli import finish_cmds  # noqa: E402,F401
 from shotcraft.cli import sound_cmds  # noqa: E402,F401

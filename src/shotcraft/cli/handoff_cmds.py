@@ -22,18 +22,21 @@ def archive_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN", help="The film.yaml to archive."),
     to: Path = typer.Option(None, "--to", help="The archive file (default: PLAN's folder/<id>.shotcraft.tar)."),
     output: Path = typer.Option(None, "--output", help="The make output folder whose manifest (grade, mix, conformance) to keep."),
-    picked_only: bool = typer.Option(False, "--picked-only", help="Keep only the picked takes (make renders the others again)."),
+    picked_only: bool = typer.Option(True, "--picked-only/--all-takes",
+                                     help="Keep the picked takes (default; the others are archived out and make does not "
+                                          "render them again) or every current take."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """Archive PLAN: the plan and every file it names, the settings log (SQLite ledger), every current
-    take (keyframe and clip), a conformed edit and the output manifest, with sha256 for each member."""
+    """Archive PLAN: the plan and every file it names, the settings log (SQLite ledger), the picked takes
+    (keyframe and clip; every current take with --all-takes), a conformed edit and the output manifest,
+    with sha256 for each member."""
     from shotcraft.archive import archive_plan
     from shotcraft.plan import load_plan
 
     _check_format(output_format)
     plan = load_plan(plan_path)
     target = to if to is not None else plan.root / f"{plan.film.production.id}.shotcraft.tar"
-    result = archive_plan(plan, target, output=output, picked_only=picked_only)
+    result = archive_plan(plan, target, output=output, all_takes=not picked_only)
     if output_format == "json":
         echo_json({"archive": str(result.path), "members": result.members, "takes": result.takes, "bytes": result.bytes})
         return

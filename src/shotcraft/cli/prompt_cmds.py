@@ -20,7 +20,8 @@ from shotcraft.prompts.compiler import CompiledTake
 
 def backend_families(film: Film, shot_id: str) -> tuple[str, str]:
     """The prompt families of the keyframe and clip backends the plan chose for this shot."""
-    from shotcraft.backends.registry import get_backend  # only this command needs the backends
+    from shotcraft.backends.capabilities import capabilities_of  # only this command needs the backends
+    from shotcraft.backends.registry import get_backend
 
     resolved = resolve_shot(film, film.shot(shot_id))
     out = []
@@ -28,9 +29,7 @@ def backend_families(film: Film, shot_id: str) -> tuple[str, str]:
         backend: Any = get_backend(name, shot_id=shot_id)
         # A backend whose family depends on the model (FLUX reads prose, SDXL tags) says so per model.
         # (No model yet: the backend's default family; render would stop and ask for the model anyway.)
-        per_model = model is not None and hasattr(backend, "capabilities_for")
-        capabilities = backend.capabilities_for(model) if per_model else backend.capabilities
-        out.append(capabilities.prompt_family)
+        out.append(capabilities_of(backend, model).prompt_family)
     return out[0], out[1]
 
 

@@ -41,6 +41,8 @@ def render_command(
     output_format: Format = format_option(),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
+    budget: float = typer.Option(None, "--budget", min=0, help="Most this render may spend on remote services, USD (default: production.budget_usd)."),
+    yes: bool = typer.Option(False, "--yes", help="Render even when the remote estimate is over the budget (no question asked)."),
 ) -> None:
     """Render every keyframe and clip job of PLAN whose key is not done; exit 1 if any take failed."""
     from shotcraft.render.engine import render_plan
@@ -50,12 +52,19 @@ def render_command(
     runner = executor_for(executor, jobs=jobs or default_jobs(), address=address)
     report = render_plan(
         plan, shots=_split(shots), takes=_split(takes), force=force, jobs=jobs or default_jobs(),
-        progress=not no_progress, dry_run=dry_run, executor=runner,
+        progress=not no_progress, dry_run=dry_run, executor=runner, budget=budget, confirm=_budget_confirm(yes),
     )  # fmt: skip
     if dry_run and output_format == "text":
         for job in report.planned:
             console.print(f"would render: shot {job.shot_id} take {job.take} {job.kind}")
         console.print(f"{len(report.planned)} jobs to render, {len(report.cached)} done")
+        if report.estimate is not None and report.estimate.jobs:
+            console.print("remote services (prices: docs/providers.md):", markup=False)
+            for line in report.estimate.lines():
+                console.print(line, markup=False)
+            limit = budget if budget is not None else plan.film.production.budget_usd
+            if limit is not None and report.estimate.total > limit:
+                console.print(f"over the budget of ${limit:.2f}: render will ask before submitting (or refuse when not interactive)", markup=False)
         return
     if output_format == "json":
         echo_json(report.to_dict())
@@ -65,6 +74,22 @@ def render_command(
             err_console.print(f"failed: shot {failure.shot_id} take {failure.take} {failure.kind}: {failure.error}", markup=False)
     if not report.ok:
         raise RenderError(f"{len(report.failed)} job(s) failed; the other takes are in the store (see `shotcraft takes {plan_path}`)")
+
+
+def _budget_confirm(yes: bool):
+    """Over budget: --yes goes on, a terminal is asked, anything else refuses (with the estimate)."""
+    import sys
+
+    if yes:
+        return lambda message: True
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(message: str) -> bool:
+        err_console.print(message, markup=False)
+        return typer.confirm("", default=False)
+
+    return ask
 
 
 @command(app, "takes", summary="List the takes in the store with state, seed, QA and pick.", example="shotcraft takes examples/neo-noir/film.yaml --format json")
@@ -104,6 +129,9 @@ def takes_command(
         console.print(styled(f"{what}: run ", (f"shotcraft render {plan_path}", "bold")))
     elif stale:
         console.print(styled(f"{len(stale)} take(s) changed in the plan since rendered: run ", (f"shotcraft render {plan_path}", "bold")))
+    for r in records:  # a remote create call that may have been received: how to resolve it
+        if r.state == "submit-uncertain":
+            console.print(f"{r.shot_id} {r.label}: submit-uncertain: {r.error}", markup=False)
     for r in records:  # where each imported take came from and how it was conformed
         provenance = r.provenance or {}
         if r.source == "import" and provenance:
@@ -163,7 +191,7 @@ def take_add_command(
     note: str = typer.Option(None, "--note"),
     fit: str = typer.Option("cover", "--fit", help="cover (fill, crop the overflow), contain (keep it all, pad) or crop (fill, keep --position)."),
     pad: str = typer.Option("black", "--pad", help="With --fit contain: blur, black, white, grey or #rrggbb."),
-    position: str = typer.Option("center", "--position", help="With --fit crop: center, top, bottom, left, right or x,y (0-1)."),
+    position: str = typer.Option("center", "--position", help="With --fit crop: center, top, bottom, left, right, x,y (0-1) or face (follow the detected faces)."),
     fps: str = typer.Option(None, "--fps", help="Frame rate of a PNG sequence (default: the shot's)."),
     length: str = typer.Option("keep", "--length", help="A clip shorter than the shot: keep, hold (last frame) or slow (to fit)."),
 ) -> None:
@@ -191,18 +219,23 @@ def pick_command(
     plan_path: Path = typer.Argument(..., metavar="PLAN"),
     shot: str = typer.Argument(..., metavar="SHOT"),
     take: str = typer.Argument(None, metavar="TAKE", help="Take label; omit with --clear."),
-    clear: bool = typer.Option(False, "--clear", help="Forget the pick (back to the QA proposal, else take A)."),
+    clear: bool = typer.Option(False, "--clear", help="Forget the pick (QA proposes again from its scores, else take A)."),
+    force: bool = typer.Option(False, "--force", help="Pick a take that QA or a reviewer rejected."),
 ) -> None:
-    """Pick TAKE for SHOT (a done take). Without a pick the cut uses the QA proposal, else take A."""
+    """Pick TAKE for SHOT (a done take). Without a pick the cut uses the QA proposal, else take A.
+    A take rejected by QA or in review needs --force."""
+    from shotcraft.qa import picking
     from shotcraft.render.store import open_project
 
     project = open_project(load_plan(plan_path))
     if clear:
-        project.clear_pick(shot)
+        picking.clear(project, shot)
     elif take is None:
         raise InputError("pick: give a TAKE label, or --clear")
     else:
-        project.set_pick(shot, take)
+        overridden = picking.pick(project, shot, take, force=force)
+        if overridden is not None:
+            console.print(f"warning: shot {shot}: take {take} was {overridden}; picked with --force", markup=False)
     current = project.picked_take(shot)
     console.print(f"shot {shot}: {'take ' + current.label + f' ({current.pick_reason})' if current else 'no done take yet'}")
 

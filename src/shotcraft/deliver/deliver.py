@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from shotcraft.deliver.assemble import AUDIO_SUFFIX, concat, encode_audio
+from shotcraft.deliver.captions import METHOD as CAPTION_METHOD
+from shotcraft.deliver.captions import CaptionOverlay, TakeCaption, take_captions
 from shotcraft.deliver.conformance import check_deliverable
 from shotcraft.deliver.reframe import METHOD as REFRAME_METHOD
 from shotcraft.deliver.reframe import SubjectPath
@@ -196,6 +198,8 @@ def deliver(
     wanted_stills = ({poster_frame} if "poster" in kinds else set()) | (set(thumb_at) if "contact-sheet" in kinds else set())
     root = plan.root if isinstance(plan, LoadedPlan) else Path(".")
     card = card_spec(film.delivery.end_card, root, timeline.duration, timeline.rate, str(getattr(plan, "file", film.production.id)))
+    # the animatic's burned-in caption, laid out again inside each reframed output's safe area
+    captions = take_captions(plan, timeline) if isinstance(plan, LoadedPlan) and any(o.crop for o in outputs) else {}
 
     # 2. Encode the segments that are not already encoded (all of them from a frame source)
     with contextlib.ExitStack() as stack:
@@ -212,11 +216,13 @@ def deliver(
             for index, segment in enumerate(segments):
                 for output in outputs:
                     identity = output.identity(timeline.rate)
+                    if output.crop is not None and captions:
+                        identity = {**identity, "captions": CAPTION_METHOD}
                     if card is not None and segment.stop > card.first_frame:  # the ad's end card lies over this segment
                         identity = {**identity, "end_card": card.identity(), "card_from": card.first_frame - segment.start}
                     keys[(index, output.kind)] = segment_key(timeline, segment, output=identity, shot_keys=shot_keys, names=names)
                 keys[(index, "still")] = segment_key(timeline, segment, output={"still": True}, shot_keys=shot_keys, names=names)
-        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card)
+        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card, captions)
         if jobs > 1 and frames is None and len(segments) > 1:
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="shotcraft-segment") as pool:
                 list(pool.map(encoder.encode, range(len(segments)), segments))
@@ -275,8 +281,10 @@ class _SegmentEncoder:
 
     def __init__(self, timeline: Timeline, transform, outputs: list[VideoOutput], store: SegmentStore,
                  keys: dict[tuple[int, str], str], wanted_stills: set[int], frames: Iterator[np.ndarray] | None,
-                 card: CardSpec | None = None) -> None:  # fmt: skip
+                 card: CardSpec | None = None, captions: dict[int, TakeCaption] | None = None) -> None:  # fmt: skip
         self.timeline, self.transform, self.outputs, self.store, self.keys = timeline, transform, outputs, store, keys
+        self.captions = captions or {}
+        self._overlays: dict[str, CaptionOverlay] = {}
         self.wanted_stills, self.frames = wanted_stills, frames
         self.curve = headroom_curve()
         self.subject = SubjectPath(timeline)  # the reframed outputs' crop path, computed per shot when first needed
@@ -291,6 +299,14 @@ class _SegmentEncoder:
             assert self.card is not None
             self._cards[output.kind] = CardLayer(self.card, output.size)
         return self._cards[output.kind]
+
+    def _caption(self, output: VideoOutput, shaped: np.ndarray, t: int) -> np.ndarray:
+        """A reframed frame with its shot's caption laid inside the output's safe area (see shotcraft.deliver.captions)."""
+        if output.kind not in self._overlays:  # a dict write under the GIL: two threads may both build it, harmlessly
+            self._overlays[output.kind] = CaptionOverlay(self.captions, self.timeline, output.size)
+        assert output.crop is not None
+        crop = crop_box(self.timeline.width, self.timeline.height, output.crop, self.subject.centre(t))
+        return self._overlays[output.kind].apply(shaped, t, crop)
 
     def part(self, index: int, output: VideoOutput) -> Path:
         return self.store.path(output.kind, self.keys[(index, output.kind)], output.profile.suffix)
@@ -330,6 +346,8 @@ class _SegmentEncoder:
                     frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
                 for output, writer in writers:
                     shaped = _shape(frame, output, self.timeline, t, self.curve, self.subject)
+                    if output.crop is not None and self.captions:
+                        shaped = self._caption(output, shaped, t)
                     if self.card is not None and t >= self.card.first_frame:
                         shaped = self._card_layer(output).apply(shaped, strength_at(self.card, t))
                     writer.write(shaped)

@@ -72,12 +72,15 @@ def platform_options(profile: Profile, size: tuple[int, int], rate: Fraction) ->
     if float(rate) > 31:
         mbps = mbps * 3 // 2
     bitrate = mbps * 1_000_000
-    # sliced threads: measured, x264's default frame threads with a VBV give different bytes on every run
-    # (rate control reads thread timing), which would break "an incremental finish equals a full one";
-    # slice threading is repeatable and still uses every core
+    # one encoder thread: with a VBV, x264's rate control reads thread timing. Frame threads gave different
+    # bytes on every run; sliced threads too, on a loaded machine (two makes of the same cut gave web masters
+    # differing in frames 14-20 of a segment while the master and the vertical matched: in sliced mode each
+    # slice's row-level VBV reads the other slices' running size estimates). Different bytes would break "an
+    # incremental finish equals a full one" and "restore, make: identical deliverables". Parallelism comes
+    # from the segments (make -j) and from each output's own encoder process.
     return {**profile.options, "g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": "2",
             "flags": "+cgop", "b:v": str(bitrate), "maxrate": str(bitrate * 3 // 2), "bufsize": str(bitrate * 2),
-            "x264-params": "sliced-threads=1"}  # fmt: skip
+            "threads": "1"}  # fmt: skip
 
 
 def web_size(width: int, height: int) -> tuple[int, int]:

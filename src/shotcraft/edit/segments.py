@@ -102,9 +102,7 @@ def segment_key(timeline: Timeline, segment: Segment, *, output: dict[str, Any],
             "record": [event.record_in - segment.start, event.record_out - segment.start],
             "transition": [event.transition, event.transition_frames, window[0] - segment.start, window[1] - segment.start, k == 0],
             "shot": shot_keys.get(event.shot_id),
-            "reframe": list(event.reframe),
-            # the reframe eases in from the previous shot's point across a transition into this one
-            "previous_reframe": list(timeline.events[k - 1].reframe) if k > 0 and event.transition_frames else None,
+            "reframe": list(event.reframe),  # the crop eases between two shots' points only inside a transition segment
         })  # fmt: skip
     return job_key({"step": "finish-segment", "frames": segment.frames, "kind": segment.kind, "events": described,
                     "size": [timeline.width, timeline.height], "rate": str(timeline.rate), "output": output})  # fmt: skip

@@ -4,7 +4,7 @@ A rule is a plain function from a :class:`~shotcraft.lint.context.LintContext`
 to the :class:`Hit` s it finds, registered with :func:`rule`. Codes are
 ``SC`` + three digits grouped by hundreds (1xx timing and motion, 2xx
 continuity and blocking, 3xx prompt and texture, 4xx sound, 5xx delivery and
-structure) and never change meaning once published.
+structure, 6xx backend capabilities) and never change meaning once published.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 Path_ = tuple[str | int, ...]
 
-CODE_PATTERN = re.compile(r"^SC[1-5]\d\d$")
+CODE_PATTERN = re.compile(r"^SC[1-6]\d\d$")
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 FAMILIES = {
@@ -30,6 +30,7 @@ FAMILIES = {
     "3": "prompt and texture",
     "4": "sound",
     "5": "delivery and structure",
+    "6": "backend capabilities",
 }
 
 DOC_SECTIONS = ("What it does", "Why", "Example", "Use instead")
@@ -105,7 +106,7 @@ def rule(
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``code``; ``vocabularies`` names the word lists it reads (for its docs)."""
     if not CODE_PATTERN.match(code):
-        raise ValueError(f"rule code {code!r} must be SC followed by three digits, family 1-5")
+        raise ValueError(f"rule code {code!r} must be SC followed by three digits, family 1-6")
     if not NAME_PATTERN.match(name):
         raise ValueError(f"rule name {name!r} must be kebab-case")
 

@@ -18,7 +18,7 @@ FINDING_JSON_SCHEMA: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["code", "name", "severity", "shot", "path", "line", "column", "message", "fix"],
         "properties": {
-            "code": {"type": "string", "pattern": r"^SC[1-5]\d\d$", "description": "stable rule code"},
+            "code": {"type": "string", "pattern": r"^SC[1-6]\d\d$", "description": "stable rule code"},
             "name": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$", "description": "the flagged pattern"},
             "severity": {"enum": [s.value for s in Severity]},
             "shot": {"type": ["string", "null"], "description": "shot id, when the finding belongs to one shot"},

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from shotcraft.plan import presets
 from shotcraft.plan.frame import default_keyframe_size
-from shotcraft.plan.schema import Film, ModelSource, Shot
+from shotcraft.plan.schema import Film, ModelSource, ServiceSettings, Shot
 from shotcraft.timebase import seconds_to_frames
 
 
@@ -75,6 +75,9 @@ class ResolvedShot:
     #: edit handles in the take's frames (defaults.handles film frames at this shot's rate), generated
     #: before and after ``frames`` where the clip backend can draw them (render.jobs decides)
     handle_frames: int = 0
+    #: remote services (backends/remote): the shot's service block over the defaults', field by field
+    keyframe_service: ServiceSettings | None = None
+    clip_service: ServiceSettings | None = None
 
     @property
     def id(self) -> str:
@@ -130,7 +133,20 @@ def resolve_shot(film: Film, shot: Shot, index: int | None = None) -> ResolvedSh
         clip_model=shot.clip.model or defaults.clip.model,
         takes=takes,
         handle_frames=seconds_to_frames(Fraction(defaults.handles) / film.production.format.fps, fps),
+        keyframe_service=merge_service(defaults.keyframe.service, shot.keyframe.service),
+        clip_service=merge_service(defaults.clip.service, shot.clip.service),
     )
+
+
+def merge_service(default: ServiceSettings | None, shot: ServiceSettings | None) -> ServiceSettings | None:
+    """The shot's service fields over the defaults' (options and mapping merged key by key)."""
+    if default is None or shot is None:
+        return shot or default
+    merged = default.model_dump()
+    for name in shot.model_fields_set:
+        value = getattr(shot, name)
+        merged[name] = {**merged[name], **value} if name in ("options", "mapping") else value
+    return ServiceSettings.model_validate(merged)
 
 
 def resolve_shots(film: Film) -> list[ResolvedShot]:

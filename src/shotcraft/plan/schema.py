@@ -134,6 +134,9 @@ class Production(Model):
     format: Format = Format()
     platforms: list[Platform] = [Platform.WEB]
     arc: Arc = Arc()
+    budget_usd: float | None = Field(
+        None, ge=0, le=1_000_000, description="most a render may spend on remote services; above it, render asks (or refuses)"
+    )
 
 
 class Intention(Model):
@@ -364,6 +367,20 @@ class ModelSource(Model):
         return self
 
 
+class ServiceSettings(Model):
+    """A remote service's settings for a shot or the defaults (docs/providers.md): the model asked for, provider
+    options, and for ComfyUI the server, the API-format workflow and which node inputs receive what."""
+
+    model: str | None = Field(None, description="the service's model name: 'veo-3.1-generate-preview', 'gen4_turbo', 'ray-2'")
+    options: dict[str, Any] = Field(default_factory=dict, description="provider settings sent as given: resolution, audio ...")
+    url: str | None = Field(None, pattern=r"^https?://", description="ComfyUI: the server, e.g. http://127.0.0.1:8188")
+    workflow: Path | None = Field(None, description="ComfyUI: the workflow saved in API format (JSON)")
+    mapping: dict[str, Annotated[str, Field(pattern=r"^[^.\s]+\.[^.\s]+$")]] = Field(
+        default_factory=dict,
+        description="ComfyUI: role -> 'node_id.input_name' (prompt, negative_prompt, seed, image, last_image, frames, fps, width, height, motion)",
+    )
+
+
 class KeyframeSettings(Model):
     resolution: Resolution | None = None
     steps: int | None = Field(None, ge=1, le=500)
@@ -373,6 +390,7 @@ class KeyframeSettings(Model):
     seed: int | None = Field(None, ge=0, lt=2**32)
     backend: str | None = None
     model: ModelSource | None = None
+    service: ServiceSettings | None = Field(None, description="remote backends (comfyui, veo, runway, luma, kling): model, options, workflow")
 
 
 class ClipSettings(Model):
@@ -380,6 +398,7 @@ class ClipSettings(Model):
     fps_override: str | None = Field(None, description="why this shot is not at the film's 24 fps")
     backend: str | None = None
     model: ModelSource | None = None
+    service: ServiceSettings | None = Field(None, description="remote backends (comfyui, veo, runway, luma, kling): model, options, workflow")
 
 
 class Defaults(Model):

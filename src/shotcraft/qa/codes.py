@@ -37,6 +37,7 @@ _SND_NAMES = {
     "SND101": "stem-loudness", "SND102": "mix-loudness", "SND103": "true-peak", "SND104": "sound-off",
     "SND105": "default-sound-laid", "SND106": "resampled-file", "SND107": "sound-outside-cut",
     "SND108": "cue-after-its-shot", "SND109": "limiter-working-hard", "SND110": "dialogue-not-clear",
+    "SND111": "no-production-sound",
 }
 
 
@@ -161,6 +162,10 @@ DOCS: tuple[CodeDoc, ...] = (
          "SND109 limiter took up to 7.5 dB off the loudest peaks", "Lower the target, or give the film music or dialogue."),
     _snd("SND110", "Dialogue level above the rest of the mix while lines play.", "Dialogue that does not sit above the bed is not understood.",
          "SND110 dialogue sits 3.1 LU above the rest of the mix while it plays (want 6 LU or more)", "Lower the bed under dialogue or raise the lines."),
+    _snd("SND111", "`sound.production_sound` is on, but no picked take carries an audio stream to lay as the production stem.",
+         "The plan asked for the takes' own voices and room; a mix without them is not the film that was planned.",
+         "SND111 sound.production_sound is on but no picked take carries sound (import clips with their audio)",
+         "Import the clips with their audio (`shotcraft take add` keeps a clip's sound), pick those takes, or turn `sound.production_sound` off."),
 )
 
 BY_CODE = {doc.code: doc for doc in DOCS}

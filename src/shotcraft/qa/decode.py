@@ -73,6 +73,8 @@ def open_clip(path: Path) -> tuple[av.container.InputContainer, av.video.stream.
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a video file")
+    if not path.is_file():  # a FIFO would block the decoder's open forever, a device would read forever (#18 item 4)
+        raise InputError(f"{path}: not a regular file (a FIFO, device or socket); give a video file")
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as exc:

@@ -16,7 +16,6 @@ checklist is recomputed from the graded cuts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ import cv2
 import numpy as np
 
 from shotcraft.media.video import read_frames
+from shotcraft.files import json_digest
 from shotcraft.fsutil import write_json
 from shotcraft.qa.continuity import GRAIN_WINDOW_SECONDS, WINDOW_SECONDS, CutCheck, ShotSide, compare, side
 from shotcraft.qa.decode import DETAIL_WIDTH, PROXY_WIDTH, DecodedFrame, proxy_size
@@ -50,7 +50,7 @@ def _key(plan: Any, timeline: Any, thresholds: dict[str, float]) -> str:
         "look": file_digest(plan.resolve_path(film.grade.look)) if film.grade.look else None,
         "thresholds": thresholds,
     }
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:24]
+    return json_digest(data)[:24]
 
 
 def _load(cache: Path | None) -> list[CutCheck] | None:

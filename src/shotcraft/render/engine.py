@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotcraft import events, files
 from shotcraft.plan.loader import LoadedPlan
+from shotcraft.render.archived import archived_out_keys
 from shotcraft.render.executor import Executor, LocalExecutor
 from shotcraft.render.imports import import_plan_clips
 from shotcraft.render.jobs import JobSpec, TakeJobs, plan_jobs
 from shotcraft.render.progress import RenderProgress
+from shotcraft.render.remote import RunEstimate, estimate_run, preflight
 from shotcraft.render.store import Project, open_project
 from shotcraft.render.work import JobResult
 
@@ -30,7 +33,7 @@ class JobOutcome:
     kind: str
     shot_id: str
     take: str
-    state: str  # "rendered" | "cached" | "failed" | "planned" (dry run)
+    state: str  # "rendered" | "cached" | "failed" | "planned" (dry run) | "archived" (left out of an archive on purpose)
     seconds: float | None = None
     attempts: int = 0
     error: str | None = None
@@ -42,6 +45,7 @@ class RenderReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
     seconds: float = 0.0
     film_seconds: float = 0.0  # seconds of picture the selected takes hold
+    estimate: RunEstimate | None = None  # remote jobs: what they will cost (render/remote.py)
 
     @property
     def rendered(self) -> list[JobOutcome]:
@@ -56,6 +60,11 @@ class RenderReport:
         return [o for o in self.outcomes if o.state == "failed"]
 
     @property
+    def archived(self) -> list[JobOutcome]:
+        """Jobs whose takes a picked-only archive left out on purpose (not rendered unless asked)."""
+        return [o for o in self.outcomes if o.state == "archived"]
+
+    @property
     def planned(self) -> list[JobOutcome]:
         """Jobs a dry run found to render."""
         return [o for o in self.outcomes if o.state == "planned"]
@@ -66,6 +75,8 @@ class RenderReport:
 
     def summary(self) -> str:
         text = f"{len(self.outcomes)} jobs: {len(self.rendered)} rendered, {len(self.cached)} cached, {len(self.failed)} failed in {self.seconds:.1f} s"
+        if self.archived:
+            text += f" ({len(self.archived)} archived out; 'shotcraft render --shot ID --take L' renders one again)"
         return text
 
     def to_dict(self) -> dict:
@@ -74,10 +85,12 @@ class RenderReport:
             "jobs": len(self.outcomes),
             "rendered": len(self.rendered),
             "cached": len(self.cached),
+            "archived": len(self.archived),
             "planned": [{"shot": o.shot_id, "take": o.take, "kind": o.kind} for o in self.planned],
             "failed": [{"shot": o.shot_id, "take": o.take, "kind": o.kind, "error": o.error} for o in self.failed],
             "seconds": round(self.seconds, 3),
             "film_seconds": round(self.film_seconds, 3),
+            **({"cost": self.estimate.to_dict()} if self.estimate is not None and self.estimate.jobs else {}),
         }
 
 
@@ -154,15 +167,19 @@ def render_plan(
     progress: bool = True,
     executor: Executor | None = None,
     dry_run: bool = False,
+    budget: float | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> RenderReport:
     """Render the selected takes of ``plan`` into its store; returns what ran, what was cached, what failed.
 
-    ``dry_run`` only reports which jobs would run ("planned") and writes nothing.
+    ``dry_run`` only reports which jobs would run ("planned") and their remote cost, and writes nothing.
+    ``budget`` (USD, else ``production.budget_usd``): a run whose remote estimate is above it calls ``confirm``
+    with the estimate and stops with BudgetExceeded unless it says yes; all before any create call.
     """
     started = time.perf_counter()
     if dry_run:
         with files.read_only():
-            return _dry_run(plan, plan_jobs(plan, shots=shots, takes=takes), force)
+            return _dry_run(plan, plan_jobs(plan, shots=shots, takes=takes), force, asked=shots is not None or takes is not None)
     # 1. Inputs and graph: unknown shots, backends, missing stills fail here, store untouched.
     graph: list[TakeJobs] = plan_jobs(plan, shots=shots, takes=takes)
     import_plan_clips(plan, shots)  # clips the plan lists under shots[].clips become takes (once)
@@ -176,6 +193,8 @@ def render_plan(
         # 3. Register takes with their current keys.
         to_run: list[JobSpec] = []
         scheduled: set[str] = set()
+        # takes a picked-only archive left out: absent by choice unless asked for (or --force)
+        left_out = frozenset() if force or shots is not None or takes is not None else archived_out_keys(project.folder)
         imported = {(r.shot_id, r.label) for r in project.ledger.take_rows() if r.source == "import"}
         for take in graph:
             if (take.shot_id, take.label) in imported:
@@ -194,7 +213,9 @@ def render_plan(
             for spec in (take.keyframe, take.clip):
                 job = project.ledger.job(spec.key)
                 done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
-                if (force or not done) and spec.key not in scheduled:
+                if not done and spec.key in left_out:
+                    report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, "archived"))
+                elif (force or not done) and spec.key not in scheduled:
                     to_run.append(spec)
                     scheduled.add(spec.key)
                 else:
@@ -208,6 +229,9 @@ def render_plan(
                 recorder.total = len(to_run)
                 events.emit(events.Event("render", "progress", "", done=0, total=len(to_run), unit="jobs",
                                          data={"cached": len(report.cached)}))  # fmt: skip
+                # remote jobs: checked, priced and held to the budget before any create call
+                report.estimate = estimate_run(plan.root, project.folder / "ledger.sqlite", to_run, read_only=False)
+                preflight(report.estimate, budget=budget if budget is not None else plan.film.production.budget_usd, confirm=confirm)
                 (executor or LocalExecutor(jobs)).run(to_run, recorder, project.objects.folder)
             status = "done" if report.ok else "failed"
         finally:
@@ -222,17 +246,23 @@ def render_plan(
     return report
 
 
-def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool) -> RenderReport:
+def _dry_run(plan: LoadedPlan, graph: list[TakeJobs], force: bool, *, asked: bool = False) -> RenderReport:
     """Which jobs a render would run, read from the ledger without creating or changing anything."""
     report = RenderReport(run_id=0)
     project = open_project(plan, read_only=True)
+    left_out = frozenset() if force or asked else archived_out_keys(project.folder)
+    planned: list[JobSpec] = []
     for take in graph:
         report.film_seconds += float(take.clip.request["frames"] / take.clip.request["fps"])
         for spec in (take.keyframe, take.clip):
             job = project.ledger.job(spec.key)
             done = job is not None and job.state == "done" and project.objects.verified(job.object_sha256, job.object_ext)
-            state = "planned" if force or not done else "cached"
+            state = "archived" if not done and spec.key in left_out else ("planned" if force or not done else "cached")
             report.outcomes.append(JobOutcome(spec.key, spec.kind, spec.shot_id, spec.take, state))
+            if state == "planned":
+                planned.append(spec)
+    ledger = project.folder / "ledger.sqlite"
+    report.estimate = estimate_run(plan.root, ledger if ledger.is_file() else None, planned, read_only=True)
     return report
 
 

@@ -4,7 +4,9 @@ An import from another tool rarely has the film's aspect (a 9:16 phone clip in a
 16:9 film). ``cover`` fills the frame and crops what overflows (the old, silent
 behaviour), ``contain`` keeps every pixel and pads the rest with a colour or a
 blurred, darkened copy of the picture (what editors do with vertical footage),
-``crop`` fills the frame like cover but keeps the part at ``position``.
+``crop`` fills the frame like cover but keeps the part at ``position``, or, with
+the position ``face``, the part that follows the faces the detector finds
+(:func:`shotcraft.media.faces.face_path`, the path the platform reframes use).
 :func:`kept_fraction` says how much of the picture survives, for the warning.
 """
 
@@ -29,12 +31,15 @@ BLUR_DARKEN = 0.55  # a blurred fill is darkened so the real picture reads as th
 class Fit:
     mode: str = "cover"
     pad: tuple[int, int, int] | None = (0, 0, 0)  # None: blurred fill
-    position: tuple[float, float] = (0.5, 0.5)
+    position: tuple[float, float] = (0.5, 0.5)  # with subject "face": where to crop when no face is found
+    subject: str | None = None  # "face": the crop follows the detected faces
 
     def describe(self) -> str:
         if self.mode == "contain":
             fill = "blurred fill" if self.pad is None else "pad #%02x%02x%02x" % self.pad
             return f"contain ({fill})"
+        if self.mode == "crop" and self.subject == "face":
+            return "crop following the face"
         if self.mode == "crop":
             return f"crop at ({self.position[0]:g}, {self.position[1]:g})"
         return "cover (centre crop)"
@@ -45,6 +50,10 @@ def parse_fit(mode: str = "cover", pad: str = "black", position: str = "center")
     mode = (mode or "cover").strip().lower()
     if mode not in FITS:
         raise InputError(f"--fit: expected one of {', '.join(FITS)}, found {mode!r}")
+    if (position or "").strip().lower() == "face":
+        if mode != "crop":
+            raise InputError(f"--position face: only with --fit crop (found --fit {mode})")
+        return Fit(mode, _pad(pad), (0.5, 0.5), subject="face")
     return Fit(mode, _pad(pad), _position(position))
 
 
@@ -69,7 +78,7 @@ def _position(text: str) -> tuple[float, float]:
     try:
         x, y = (float(v) for v in value.split(","))
     except ValueError:
-        raise InputError(f"--position: expected {', '.join(POSITIONS)} or 'x,y' fractions like 0.5,0.2, found {text!r}") from None
+        raise InputError(f"--position: expected {', '.join(POSITIONS)}, face or 'x,y' fractions like 0.5,0.2, found {text!r}") from None
     if not (0 <= x <= 1 and 0 <= y <= 1):
         raise InputError(f"--position: x and y must be between 0 and 1, found {text!r}")
     return x, y
@@ -106,6 +115,16 @@ def fit_frame(image: np.ndarray, width: int, height: int, fit: Fit) -> np.ndarra
     px, py = fit.position if fit.mode == "crop" else (0.5, 0.5)
     x0, y0 = int(round((w - crop_w) * px)), int(round((h - crop_h) * py))
     return _resize(image[y0 : y0 + crop_h, x0 : x0 + crop_w], width, height)
+
+
+def position_for_centre(source: tuple[int, int], target: tuple[int, int], centre: tuple[float, float]) -> tuple[float, float]:
+    """The crop ``position`` (0..1 each way) whose window is centred on ``centre`` (fractions of the source), as near as fits."""
+    w, h = source
+    scale = max(target[0] / w, target[1] / h)
+    crop_w, crop_h = min(w, round(target[0] / scale)), min(h, round(target[1] / scale))
+    px = (centre[0] * w - crop_w / 2) / (w - crop_w) if w > crop_w else 0.5
+    py = (centre[1] * h - crop_h / 2) / (h - crop_h) if h > crop_h else 0.5
+    return min(max(px, 0.0), 1.0), min(max(py, 0.0), 1.0)
 
 
 def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:

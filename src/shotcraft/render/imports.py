@@ -20,6 +20,7 @@ import glob as globbing
 import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ from shotcraft.media.video import AudioTrack, VideoWriter, probe, read_frames
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.presets import TAKE_LABELS
 from shotcraft.plan.resolve import resolve_shot
-from shotcraft.render.fit import WARN_KEPT, Fit, fit_frame, kept_fraction
+from shotcraft.media.faces import FACE_PATH_METHOD, SAMPLES_PER_SECOND, face_path
+from shotcraft.render.fit import WARN_KEPT, Fit, fit_frame, kept_fraction, position_for_centre
 from shotcraft.render.jobs import CLIP_ENCODING, KEYFRAME_FORMAT
 from shotcraft.files import check_input, content_sha256
 from shotcraft.render.keys import job_key
@@ -95,6 +97,7 @@ def add_take(
     width, height, rate = resolved.width, resolved.height, resolved.fps
     plan_ = conform_plan(original, (width, height), rate, resolved.frames, fit, length)
     target_frames = plan_["frames"]
+    faces = _face_centres(Path(file), fit, original, rate, Fraction(fps) if fps is not None else resolved.fps, plan_)
 
     # 3. Under the project lock (another import may be finishing: wait a little for it): choose the
     #    label from the ledger as it is now, decode, conform and encode; commit only a complete clip.
@@ -110,7 +113,9 @@ def add_take(
             with VideoWriter(temp, width, height, rate, encoder="take", audio=sound) as writer:
                 for frame in _stretch(_resample(_counted(source_frames, decoded), original["rate_fraction"], rate, original["frames"],
                                                 total=plan_["resampled"]), target_frames, plan_["length"], plan_["resampled"]):  # fmt: skip
-                    conformed = fit_frame(frame, width, height, fit)
+                    conformed = fit_frame(frame, width, height, fit if faces is None else
+                                          replace(fit, position=position_for_centre((frame.shape[1], frame.shape[0]), (width, height),
+                                                                                    faces[min(count, len(faces) - 1)])))  # fmt: skip
                     if first is None:
                         first = conformed
                     writer.write(conformed)
@@ -129,6 +134,8 @@ def add_take(
         # 4. Record jobs, take and provenance.
         output = {**CLIP_ENCODING, "width": width, "height": height, "rate": format_rate(rate)}
         conform = {"fit": [fit.mode, fit.pad, list(fit.position)], "length": plan_["length"], "frames": count, "audio": plan_["audio"]}
+        if fit.subject is not None:  # only then: the keys of every other import stay as they were
+            conform["subject"] = [fit.subject, FACE_PATH_METHOD]
         clip_key = job_key({"kind": "import", "source_sha256": original["sha256"], "output": output, "conform": conform})
         keyframe_key = job_key({"kind": "import-keyframe", "clip": clip_key})
         provenance = {
@@ -160,6 +167,26 @@ def add_take(
     record = project.take(shot_id, label)
     assert record is not None
     return record
+
+
+def _face_centres(file: Path, fit: Fit, original: dict[str, Any], rate: Fraction, shot_rate: Fraction, plan_: dict[str, Any]) -> np.ndarray | None:
+    """For a crop that follows the face: per conformed frame, where the faces are (fractions of the source picture).
+
+    A first pass over the conformed timing (the path is smoothed, so it needs the frames ahead as well as behind);
+    no face found: None, the crop stays at the fit's position and the import says so.
+    """
+    if fit.subject != "face":
+        return None
+    frames, _ = _open_source(file, shot_rate)
+    timed = _stretch(_resample(frames, original["rate_fraction"], rate, original["frames"], total=plan_["resampled"]),
+                     plan_["frames"], plan_["length"], plan_["resampled"])  # fmt: skip
+    centres = face_path(timed, plan_["frames"], rate)
+    if centres is None:
+        plan_["warnings"].append(f"no face found in {file.name}: cropped at the centre (--position top|bottom|left|right|x,y chooses a point)")
+        plan_["steps"].append("crop following the face: none found, centre crop")
+    else:
+        plan_["steps"].append(f"crop following the face: path from {SAMPLES_PER_SECOND} detections a second (dlib HOG), smoothed")
+    return centres
 
 
 def _allocate_label(project: Any, shot_id: str, label: str | None, rendered_labels: list[str]) -> str:

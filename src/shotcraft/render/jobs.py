@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from shotcraft import __version__
+from shotcraft.backends.capabilities import capabilities_of
 from shotcraft.backends.protocol import Backend
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.frame import round_size
+from shotcraft.plan.model_paths import anchored_model
 from shotcraft.plan.resolve import ResolvedShot, TakeSpec, resolve_shot
 from shotcraft.plan.schema import Shot
 from shotcraft.render.encode import TAKE_SETTINGS
@@ -151,23 +153,29 @@ def _backend_block(backend: Backend, model: Any, shot_id: str) -> dict[str, Any]
 
 
 def _capabilities(backend: Backend, model: Any) -> Any:
-    """A backend's capabilities once its model is known (FLUX reads prose; Wan 2.1 has no last frame)."""
-    refine = getattr(backend, "capabilities_for", None)
-    return refine(model) if (refine is not None and model is not None) else backend.capabilities
+    return capabilities_of(backend, model)
 
 
-def anchored_model(plan: LoadedPlan, model: Any) -> Any:
-    """The model source with local paths resolved against the plan's folder, not the working directory."""
-    if model is None:
-        return None
-    update: dict[str, Any] = {}
-    if model.path is not None and not model.path.is_absolute():
-        update["path"] = plan.resolve_path(model.path)
-    for name in ("base", "ip_adapter"):
-        value = getattr(model, name, None)
-        if isinstance(value, str) and value.startswith("."):  # "./models/x" is a folder, "org/repo" a hub id
-            update[name] = str(plan.resolve_path(Path(value)))
-    return model.model_copy(update=update) if update else model
+def is_remote(backend: Backend) -> bool:
+    """A backend over a remote service (backends/remote): its jobs run through render.remote."""
+    return getattr(backend, "provider", None) is not None
+
+
+def anchored_service(plan: LoadedPlan, backend: Backend, service: Any, shot_id: str, stage: str) -> Any:
+    """The shot's service block with its workflow resolved against the plan's folder and checked; the model named."""
+    from shotcraft.plan.schema import ServiceSettings
+
+    service = service if service is not None else ServiceSettings()
+    where = f"shot {shot_id}: {stage}.service"
+    try:
+        backend.model_name(service)  # type: ignore[attr-defined]
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    if service.workflow is not None:
+        path = plan.resolve_path(service.workflow)
+        files.check_input(path, "workflow", where=f"{where}.workflow")
+        service = service.model_copy(update={"workflow": path.resolve()})
+    return service
 
 
 def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context: dict[str, Any]) -> TakeJobs:
@@ -179,6 +187,10 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
     clip_backend = get_backend(resolved.clip_backend, shot_id=shot.id)
     keyframe_model = anchored_model(plan, resolved.keyframe_model)
     clip_model = anchored_model(plan, resolved.clip_model)
+    if is_remote(keyframe_backend):  # a remote service's "model" is the plan's service block (backends/remote)
+        keyframe_model = anchored_service(plan, keyframe_backend, resolved.keyframe_service, shot.id, "keyframe")
+    if is_remote(clip_backend):
+        clip_model = anchored_service(plan, clip_backend, resolved.clip_service, shot.id, "clip")
     keyframe_capabilities = _capabilities(keyframe_backend, keyframe_model)
     keyframe_family = keyframe_capabilities.prompt_family
     clip_family = _capabilities(clip_backend, clip_model).prompt_family

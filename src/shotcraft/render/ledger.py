@@ -182,7 +182,7 @@ class Ledger:
 
     def _check_version(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE name = 'ledger_version'").fetchone()
-        if row is not None and int(row["value"]) > LEDGER_VERSION:
+        if row is not None and check_version(row["value"], self.path) > LEDGER_VERSION:
             raise LedgerError(f"{self.path}: ledger version {row['value']} is newer than this shotcraft reads ({LEDGER_VERSION})")
 
     def close(self) -> None:

@@ -37,6 +37,7 @@ from shotcraft.fsutil import file_sha256, fsync_dir
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import take_count
 from shotcraft.plan.presets import TAKE_LABELS
+from shotcraft.render.archived import archived_out_keys
 from shotcraft.render.ledger import JobRow, Ledger, TakeRow
 from shotcraft.render.ledger_rows import check_object
 from shotcraft.timebase import parse_rate
@@ -69,7 +70,7 @@ class TakeRecord:
     shot_id: str
     label: str
     key: str
-    state: str  # pending | running | done | failed
+    state: str  # pending | running | done | failed | submit-uncertain (a remote create call that may have been received)
     clip_path: Path | None  # verified object: H.264 .mp4 at the film's resolution and the shot's fps
     keyframe_path: Path | None  # verified PNG
     seed: int | None
@@ -284,6 +285,7 @@ class Project:
         film = self.plan.film
         shot_ids = [s.id for s in film.shots] if shot_id is None else [self._check_shot(shot_id)]
         records: list[TakeRecord] = []
+        self._uncertain = self._uncertain_remote()
         for sid in shot_ids:
             rows = [row for row in self.ledger.take_rows(sid) if self._current(row)]
             picked = self._effective_pick(sid, rows)
@@ -336,12 +338,61 @@ class Project:
             job = self.ledger.job(key) if key else None
             if job is not None:
                 log[name] = _job_log(job)
+        remote = self._remote_log(row)
+        if remote:
+            log["remote"] = remote
         if row.provenance:
             log["provenance"] = row.provenance
         log["qa"] = record.qa
         log["picked"] = record.picked
         log["pick_reason"] = record.pick_reason
         return log
+
+    def _uncertain_remote(self) -> set[str]:
+        """Job keys whose remote create call may have been received (render/remote_tasks.py): marked so, or left
+        'submitting' by a render that is no longer running (one still running is inside its create call)."""
+        from shotcraft.render.remote_tasks import RemoteTasks
+
+        if not self.rendered:
+            return set()
+        tasks = RemoteTasks(self.folder / "ledger.sqlite", read_only=True)
+        try:
+            rows = tasks.uncertain()
+        finally:
+            tasks.close()
+        alive = any(r.state == "submitting" for r in rows) and self.writer_active()
+        return {r.job_key for r in rows if r.state == "submit-uncertain" or not alive}
+
+    def writer_active(self) -> bool:
+        """Whether a render (or another writer) holds the project lock now; creates nothing (reads the lock file)."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: assume a writer may be active
+            return True
+        try:
+            fd = os.open(self.folder / "lock", os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing releases a lock taken here
+        return False
+
+    def _remote_log(self, row: TakeRow) -> dict[str, Any]:
+        """Every remote task of the take's jobs: what was sent, the task id, model version, timings, cost."""
+        from shotcraft.render.remote_tasks import RemoteTasks
+
+        if not self.rendered:
+            return {}
+        tasks = RemoteTasks(self.folder / "ledger.sqlite", read_only=True)
+        try:
+            return {name: [t.to_log() for t in tasks.history(key)] for name, key in (("keyframe", row.keyframe_key), ("clip", row.clip_key))
+                    if key and tasks.history(key)}  # fmt: skip
+        finally:
+            tasks.close()
 
     def collect_garbage(self, *, dry_run: bool = False) -> tuple[int, int]:
         """Delete objects no current take uses (old renders kept as cache) and QA cache entries of takes
@@ -451,10 +502,15 @@ class Project:
             if clip_path is None:
                 # missing or corrupt on disk: never serve it; the next render redoes it
                 state, error = "pending", "object missing or corrupt in the store"
+                if clip.key in archived_out_keys(self.folder):  # left out of a picked-only archive on purpose
+                    error = f"archived out (not in the picked-only archive); 'shotcraft render --shot {row.shot_id} --take {row.label}' renders it again"
                 if not self.read_only:
                     self.ledger.mark_pending(clip.key, error=error)
         if keyframe is not None and keyframe.state == "failed" and state != "done":
             state, error = "failed", keyframe.error
+        for job in (keyframe, clip):  # a remote create call that may have been received: the user resolves it
+            if job is not None and state != "done" and job.key in getattr(self, "_uncertain", ()):
+                state, error = "submit-uncertain", job.error or f"{job.kind}: the create call may have reached {job.backend}"
         keyframe_path = None
         if keyframe is not None and keyframe.state == "done":
             keyframe_path = self.objects.verified(keyframe.object_sha256, keyframe.object_ext)

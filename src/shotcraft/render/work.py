@@ -97,7 +97,11 @@ def _run(spec: JobSpec, objects_folder: Path, keyframe_path: Path | None, report
          started: float) -> JobResult:  # fmt: skip
     try:
         backend = get_backend(spec.backend, shot_id=spec.shot_id)
-        if spec.kind == "keyframe":
+        if getattr(backend, "provider", None) is not None:  # a remote service: submitted once, resumable (render/remote.py)
+            from shotcraft.render.remote import run_remote
+
+            sha, size, frames, rate, width, height, ext = run_remote(spec, backend, store, keyframe_path, report)
+        elif spec.kind == "keyframe":
             sha, size, frames, rate, width, height, ext = _keyframe(spec, backend, store)
         else:
             sha, size, frames, rate, width, height, ext = _clip(spec, backend, store, keyframe_path, report)

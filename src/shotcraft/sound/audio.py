@@ -148,6 +148,33 @@ def resample(data: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray
     return signal.resample_poly(data, ratio.numerator, ratio.denominator, axis=0)
 
 
+def audio_shape(path: Path, *, what: str) -> tuple[int, int, int]:
+    """(frames, sample rate, channels) of an audio file, read from its header with the usual checks."""
+    with open_audio(path, what=what) as handle:
+        return int(handle.frames), int(handle.samplerate), int(handle.channels)
+
+
+def read_conformed_range(path: Path, start: int, stop: int, *, what: str) -> np.ndarray:
+    """Frames [start, stop) of a 48 kHz mono or stereo file as float64 stereo: the same values
+    ``load_conformed(path)[start:stop]`` holds, without reading the rest (a film-length song
+    is read by the block the mix is at)."""
+    import soundfile
+
+    with open_audio(path, what=what) as handle:
+        try:
+            handle.seek(start)
+            data = handle.read(stop - start, dtype="float64", always_2d=True)
+        except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(f"{what}: cannot read audio file {path}: {reason[:160]}", code="audio-corrupt") from None
+    if data.shape[0] != stop - start:
+        raise InputError(f"{what}: audio file {path} ended at frame {start + data.shape[0]}, before {stop} (did it change while mixing?)",
+                         code="audio-corrupt")  # fmt: skip
+    if not np.all(np.isfinite(data)):
+        raise InputError(f"{what}: audio file {path} holds NaN or infinite samples", code="audio-corrupt")
+    return np.repeat(data, 2, axis=1) if data.shape[1] == 1 else data
+
+
 def load_conformed(path: Path, *, what: str, strict_rate: bool = False) -> AudioClip:
     return conform(read_audio(path, what=what), what=what, strict_rate=strict_rate)
 

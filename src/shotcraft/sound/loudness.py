@@ -100,6 +100,35 @@ def _to_lufs(power: np.ndarray) -> np.ndarray:
         return -0.691 + 10.0 * np.log10(np.maximum(power, 0.0))
 
 
+def _gating_power(data: np.ndarray, rate: int, piece: int = 480_000) -> np.ndarray:
+    """``_block_power(weighted(data), rate, 0.4, 0.1)`` piece by piece, the same numbers without a
+    signal-length temporary: the K-weighting state and the running energy sum carry across pieces
+    (sosfilt and cumsum run sample after sample), and only the sums at 100 ms steps are kept."""
+    block = int(round(MOMENTARY_SECONDS * rate))
+    hop = int(round(MOMENTARY_SECONDS / 4 * rate))
+    n = data.shape[0]
+    if n < block:
+        return np.zeros(0)
+    sos = k_weighting(rate)
+    state = np.zeros((sos.shape[0], 2, data.shape[1]))
+    total = 0.0
+    marks = []  # the running energy at samples 0, hop, 2*hop, ...
+    for start in range(0, n, piece):
+        filtered, state = signal.sosfilt(sos, data[start : start + piece], axis=0, zi=state)
+        squares = np.zeros(filtered.shape[0])
+        for channel in range(filtered.shape[1]):
+            squares += CHANNEL_GAINS[channel] * filtered[:, channel] ** 2
+        energy = np.cumsum(np.concatenate([[total], squares]))  # energy[k]: the sum before sample start + k
+        marks.append(energy[-start % hop : filtered.shape[0] : hop])  # the piece's end is the next piece's start
+        total = float(energy[-1])
+    if n % hop == 0:
+        marks.append(np.array([total]))
+    energy_at = np.concatenate(marks)
+    steps = block // hop
+    count = (n - block) // hop + 1
+    return (energy_at[steps : steps + count] - energy_at[:count]) / block
+
+
 def weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     return signal.sosfilt(k_weighting(rate), as_frames(samples), axis=0)
 
@@ -113,7 +142,7 @@ def integrated_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE, *, fast: b
     data = as_frames(samples)
     if data.shape[1] > MAX_CHANNELS:
         raise ValueError(f"loudness is defined for up to {MAX_CHANNELS} channels, found {data.shape[1]}")
-    power = _block_power(weighted(data, rate), rate, MOMENTARY_SECONDS, MOMENTARY_SECONDS / 4)
+    power = _gating_power(data, rate)
     blocks = _to_lufs(power)
     if blocks.size == 0 or not np.any(blocks >= ABSOLUTE_GATE_LUFS):
         return _SILENT

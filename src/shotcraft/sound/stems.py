@@ -23,7 +23,7 @@ from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.schema import Ambience
 from shotcraft.sound import synth
-from shotcraft.sound.audio import AudioClip, load_conformed
+from shotcraft.sound.audio import AudioClip, audio_shape, load_conformed, read_conformed_range
 from shotcraft.sound.loudness import SAMPLE_RATE, LoudnessMeter, gain_to, gated_loudness, integrated_loudness
 from shotcraft.timebase import seconds_to_frames
 
@@ -144,7 +144,8 @@ class LoopedBed:
         angle = np.linspace(0.0, np.pi / 2, fade)[:, None]
         body = samples[: samples.shape[0] - fade].copy()
         body[:fade] = samples[:fade] * np.sin(angle) + samples[-fade:] * np.cos(angle)  # tail flows into head
-        self.head, self.body, self.fade = samples[:fade], body, fade
+        # the head is copied, not a view: a view would keep the whole tile alive beside its body (#18)
+        self.head, self.body, self.fade = samples[:fade].copy(), body, fade
 
     def render(self, start: int, stop: int) -> np.ndarray:
         out = np.empty((stop - start, self.body.shape[1]))
@@ -467,16 +468,28 @@ def dialogue_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
 
 
 class MusicSource:
-    """The music file from its start in the film, faded if the film ends first, times its level."""
+    """The music from its start in the film, faded if the film ends first, times its level, by range.
 
-    def __init__(self, playing: np.ndarray, start: int) -> None:
-        self.playing, self.start, self.gain = playing, start, 1.0
+    ``read(a, b)`` gives samples [a, b) of the music as a new array: a 48 kHz file is read from
+    disk as the render reaches it, so a film-length song is never held whole; a file at another
+    rate is resampled whole once (resample_poly filters the whole signal) and sliced.
+    """
+
+    def __init__(self, read: Callable[[int, int], np.ndarray], count: int, start: int, fade: int) -> None:
+        self.read, self.count, self.start, self.fade, self.gain = read, count, start, fade, 1.0
 
     def render(self, start: int, stop: int) -> np.ndarray:
         out = np.zeros((stop - start, 2))
-        lo, hi = max(start, self.start), min(stop, self.start + self.playing.shape[0])
+        lo, hi = max(start, self.start), min(stop, self.start + self.count)
         if lo < hi:
-            out[lo - start : hi - start] = self.playing[lo - self.start : hi - self.start]
+            first, last = lo - self.start, hi - self.start  # in the music's own samples
+            piece = self.read(first, last)
+            begin = self.count - self.fade  # the tail fade, where the film cuts the music
+            if self.fade and last > begin:
+                curve = np.linspace(1.0, 0.0, self.fade)[:, None] ** 2
+                a = max(first, begin)
+                piece[a - first :] *= curve[a - begin : last - begin]
+            out[lo - start : hi - start] = piece
         return out * self.gain if self.gain != 1.0 else out
 
 
@@ -487,19 +500,32 @@ def music_stem(plan: LoadedPlan, n: int, *, strict_rate: bool = False, notes: li
     if music is None:
         return None
     where = f"{plan.file}: sound.music.file"
-    clip = load_conformed(plan.resolve_path(music.file), what=where, strict_rate=strict_rate)
-    if (resampled := _resample_note(clip, where)) is not None:
-        notes.append(resampled)
+    path = plan.resolve_path(music.file)
+    frames, rate, channels = audio_shape(path, what=where)
+    if frames > 0 and rate == SAMPLE_RATE and channels in (1, 2):
+
+        def read(a: int, b: int) -> np.ndarray:
+            return read_conformed_range(path, a, b, what=where)
+
+        available = frames
+    else:  # resampled, or refused with load_conformed's own message (empty, too many channels, strict rate)
+        clip = load_conformed(path, what=where, strict_rate=strict_rate)
+        if (resampled := _resample_note(clip, where)) is not None:
+            notes.append(resampled)
+        samples = clip.samples
+
+        def read(a: int, b: int) -> np.ndarray:
+            return samples[a:b].copy()
+
+        available = samples.shape[0]
     start = seconds_to_samples(music.start)
     if start >= n:
         notes.append(note("SND107", f"{where}: starts at {music.start:g} s, after the end of the film; left out", severity="warning", ok=False))
         return None
-    playing = clip.samples[: n - start].copy()
-    if clip.samples.shape[0] > n - start:  # cut by the end of the film: fade, never chop
-        fade = min(seconds_to_samples(MUSIC_TAIL_FADE_SECONDS), playing.shape[0])
-        playing[-fade:] *= np.linspace(1.0, 0.0, fade)[:, None] ** 2
-    source = MusicSource(playing, start)
-    source.gain = gain_to(_loudness_of(source, n), music.lufs, what=f"{where} ({clip.path})")
+    count = min(available, n - start)
+    fade = min(seconds_to_samples(MUSIC_TAIL_FADE_SECONDS), count) if available > n - start else 0  # cut by the film's end: fade, never chop
+    source = MusicSource(read, count, start, fade)
+    source.gain = gain_to(_loudness_of(source, n), music.lufs, what=f"{where} ({path})")
     return Stem("music", source, n, music.lufs, 0.5, [str(music.file)])
 
 

@@ -108,6 +108,10 @@ class RemoteRequest:
     first_frame: Path | None = None  # the locked keyframe (PNG), clip only
     last_frame: Path | None = None
     references: tuple[Path, ...] = ()
+    # additive (remote engine, #15): a self-hosted service's server and graph (ComfyUI); cloud providers ignore them
+    url: str | None = None
+    workflow: Path | None = None  # API-format workflow JSON (its content hash is in the job key, never this path)
+    mapping: dict[str, str] = field(default_factory=dict)  # role -> "node_id.input_name"
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,7 @@ def missing_seed(ctx: LintContext) -> Iterator[Hit]:
                 f"shot {resolved.id}: no seed and defaults.derive_seeds is off; every render will differ",
                 "set keyframe.seed on the shot, or defaults.derive_seeds: true",
                 resolved.id,
+                edits=(Edit(("defaults", "derive_seeds"), "set", True),),
             )
 
 

@@ -118,6 +118,10 @@ def plastic_texture_charter(ctx: LintContext) -> Iterator[Hit]:
             ("charters", "texture"),
             "texture charter has no grain and no skin texture: expect plastic skin",
             "grain: light and skin: 'natural skin texture, visible pores'",
+            edits=(
+                Edit(("charters", "texture", "grain"), "set", "light"),
+                Edit(("charters", "texture", "skin"), "set", "natural skin texture, visible pores"),
+            ),
         )
 
 
@@ -302,8 +306,12 @@ def negative_names_shot_subject(ctx: LintContext) -> Iterator[Hit]:
             edits: tuple[Edit, ...] = ()
             if dropped.source == "brief.prohibition":
                 path = ctx.shot_path(index, "brief", "prohibition")
-                fix = f"remove {dropped.term!r} from this shot's prohibition"
-                edits = (Edit(path, "set", _without_term(shot.brief.prohibition or "", dropped.term)),)
+                rest = _without_term(shot.brief.prohibition or "", dropped.term)
+                if rest is not None:
+                    fix = f"remove {dropped.term!r} from this shot's prohibition"
+                    edits = (Edit(path, "set", rest),)
+                else:  # removing the only term would leave the brief without its prohibition line (SC305)
+                    fix = f"replace the prohibition with one against what must not appear in this shot (not {dropped.term!r})"
             elif dropped.source == "charters.prohibitions":
                 path = ctx.shot_path(index, *dropped.field.split(".")) if "[" not in dropped.field else ctx.shot_path(index)
                 fix = "nothing to do: the term stays prohibited everywhere else (lint_ignore SC310 to silence)"

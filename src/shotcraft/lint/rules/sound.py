@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shotcraft.lint.context import LintContext
-from shotcraft.lint.registry import Hit, Severity, rule
+from shotcraft.lint.registry import Edit, Hit, Severity, rule
 from shotcraft.plan import presets
 
 #: how far an ambience may sit from the seed's -24 LUFS before it is worth a note
@@ -28,6 +28,7 @@ def location_without_ambience(ctx: LintContext) -> Iterator[Hit]:
                 ("locations", index),
                 f"location {location.id} (first seen in shot {first}) has no ambience in the sound plan",
                 f"add sound.ambience.{location.id}: {{description: 'room tone of the place'}} and lay it from the rough cut",
+                edits=(Edit(("sound", "ambience", location.id), "set", {"description": "room tone of the place"}),),
             )
 
 
@@ -46,6 +47,7 @@ def loudness_off_target(ctx: LintContext) -> Iterator[Hit]:
                 ("sound", "ambience", location_id, "lufs"),
                 f"ambience {location_id} at {ambience.lufs:g} LUFS; the bed sits near {presets.AMBIENCE_LUFS:g}",
                 f"lufs: {presets.AMBIENCE_LUFS:g}",
+                edits=(Edit(("sound", "ambience", location_id, "lufs"), "set", presets.AMBIENCE_LUFS),),
             )
     low, high = presets.EFFECTS_LUFS.low, presets.EFFECTS_LUFS.high
     for index, cue in enumerate(sound.cues):
@@ -55,4 +57,5 @@ def loudness_off_target(ctx: LintContext) -> Iterator[Hit]:
                 f"cue on shot {cue.shot} at {cue.lufs:g} LUFS; punctual effects sit at {low:g} to {high:g}",
                 f"lufs between {low:g} and {high:g}",
                 cue.shot,
+                edits=(Edit(("sound", "cues", index, "lufs"), "set", low if cue.lufs < low else high),),
             )

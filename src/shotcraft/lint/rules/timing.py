@@ -61,6 +61,7 @@ def clip_too_short(ctx: LintContext) -> Iterator[Hit]:
                 f"shot {shot.id}: {shot.duration:g} s is too short to read a {shot.type.value} shot",
                 f"give it at least {presets.CLIP_MIN_DURATION_S:g} s, or make it an object-detail or insert",
                 shot.id,
+                edits=(Edit(ctx.shot_path(index, "duration"), "set", presets.CLIP_MIN_DURATION_S),),
             )
 
 
@@ -107,6 +108,7 @@ def motion_outside_range(ctx: LintContext) -> Iterator[Hit]:
                     f"shot {shot.id}: motion {value:g} is outside {low:g}-{high:g} for a {shot.type.value} shot",
                     f"use {low:g}-{high:g} ({SHOT_TYPE_PRESETS[shot.type].action})",
                     shot.id,
+                    edits=(Edit(path, "set", low if value < low else high),),  # the nearest value in range
                 )
 
 
@@ -159,6 +161,7 @@ def frame_rate_without_override(ctx: LintContext) -> Iterator[Hit]:
             ("production", "format", "fps"),
             f"the film runs at {format_rate(film_format.fps)} fps with no fps_override",
             "use 24, or say why in production.format.fps_override",
+            edits=(Edit(("production", "format", "fps"), "set", presets.CLIP_FPS),),
         )
     defaults_clip = film.defaults.clip
     if defaults_clip.fps is not None and defaults_clip.fps != cinema and not (defaults_clip.fps_override or film_format.fps_override):
@@ -166,6 +169,7 @@ def frame_rate_without_override(ctx: LintContext) -> Iterator[Hit]:
             ("defaults", "clip", "fps"),
             f"clips default to {format_rate(defaults_clip.fps)} fps with no fps_override",
             "use 24, or say why in defaults.clip.fps_override",
+            edits=(Edit(("defaults", "clip", "fps"), "set", presets.CLIP_FPS),),
         )
     for index, shot in enumerate(ctx.shots):
         fps = shot.clip.fps
@@ -178,6 +182,7 @@ def frame_rate_without_override(ctx: LintContext) -> Iterator[Hit]:
             f"shot {shot.id}: clip at {format_rate(fps)} fps with no fps_override",
             "use 24, or say why in clip.fps_override",
             shot.id,
+            edits=(Edit(ctx.shot_path(index, "clip", "fps"), "set", presets.CLIP_FPS),),
         )
 
 
