@@ -360,7 +360,8 @@ def _graded_stats(measured: _Measured, ops: ShotOps, look: LookTransform | None,
         if known is not None:
             after, anchor = known["after"], known["anchor"]
             estimates = np.asarray(after["estimates"], dtype=np.float64)
-            return {"after": measure.ShotStats(after["level"], tuple(float(v) for v in estimates[0]), estimates, after["contrast"], after["saturation"]),  # type: ignore[arg-type]
+            neutral = tuple(float(v) for v in estimates[0])  # as ShotStats.of derives it
+            return {"after": measure.ShotStats(after["level"], neutral, estimates, after["contrast"], after["saturation"]),  # type: ignore[arg-type]
                     "anchor": _Anchor(np.asarray(anchor["estimates"], dtype=np.float64), anchor["saturation"], anchor["contrast"])}  # fmt: skip
     pixels, subject = measured.pixels, measured.subject
     after = measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look)))

@@ -100,8 +100,8 @@ def stats_key(measure_key: str, ops: object, look_sha256: str | None) -> str:
     """The key of a graded take's statistics: its measurement, the shot's exact colour operations, the look's content."""
     from dataclasses import asdict
 
-    return job_key({"step": "grade-stats", "version": MEASURE_VERSION, "measure": measure_key, "ops": exact(asdict(ops)),  # type: ignore[call-overload]
-                    "look": look_sha256})[:32]  # fmt: skip
+    operations = exact(asdict(ops))  # type: ignore[call-overload]
+    return job_key({"step": "grade-stats", "version": MEASURE_VERSION, "measure": measure_key, "ops": operations, "look": look_sha256})[:32]
 
 
 class TakeCache:
