@@ -128,3 +128,19 @@ def test_make_with_the_cache_present_delivers_the_same_bytes(tmp_path: Path) -> 
     assert graded and all(cold[path] == warm[path] for path in graded), graded
     cold_grade = json.loads(cold[Path("manifest.json")])["checks"]["grade"]
     assert cold_grade == json.loads(warm[Path("manifest.json")])["checks"]["grade"]
+
+
+def test_every_input_of_the_measurement_is_in_its_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shotcraft.grade import take_cache
+
+    base = {"take_sha256": "a" * 64, "source_in": 0, "duration": 96, "count": 6, "size": (384, 216), "look_for_people": True, "grain_crop": 512}
+    key = take_cache.measure_key(**base)
+    for field, other in (("take_sha256", "b" * 64), ("source_in", 1), ("duration", 95), ("count", 5), ("size", (192, 108)),
+                         ("look_for_people", False), ("grain_crop", 256)):  # fmt: skip
+        assert take_cache.measure_key(**{**base, field: other}) != key, field
+    take_cache._library_versions.cache_clear()
+    monkeypatch.setattr(take_cache, "CODE_FILES", take_cache.CODE_FILES[:-1])  # other code bytes: another key
+    assert take_cache.measure_key(**base) != key
+    monkeypatch.undo()
+    take_cache._library_versions.cache_clear()
+    assert take_cache.measure_key(**base) == key

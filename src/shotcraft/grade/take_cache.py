@@ -9,8 +9,9 @@ re-measures only the takes that changed.
 The key holds everything that determines the measurement and nothing else:
 the take's content sha256 (never its path or name: a copied project keeps
 its cache), the frame range measured, the sample count and size, whether
-people are looked for, the grain crop, :data:`MEASURE_VERSION` and the
-versions of the decoder and of OpenCV (faces, gradients, noise). An entry
+people are looked for, the grain crop, :data:`MEASURE_VERSION`, the bytes of
+the code that measures (:data:`CODE_FILES`) and the versions of the decoder,
+OpenCV (faces, gradients, noise) and NumPy. An entry
 is exact or absent: it carries its own key and a sha256 of its arrays, and
 one that does not read back whole is measured again and rewritten.
 
@@ -26,6 +27,7 @@ those of takes no current take uses (see ``render.store``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -57,11 +59,19 @@ class TakeMeasure:
     grain: float  # the take's own grain (8-bit sigma)
 
 
+#: the source files whose code computes what is cached (decoding, subject, statistics, colour operations, look):
+#: their bytes are in every key, so an edit to any of them can never be answered by an old entry
+CODE_FILES = ("grade/measure.py", "grade/ops.py", "grade/cdl.py", "grade/lut.py", "grade/plan.py", "grade/take_cache.py", "media/video.py")
+
+
+@functools.cache
 def _library_versions() -> dict[str, str]:
     import av
     import cv2
 
-    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__}
+    package = Path(__file__).resolve().parent.parent
+    code = hashlib.sha256(b"".join((package / name).read_bytes() for name in CODE_FILES)).hexdigest()
+    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__, "code": code}
 
 
 def measure_key(take_sha256: str, source_in: int, duration: int, *, count: int, size: tuple[int, int],
@@ -101,7 +111,8 @@ def stats_key(measure_key: str, ops: object, look_sha256: str | None) -> str:
     from dataclasses import asdict
 
     operations = exact(asdict(ops))  # type: ignore[call-overload]
-    return job_key({"step": "grade-stats", "version": MEASURE_VERSION, "measure": measure_key, "ops": operations, "look": look_sha256})[:32]
+    return job_key({"step": "grade-stats", "version": MEASURE_VERSION, "measure": measure_key, "ops": operations, "look": look_sha256,
+                    "libraries": _library_versions()})[:32]  # fmt: skip
 
 
 class TakeCache:
