@@ -35,6 +35,7 @@ class AnimaticBackend:
         keyframe_reads_plan=True,
         previz=True,
         handles=True,
+        clip_is_camera_move=True,
     )
 
     def __init__(self) -> None:

@@ -19,6 +19,7 @@ import math
 import cv2
 import numpy as np
 
+from shotcraft.qa.camera_motion import similarity_motion
 from shotcraft.qa.decode import DecodedFrame
 
 FLOW_WIDTH = 160
@@ -56,6 +57,8 @@ SERIES = (
     "border_side",  # 0 left, 1 right, 2 top, 3 bottom
     "acuity",  # fine / coarse detail at strong edges (detail frames only)
     "halo",  # overshoot beside strong edges / edge contrast (detail frames only)
+    "camera_speed",  # picture speed of the similarity fitted to tracked corners, frame widths per frame (zooms read right)
+    "zoom",  # scale change per frame of that similarity (> 0: pushing in)
     "halo_soft",  # the same after a mild blur (sigma 1): thin natural lines vanish, unsharp-mask rims stay
     "grain",  # noise standard deviation in flat areas, luma levels (detail frames only)
     "corrupt",  # 1 when the decoder flagged the frame as damaged
@@ -102,6 +105,7 @@ class FrameMeasurer:
             if values["changed"] >= HOLD_RESET:
                 self._anchor = calm
             values.update(self._motion(small, self._prev_small, lab[..., 1:], self._prev_ab))
+            values["camera_speed"], values["zoom"] = similarity_motion(self._prev_gray, gray)
         else:
             self._anchor = calm
         if frame.detail is not None:
