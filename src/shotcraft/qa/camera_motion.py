@@ -20,9 +20,11 @@ import math
 import cv2
 import numpy as np
 
-MAX_CORNERS = 200
+MAX_CORNERS = 100
 MIN_TRACKED = 24  # fewer inliers than this: no estimate
-_LK = {"winSize": (15, 15), "maxLevel": 3, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.01)}
+# a small window, two pyramid levels and ten iterations: camera moves between frames are a few proxy pixels, and
+# LK dominates the cost (measured: 1.3 ms a frame against 4.5 ms with a 15 px window, 3 levels, 20 iterations)
+_LK = {"winSize": (11, 11), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03)}
 
 
 def similarity_motion(previous: np.ndarray, current: np.ndarray) -> tuple[float, float]:

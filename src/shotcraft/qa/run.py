@@ -298,6 +298,8 @@ def _planned_speed(project: Any, record_: Any, resolved: Any, motion: float) -> 
     move = resolved.shot.camera.move.value
     if move not in camera.MOVES:
         return None
+    if move in camera.CALIBRATED:  # plan_views solves these paths to exactly this speed (within 0.5 %)
+        return round(camera.SPEED_PER_MOTION * float(motion), 6)
     frames = resolved.frames + (2 * resolved.handle_frames if capabilities.handles else 0)
     aspect = resolved.width / max(1, resolved.height)
     views = camera.plan_views(move, frames, resolved.fps, motion, int(record_.seed), aspect=aspect)
