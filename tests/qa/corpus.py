@@ -368,6 +368,15 @@ def over_sharpened(folder: Path) -> Clip:
     return Clip(write(folder / "over_sharpened.mp4", out), "QA106", 0, FRAMES - 1)
 
 
+def over_sharpened_fur(folder: Path) -> Clip:
+    """The cat's fur (fine natural detail that overshoots like a halo by itself) under a milder unsharp mask."""
+    out = []
+    for frame in grain(pan_chelsea(), "over_sharpened_fur", 0.8):
+        f = frame.astype(np.float32)
+        out.append(np.clip(f + 1.5 * (f - cv2.GaussianBlur(f, (0, 0), 1.5)), 0, 255).astype(np.uint8))
+    return Clip(write(folder / "over_sharpened_fur.mp4", out), "QA106", 0, FRAMES - 1)
+
+
 def blurred(folder: Path) -> Clip:
     frames = [cv2.GaussianBlur(f, (0, 0), 2.5) for f in pan_coffee()]
     return Clip(write(folder / "blurred.mp4", grain(frames, "blurred", 0.5)), "QA107", 0, FRAMES - 1)
@@ -433,6 +442,7 @@ DEFECTS = {
     "frozen_portrait": frozen_portrait,
     "frozen_fresh_grain": frozen_fresh_grain,
     "over_sharpened": over_sharpened,
+    "over_sharpened_fur": over_sharpened_fur,
     "blurred": blurred,
     "border_garbage": border_garbage,
     "clipped": clipped,

@@ -37,6 +37,7 @@ _SND_NAMES = {
     "SND101": "stem-loudness", "SND102": "mix-loudness", "SND103": "true-peak", "SND104": "sound-off",
     "SND105": "default-sound-laid", "SND106": "resampled-file", "SND107": "sound-outside-cut",
     "SND108": "cue-after-its-shot", "SND109": "limiter-working-hard", "SND110": "dialogue-not-clear",
+    "SND111": "no-production-sound",
 }
 
 
@@ -61,7 +62,7 @@ DOCS: tuple[CodeDoc, ...] = (
         "A black or flat frame inside a take is a render or encode failure.",
         "QA103 black frames 30-35 (luma deviation 0.4)",
         "Re-render, or cut the frames out."),
-    _qa("QA104", "Mean optical-flow speed of the clip against what the take's motion strength plans (linear calibration, QA104.speed_per_motion).",
+    _qa("QA104", "Mean picture speed of the clip (per frame the larger of the dense optical flow's mean and the speed of a similarity fitted to tracked corners, so a push-in or dolly reads its true speed) against what the take plans: the motion strength's calibrated speed (QA104.speed_per_motion), or, for a take that is only its keyframe moved by the planned camera path (stills, animatic: the backend's clip_is_camera_move), that path's own speed, so a static shot that breathes is judged against its breath.",
         "The seeds give motion strength 0.35-0.55 and \"a subtle camera\": too much motion is the demonstrative camera, too little a slideshow.",
         "QA104 too much motion: 30.4 % of frame width per second, 10.1x what motion 0.30 plans (3.0 %/s)",
         "Lower (or raise) the shot's motion and re-render; check the camera move in the brief."),
@@ -93,7 +94,7 @@ DOCS: tuple[CodeDoc, ...] = (
         "A white balance that drifts mid-shot cannot be graded out with one correction.",
         "QA111 colour cast drifts 27.0 Lab units towards blue within the shot",
         "Re-render; a keyframed white balance in the grade for small drifts."),
-    _qa("QA112", "Face tracks (dlib HOG detector, 68 landmarks, 128-D ResNet descriptor, 4 samples a second, refined frame by frame on a change): a face that vanishes mid-shot and comes back, jumps, turns into another face (descriptor distance to what the same track showed), or melts (lost by the detector where it stood while its place turns to a smear). No face, no flag.",
+    _qa("QA112", "Face tracks (dlib HOG detector, 68 landmarks, 128-D ResNet descriptor, 4 samples a second, refined frame by frame on a change; profiles found by OpenCV's Haar profile cascade on the frame and its mirror join the same tracks): a face that vanishes mid-shot and comes back, jumps, turns into another face (descriptor distance to what the same track showed; frontal faces only, the descriptor has no profile model), or melts (lost by the detector where it stood while its place turns to a smear). A frontal face that turns to profile is the same face, not a lost one. No face, no flag.",
         "\"Hands merge, faces melt, and limbs tangle.\" The seeds' worst failures: \"unstable faces\", \"the character loses their identity\".",
         "QA112 face turns into another face at frame 27 (identity distance 0.62 from frame 24; the same person stays under 0.50)",
         "Reject the take and re-render (another seed, a locked character sheet, less motion on the face)."),
@@ -161,6 +162,10 @@ DOCS: tuple[CodeDoc, ...] = (
          "SND109 limiter took up to 7.5 dB off the loudest peaks", "Lower the target, or give the film music or dialogue."),
     _snd("SND110", "Dialogue level above the rest of the mix while lines play.", "Dialogue that does not sit above the bed is not understood.",
          "SND110 dialogue sits 3.1 LU above the rest of the mix while it plays (want 6 LU or more)", "Lower the bed under dialogue or raise the lines."),
+    _snd("SND111", "Production sound is asked for (sound.production_sound) but no picked take carries an audio track, so the stem stays empty.",
+         "An imported clip's own sound (a Veo clip with audio, a recorded take) is kept as a production-sound stem only when the take has it; asking for it and getting silence is a plan that does not match its material.",
+         "SND111 sound.production_sound is on but no picked take carries sound (import clips with their audio)",
+         "Import the clips with their audio, pick takes that have it, or turn sound.production_sound off."),
 )
 
 BY_CODE = {doc.code: doc for doc in DOCS}
