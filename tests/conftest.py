@@ -62,11 +62,7 @@ def handoff_film(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 #: time left to fix them there: marked as expected failures (not strict: a pass is reported as XPASS) so the
 #: merged work can land; each is named in the closing note and must be fixed, then removed from this table.
 KNOWN_FAILURES: dict[str, str] = {
-    'tests/backends/diffusers/test_diffusers_sources.py::test_folder_identity_follows_the_weights_not_the_path': "#12: model identity no longer carries the hub scheduler config; the test still reads identity['scheduler']",
-    'tests/backends/diffusers/test_diffusers_sources.py::test_not_a_safetensors_file_is_a_clear_error': '#12: files.is_safetensors words the refusal differently from what the test matches',
-    'tests/backends/diffusers/test_diffusers_sources.py::test_hub_repo_at_a_pinned_revision_loads_from_the_cache_offline': "#12: model identity no longer carries the hub scheduler config; the test still reads identity['scheduler']",
     'tests/deliver/test_incremental.py::test_one_shot_edit_reencodes_its_segments_only_and_matches_a_full_encode': '#22 after the merge with #13: the one-shot edit re-encodes 6 segments, not 4 (handles?)',
-    'tests/media/test_video.py::test_same_frames_give_the_same_bytes_and_colour_round_trips[prores-.mov]': "#22: the master moved to prores_aw; the test's table has no entry for it",
     'tests/plan/test_music_video.py::test_music_video_cuts_land_on_measured_beats[103.0-0.25]': '#17: the 103 BPM click track with a 0.25 s start misses the one-frame bound in the fresh-clone run',
     'tests/render/test_ledger_rows.py::test_corrupt_rows_are_a_clear_error_pointing_at_fsck[version not a number]': '#18 after the merge with #12: the ledger row check wording for a non-numeric version',
     'tests/test_archive.py::test_archive_then_restore_then_make_renders_nothing_and_writes_identical_deliverables': '#13 after the merge with #22: a restored make writes a different deliverable set',

@@ -33,7 +33,7 @@ def test_same_frames_give_the_same_bytes_and_colour_round_trips(tmp_path: Path, 
     decoded = next(read_frames(first)).astype(int)
     assert np.abs(decoded[20:44, 8:24] - (220, 40, 40)).max() <= 4  # a BT.601/709 mix-up is ~15 codes off
     info = probe(first)
-    decoder_name = {"libx264": "h264", "prores_ks": "prores", "ffv1": "ffv1"}[ENCODERS[encoder][0]]
+    decoder_name = {"libx264": "h264", "prores_ks": "prores", "prores_aw": "prores", "ffv1": "ffv1"}[ENCODERS[encoder][0]]
     assert (info.codec, info.pix_fmt, info.rate, info.frames) == (decoder_name, ENCODERS[encoder][1], Fraction(24000, 1001), 6)
     with av.open(str(first)) as container:
         context = container.streams.video[0].codec_context

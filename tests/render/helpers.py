@@ -12,6 +12,7 @@ TEST_BACKENDS = {
     "test-solid": "tests.render.render_test_backend:SolidBackend",
     "test-flaky": "tests.render.render_test_backend:FlakyBackend",
     "test-broken": "tests.render.render_test_backend:BrokenBackend",
+    "test-broken-keyframe": "tests.render.render_test_backend:BrokenKeyframeBackend",
     "test-device": "tests.render.render_test_backend:DeviceBackend",
     "test-crashing": "tests.render.render_test_backend:CrashingBackend",
 }

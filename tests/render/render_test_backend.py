@@ -69,6 +69,17 @@ class BrokenBackend(SolidBackend):
         yield from super().clip(request)
 
 
+class BrokenKeyframeBackend(SolidBackend):
+    """Raises a plain exception on every keyframe of shot s02: its clips can never run."""
+
+    name = "test-broken-keyframe"
+
+    def keyframe(self, request: KeyframeRequest) -> np.ndarray:
+        if request.shot_id == "s02":
+            raise RuntimeError("lens cracked")
+        return super().keyframe(request)
+
+
 class DeviceBackend(SolidBackend):
     """Declares one process per device; paints the pid of the process that drew it into its keyframes."""
 

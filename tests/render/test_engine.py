@@ -106,6 +106,17 @@ def test_a_backend_bug_fails_that_take_and_the_rest_continue(tmp_path, test_back
     assert project.ledger.runs()[-1]["status"] == "failed"
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failed_keyframe_fails_its_clip_without_running_it(tmp_path, test_backends, jobs):
+    plan = write_plan(tmp_path / "film", plan_text("test-broken-keyframe"))
+    report = render_plan(plan, jobs=jobs, progress=False)
+    failed = {(o.shot_id, o.take, o.kind): o for o in report.failed}
+    assert sorted(failed) == [("s02", t, k) for t in "AB" for k in ("clip", "keyframe")]
+    assert "lens cracked" in failed[("s02", "A", "keyframe")].error
+    assert failed[("s02", "A", "clip")].error.startswith("its keyframe failed") and failed[("s02", "A", "clip")].attempts == 0
+    assert {(o.shot_id, o.kind) for o in report.rendered} == {(s, k) for s in ("s01", "s03") for k in ("clip", "keyframe")}
+
+
 def test_transient_failures_are_retried(tmp_path, test_backends, monkeypatch):
     monkeypatch.setenv("FLAKY_FAILS", "2")
     from tests.render.render_test_backend import FlakyBackend

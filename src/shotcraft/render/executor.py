@@ -86,12 +86,13 @@ class _Graph:
             self.pending.remove(job)
         return out
 
-    def orphans(self) -> list[JobSpec]:
-        """Jobs whose input failed for good: they fail too, without running."""
+    def fail_orphans(self, handler: JobHandler) -> None:
+        """Jobs whose input failed for good fail too, without running (and so do theirs, on the next call)."""
         out = [j for j in self.pending if j.depends_on in self.dead]
         for job in out:
             self.pending.remove(job)
-        return out
+            handler.failed(job, f"its keyframe failed ({job.depends_on[:12]})", attempts=0)
+            self.dead.add(job.key)
 
 
 class LocalExecutor(Executor):
@@ -109,9 +110,7 @@ class LocalExecutor(Executor):
 
     def _run_here(self, graph: _Graph, handler: JobHandler, objects_folder: Path) -> None:
         while True:
-            for orphan in graph.orphans():
-                handler.failed(orphan, f"its keyframe failed ({orphan.depends_on[:12]})", attempts=0)
-                graph.dead.add(orphan.key)
+            graph.fail_orphans(handler)
             ready = graph.ready()
             if not ready:
                 return
@@ -163,9 +162,7 @@ class LocalExecutor(Executor):
 
         try:
             while True:
-                for orphan in graph.orphans():
-                    handler.failed(orphan, f"its keyframe failed ({orphan.depends_on[:12]})", attempts=0)
-                    graph.dead.add(orphan.key)
+                graph.fail_orphans(handler)
                 waiting.extend(graph.ready())
                 for device in (False, True):
                     busy = sum(1 for spec, _ in running.values() if spec.one_process_per_device == device)

@@ -153,9 +153,7 @@ class RayExecutor(Executor):
 
         try:
             while True:
-                for orphan in graph.orphans():
-                    handler.failed(orphan, f"its keyframe failed ({orphan.depends_on[:12]})", attempts=0)
-                    graph.dead.add(orphan.key)
+                graph.fail_orphans(handler)
                 waiting.extend(graph.ready())
                 for spec in sorted(waiting, key=loaded_first):
                     if submit(spec):
