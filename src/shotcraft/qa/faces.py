@@ -124,14 +124,17 @@ class FaceTracker:
         recent_any = [d for found in self.detections[-MAX_GAP_SAMPLES:] for d in found]
         recent = [d for d in recent_any if d.profile is None]
         full_scan = sample % FULL_SCAN_EVERY == 0
-        profiles = []
-        if full_scan or recent_any:  # profiles: wherever a face was lately (it may have turned), and on full scans
-            profiles = self.models.detect_profiles(image, int(MIN_FACE * height))
         boxes = None
+        frontal_lost = False
         if not full_scan and recent:
             boxes = self._around(image, recent)  # between full scans, look only where faces were
             if len(boxes) < sum(d.profile is None for d in self.detections[-1]):
-                boxes = None  # a face went missing: look everywhere (did it jump? did it turn?)
+                boxes, frontal_lost = None, True  # a face went missing: look everywhere (did it jump? did it turn?)
+        # profiles (the cascade costs more than HOG's windows): on full scans, while a profile is being followed, and
+        # when a frontal face is lost (it may have turned)
+        profiles = []
+        if full_scan or frontal_lost or any(d.profile for d in recent_any):
+            profiles = self.models.detect_profiles(image, int(MIN_FACE * height))
         lost_profile = any(d.profile and all(box_overlap(d.box, _fraction(p, width, height)) < 0.3 for p in profiles)
                            for d in (self.detections[-1] if self.detections else []))
         if boxes is None and (full_scan or recent or lost_profile):

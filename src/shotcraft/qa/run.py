@@ -36,7 +36,7 @@ from shotcraft.qa.thresholds import resolve_thresholds
 from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_key
 
 #: bump when a change to the analysis changes its results: every cached analysis is then redone
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 
 
