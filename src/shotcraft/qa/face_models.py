@@ -71,7 +71,7 @@ class FaceModels:
     description: str
     profile: object = None  # cv2.CascadeClassifier (haarcascade_profileface.xml), None when OpenCV lacks it
 
-    def detect_profiles(self, rgb: np.ndarray, min_face: int) -> list[tuple[int, int, int, int, float, str]]:
+    def detect_profiles(self, rgb: np.ndarray, min_face: int, sides: tuple[str, ...] = ("left", "right")) -> list[tuple[int, int, int, int, float, str]]:
         """Profile faces at least ``min_face`` px tall: (x, y, w, h, weight, side), side = where the face looks
         ("left" or "right" of the image), best first, overlapping boxes merged (the stronger kept)."""
         if self.profile is None:
@@ -85,7 +85,8 @@ class FaceModels:
             grey = cv2.resize(grey, (max(1, int(grey.shape[1] * scale)), max(1, int(grey.shape[0] * scale))), interpolation=cv2.INTER_AREA)
         smallest = max(20, int(min_face * scale))
         found: list[tuple[int, int, int, int, float, str]] = []
-        for side, image in (("left", grey), ("right", cv2.flip(grey, 1))):
+        for side in sides:
+            image = grey if side == "left" else cv2.flip(grey, 1)
             boxes, _, weights = self.profile.detectMultiScale3(image, 1.1, 3, minSize=(smallest, smallest), outputRejectLevels=True)
             for (x, y, w, h), weight in zip(np.asarray(boxes).reshape(-1, 4), np.ravel(weights)):
                 if weight < PROFILE_MIN_WEIGHT:

@@ -130,11 +130,15 @@ class FaceTracker:
             boxes = self._around(image, recent)  # between full scans, look only where faces were
             if len(boxes) < sum(d.profile is None for d in self.detections[-1]):
                 boxes, frontal_lost = None, True  # a face went missing: look everywhere (did it jump? did it turn?)
-        # profiles (the cascade costs more than HOG's windows): on full scans, while a profile is being followed, and
-        # when a frontal face is lost (it may have turned)
+        # profiles (the cascade costs more than HOG's windows): both sides on the first sample, while a profile is
+        # being followed and when a frontal face is lost (it may have turned); on the other full scans one side in
+        # turn (a profile looking the other way is found a second later; the search costs half)
         profiles = []
-        if full_scan or frontal_lost or any(d.profile for d in recent_any):
+        if sample == 0 or frontal_lost or any(d.profile for d in recent_any):
             profiles = self.models.detect_profiles(image, int(MIN_FACE * height))
+        elif full_scan:
+            side = ("left", "right")[(sample // FULL_SCAN_EVERY) % 2]
+            profiles = self.models.detect_profiles(image, int(MIN_FACE * height), sides=(side,))
         lost_profile = any(d.profile and all(box_overlap(d.box, _fraction(p, width, height)) < 0.3 for p in profiles)
                            for d in (self.detections[-1] if self.detections else []))
         if boxes is None and (full_scan or recent or lost_profile):
