@@ -35,7 +35,6 @@ class AnimaticBackend:
         keyframe_reads_plan=True,
         previz=True,
         handles=True,
-        clip_is_camera_move=True,
     )
 
     def __init__(self) -> None:

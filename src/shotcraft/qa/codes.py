@@ -62,7 +62,7 @@ DOCS: tuple[CodeDoc, ...] = (
         "A black or flat frame inside a take is a render or encode failure.",
         "QA103 black frames 30-35 (luma deviation 0.4)",
         "Re-render, or cut the frames out."),
-    _qa("QA104", "Mean picture speed of the clip (per frame the larger of the dense optical flow's mean and the speed of a similarity fitted to tracked corners, so a push-in or dolly reads its true speed) against what the take plans: the motion strength's calibrated speed (QA104.speed_per_motion), or, for a take that is only its keyframe moved by the planned camera path (stills, animatic: the backend's clip_is_camera_move), that path's own speed, so a static shot that breathes is judged against its breath.",
+    _qa("QA104", "Mean picture speed of the clip (per frame the larger of the dense optical flow's mean and the speed of a similarity fitted to tracked corners, so a push-in or dolly reads its true speed) against what the take plans: the motion strength's calibrated speed (QA104.speed_per_motion), or, for a take that is only its keyframe moved by the planned camera path (the stills backend: clip_is_camera_move), that path's own speed, so a static shot that breathes is judged against its breath.",
         "The seeds give motion strength 0.35-0.55 and \"a subtle camera\": too much motion is the demonstrative camera, too little a slideshow.",
         "QA104 too much motion: 30.4 % of frame width per second, 10.1x what motion 0.30 plans (3.0 %/s)",
         "Lower (or raise) the shot's motion and re-render; check the camera move in the brief."),

@@ -1,7 +1,8 @@
 """Motion checks: measured motion against the planned motion strength (QA104), shake/jitter (QA105).
 
 A take that is only its keyframe moved by the planned camera path (a
-backend declaring ``clip_is_camera_move``: stills, the animatic) is judged
+backend declaring ``clip_is_camera_move``: the stills backend; not the animatic, whose timed panels change on
+the beats) is judged
 against that path's own speed (``Expected.planned_speed``, the exact mean
 displacement of :func:`shotcraft.backends.camera.path_speed`): a static shot
 over a still breathes by a fraction of a percent, which is what it should
@@ -35,7 +36,6 @@ from shotcraft.qa.thresholds import severity_of
 SMOOTH_WINDOW = 5  # frames: camera motion slower than this is intended movement, faster is shake
 JITTER_WINDOW = 12  # frames (1/2 s at 24 fps) over which shake is measured (RMS)
 MIN_SPIKES = 4  # jolts within that window for it to be shake
-MIN_PLANNED_SPEED = 0.0005  # frame widths / s: under this a planned path is a lock-off; grain and encoding read more
 
 
 def expected_speed(motion: float, thresholds: dict[str, float]) -> float:
@@ -69,8 +69,13 @@ def planned_or_expected_speed(ci: CheckInput) -> tuple[float, str]:
     (a static shot's breath is a fraction of a percent), else the motion strength's calibrated speed."""
     planned = ci.expected.planned_speed if ci.expected is not None else None
     if planned is not None:
-        return max(float(planned), MIN_PLANNED_SPEED), "the planned camera path gives"
+        # the floor: a breath of a fraction of a percent is under what grain and encoding read as motion
+        return max(float(planned), thresholds_floor(ci)), "the planned camera path gives"
     return expected_speed(ci.expected.motion, ci.thresholds), f"motion {ci.expected.motion:.2f} plans"
+
+
+def thresholds_floor(ci: CheckInput) -> float:
+    return ci.t("QA104.floor")
 
 
 def check_motion(ci: CheckInput) -> list[Flag]:
