@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
     cases = []
     with tempfile.TemporaryDirectory() as folder:
         # CRF 14 is the store's visually lossless take encoding (the heaviest to decode); CRF 20 a typical delivered clip
@@ -136,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         "cases": cases,
         "note": "wall times on a shared, loaded machine vary with other work; the ratios and CPU times are the stable numbers. "
         "cpu_realtime_factor_2_cores = video seconds / (CPU seconds / 2): what an idle two-core machine gives when both cores are busy.",
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(), "load_avg_1m": os.getloadavg()[0]},
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(), "load_avg_1m": os.getloadavg()[0],
+                    "load_avg_before": [round(v, 2) for v in load_before], "load_avg_after": [round(v, 2) for v in os.getloadavg()]},
         "repeat": args.repeat,
     }
     out = Path(__file__).parent / "results" / "qa.json"

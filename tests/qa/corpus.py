@@ -131,6 +131,19 @@ def push_camera() -> list[np.ndarray]:
     return move(photo("camera"), (250, 200, 1.0), (250, 195, 1.12))
 
 
+def pan_camera_mirrored() -> list[np.ndarray]:
+    """The cameraman's photograph mirrored (a real profile looking left), slow pan: the profile detector's other side."""
+    return move(np.ascontiguousarray(photo("camera")[:, ::-1]), (280, 200, 1.05), (250, 200, 1.05))
+
+
+def two_shot_profile() -> list[np.ndarray]:
+    """A profile two-shot composed from two real photographs: the astronaut (frontal) left, the cameraman (profile,
+    facing her) right, slow push. A composite, not one photograph: the only real profile that ships is the cameraman."""
+    left = photo("astronaut")[20:400, 80:360]
+    right = photo("camera")[20:400, ::-1][:, 140:420]  # mirrored: he looks left, at her
+    return move(np.ascontiguousarray(np.hstack([left, right])), (280, 170, 0.9), (280, 165, 0.96))
+
+
 def pan_astronaut_light() -> list[np.ndarray]:
     """The same person while the light slowly changes (a cloud): not an identity change."""
     frames = move(photo("astronaut"), (210, 160, 1.25), (245, 160, 1.25))
@@ -213,6 +226,8 @@ CLEAN = {
     "head_turn_astronaut": (head_turn_astronaut, True),
     "expression_astronaut": (expression_astronaut, True),
     "crop_astronaut": (crop_astronaut, True),
+    "pan_camera_mirrored": (pan_camera_mirrored, True),
+    "two_shot_profile": (two_shot_profile, True),
 }
 
 
@@ -278,6 +293,50 @@ def melting_face(folder: Path, start: int = 24) -> Clip:
     return Clip(write(folder / "melting_face.mp4", grain(frames, "melting_face")), "QA112", start, FRAMES - 1, True)
 
 
+CAMERAMAN_HEAD = (176, 93, 110, 110)  # the cameraman's head in profile in the photograph (x, y, w, h)
+
+
+def _camera_head_in(frame_index: int) -> tuple[int, int, int, int]:
+    """Where the cameraman's head is in push_camera's frame (from the move's geometry)."""
+    t = frame_index / (FRAMES - 1)
+    t = t * t * (3 - 2 * t)
+    cx, cy, scale = 250.0, 200 - 5 * t, (1.0 + 0.12 * t) * WIDTH / DESIGN_WIDTH
+    x, y, w, h = CAMERAMAN_HEAD
+    return int(WIDTH / 2 + scale * (x - cx)), int(HEIGHT / 2 + scale * (y - cy)), int(w * scale), int(h * scale)
+
+
+def profile_melts(folder: Path, start: int = 24) -> Clip:
+    """The cameraman's profile melts from frame ``start``: a growing swirl and smear of the head."""
+    frames = push_camera()
+    grid_x, grid_y = np.meshgrid(np.arange(WIDTH, dtype=np.float32), np.arange(HEIGHT, dtype=np.float32))
+    for index in range(start, FRAMES):
+        amount = min(1.0, (index - start + 1) / 12)
+        x, y, w, h = _camera_head_in(index)
+        cx, cy = x + w / 2, y + h / 2
+        weight = np.clip(1 - np.hypot(grid_x - cx, grid_y - cy) / (w * 0.75), 0, 1).astype(np.float32)
+        dx = amount * 0.25 * w * weight * np.sin((grid_y - cy) / (w * 0.12))
+        dy = amount * 0.35 * h * weight * weight
+        warped = cv2.remap(frames[index], grid_x + dx, grid_y - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        smeared = cv2.GaussianBlur(warped, (0, 0), 1 + 3 * amount)
+        frames[index] = np.clip(warped * (1 - weight[..., None]) + smeared * weight[..., None], 0, 255).astype(np.uint8)
+    return Clip(write(folder / "profile_melts.mp4", grain(frames, "profile_melts")), "QA112", start, FRAMES - 1, True)
+
+
+def profile_vanishes(folder: Path, start: int = 16, end: int = 27, fade: int = 3) -> Clip:
+    """The cameraman's head dissolves away (inpainted from its surroundings) over ``fade`` frames from ``start``,
+    stays gone, and dissolves back until ``end``, as a generator's lost subject does. (Popping back in one frame
+    reads as a cut to QA's cut detector, and a cut ends what a track can say.)"""
+    frames = push_camera()
+    for index in range(start, end + 1):
+        x, y, w, h = _camera_head_in(index)
+        mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+        cv2.ellipse(mask, (x + w // 2, y + h // 2), (int(w * 0.6), int(h * 0.62)), 0, 0, 360, 255, -1)
+        gone = cv2.inpaint(frames[index], mask, 5, cv2.INPAINT_TELEA).astype(np.float32)
+        amount = min(1.0, (index - start + 1) / fade, (end - index + 1) / fade)
+        frames[index] = np.clip(frames[index] * (1 - amount) + gone * amount, 0, 255).astype(np.uint8)
+    return Clip(write(folder / "profile_vanishes.mp4", grain(frames, "profile_vanishes")), "QA112", start, end, True)
+
+
 def flicker(folder: Path, start: int = 20, end: int = 27) -> Clip:
     frames = pan_coffee()
     for index in range(start, end + 1, 2):
@@ -307,6 +366,15 @@ def over_sharpened(folder: Path) -> Clip:
         f = frame.astype(np.float32)
         out.append(np.clip(f + 2.0 * (f - cv2.GaussianBlur(f, (0, 0), 1.5)), 0, 255).astype(np.uint8))
     return Clip(write(folder / "over_sharpened.mp4", out), "QA106", 0, FRAMES - 1)
+
+
+def over_sharpened_fur(folder: Path) -> Clip:
+    """The cat's fur (fine natural detail that overshoots like a halo by itself) under a milder unsharp mask."""
+    out = []
+    for frame in grain(pan_chelsea(), "over_sharpened_fur", 0.8):
+        f = frame.astype(np.float32)
+        out.append(np.clip(f + 1.5 * (f - cv2.GaussianBlur(f, (0, 0), 1.5)), 0, 255).astype(np.uint8))
+    return Clip(write(folder / "over_sharpened_fur.mp4", out), "QA106", 0, FRAMES - 1)
 
 
 def blurred(folder: Path) -> Clip:
@@ -368,10 +436,13 @@ def too_little_motion(folder: Path) -> Clip:
 DEFECTS = {
     "identity_swap": identity_swap,
     "melting_face": melting_face,
+    "profile_melts": profile_melts,
+    "profile_vanishes": profile_vanishes,
     "flicker": flicker,
     "frozen_portrait": frozen_portrait,
     "frozen_fresh_grain": frozen_fresh_grain,
     "over_sharpened": over_sharpened,
+    "over_sharpened_fur": over_sharpened_fur,
     "blurred": blurred,
     "border_garbage": border_garbage,
     "clipped": clipped,

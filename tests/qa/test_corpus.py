@@ -3,51 +3,11 @@ are flagged with their code on their frames, faces keep or lose their identity a
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
-from PIL import Image
 
-from shotcraft.qa import Expected, analyze_clip
-from shotcraft.qa.model import CharacterSheet
+from shotcraft.qa import analyze_clip
 from tests.qa import corpus
-
-STILL = {"static_hubble", "portrait_micro", "frozen_portrait", "frozen_fresh_grain"}
-
-
-def _expected(name: str, **extra) -> Expected:
-    return Expected(frames=corpus.FRAMES, rate=corpus.RATE, motion=0.0 if name in STILL else 0.3, **extra)
-
-
-class Corpus:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._clips: dict[str, corpus.Clip] = {}
-        self._reports: dict[str, object] = {}
-
-    def clip(self, name: str) -> corpus.Clip:
-        if name not in self._clips:
-            self._clips[name] = corpus.clean(name, self.folder) if name in corpus.CLEAN else corpus.DEFECTS[name](self.folder)
-        return self._clips[name]
-
-    def report(self, name: str):
-        if name not in self._reports:
-            self._reports[name] = analyze_clip(self.clip(name).path, expected=_expected(name))
-        return self._reports[name]
-
-
-@pytest.fixture(scope="session")
-def footage(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return Corpus(tmp_path_factory.mktemp("qa-corpus"))
-
-
-@pytest.fixture(scope="session")
-def sheets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CharacterSheet]:
-    folder = tmp_path_factory.mktemp("qa-sheets")
-    Image.fromarray(corpus.photo("astronaut")).save(folder / "mara.png")
-    Image.fromarray(np.dstack([corpus.lfw_face(3, 250)] * 3)).save(folder / "other.png")
-    return {"mara": CharacterSheet("mara", (str(folder / "mara.png"),)), "other": CharacterSheet("mara", (str(folder / "other.png"),))}
+from tests.qa.conftest import Corpus, expected_for as _expected
 
 
 def test_clean_clips_are_never_rejected_and_rarely_warned(footage: Corpus) -> None:
@@ -56,8 +16,12 @@ def test_clean_clips_are_never_rejected_and_rarely_warned(footage: Corpus) -> No
     assert not rejected
     minor = [(n, f.code) for n, r in verdicts.items() for f in r.flags if f.severity == "minor"]
     assert len(minor) <= len(verdicts) // 10, minor
-    faces = [n for n, (_, face) in corpus.CLEAN.items() if face and n != "push_camera"]  # the cameraman's 3/4 view: no frontal face
-    assert all(verdicts[n].metrics["faces"]["tracks"] == 1 for n in faces)
+    faces = [n for n, (_, face) in corpus.CLEAN.items() if face]
+    people = {"two_shot_profile": 2}
+    assert all(verdicts[n].metrics["faces"]["tracks"] == people.get(n, 1) for n in faces), {n: verdicts[n].metrics["faces"] for n in faces}
+    # the cameraman is seen in profile: tracked by the profile detector, not by the frontal model
+    profiles = {"push_camera": 1, "pan_camera_mirrored": 1, "two_shot_profile": 1}
+    assert all(verdicts[n].metrics["faces"]["profile_tracks"] == profiles.get(n, 0) for n in faces), {n: verdicts[n].metrics["faces"] for n in faces}
     assert all(verdicts[n].metrics["faces"]["tracks"] == 0 for n, (_, face) in corpus.CLEAN.items() if not face)
 
 

@@ -99,3 +99,29 @@ def test_graded_cuts_are_remembered_by_what_they_depend_on(graded, tmp_path, mon
     again = run_qa(plan, open_project(plan), record=False)
     grade_continuity(again, plan, timeline, grade_plan, cache_dir=tmp_path)
     assert [c.to_dict() for c in again.cuts] == [c.to_dict() for c in first.cuts] and again.graded
+
+
+def test_after_a_one_shot_grade_change_only_the_cut_sides_of_that_shot_are_re_measured(graded, tmp_path, monkeypatch) -> None:
+    from shotcraft.qa import graded as graded_module
+
+    plan, _, timeline, grade_plan, folder = graded
+    grade_continuity(run_qa(plan, open_project(plan), record=False), plan, timeline, grade_plan, cache_dir=tmp_path)
+    edited = folder / "edited" / "film.yaml"
+    edited.parent.mkdir(exist_ok=True)
+    edited.write_text((folder / "film.yaml").read_text().replace("grade: {exposure: -0.6}", "grade: {exposure: -0.2}"))
+    for name in ("pan_coffee", "tilt_rocket", "push_astronaut"):  # the same takes, imported into the edited film's store
+        (edited.parent / f"{name}.mp4").write_bytes((folder / f"{name}.mp4").read_bytes())
+    edited_plan = load_plan(edited)
+    for shot, name in (("s01", "pan_coffee"), ("s02", "tilt_rocket"), ("s03", "push_astronaut")):
+        add_take(edited_plan, shot, edited.parent / f"{name}.mp4", label="X")
+    project = open_project(edited_plan)
+    edited_timeline = build_timeline(edited_plan, project)
+    edited_grade = plan_grade(edited_plan, edited_timeline)
+    measured = []
+    real = graded_module.graded_window
+    monkeypatch.setattr(graded_module, "graded_window", lambda event, *a, **k: measured.append(event.shot_id) or real(event, *a, **k))
+    result = run_qa(edited_plan, project, record=False)
+    grade_continuity(result, edited_plan, edited_timeline, edited_grade, cache_dir=tmp_path)
+    assert measured == ["s03"]  # one side of one cut: the incoming side of s02 -> s03
+    fresh = graded_module.graded_cuts(edited_timeline, edited_grade.transform, graded_module.resolve_thresholds(edited_plan.film.qa.thresholds))
+    assert [c.to_dict() for c in result.cuts] == [c.to_dict() for c in fresh]

@@ -64,7 +64,9 @@ def test_neo_noir_report_renders_every_shot(tmp_path) -> None:
     assert [s["shot"] for s in data["shots"]] == shot_ids
     assert len(data["cuts"]) == len(shot_ids) - 1
     # the animatic is previz: stillness is noted, never a rejection
-    assert all(t["verdict"] != "reject" for s in data["shots"] for t in s["takes"])
+    rejected = [(s["shot"], t["take"], [(f["code"], f["message"]) for f in t["flags"] if f["severity"] == "major"])
+                for s in data["shots"] for t in s["takes"] if t["verdict"] == "reject"]
+    assert not rejected
     # after the grade, the report's continuity figures are those of the graded master's frames
     from shotcraft.edit.build import build_timeline
     from shotcraft.grade.plan import plan_grade

@@ -54,6 +54,9 @@ class Capabilities:
     keyframe_is_still: bool = False
     #: drawn previz (timed panels with captions), not footage: QA judges still panels as intended
     previz: bool = False
+    #: the clip is the keyframe moved by the planned camera path (shotcraft.backends.camera) and nothing else moves:
+    #: QA expects exactly that path's motion (a static shot's breath, not the motion strength's subject motion)
+    clip_is_camera_move: bool = False
 
 
 @dataclass(frozen=True)

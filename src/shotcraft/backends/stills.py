@@ -39,6 +39,7 @@ class StillsBackend:
         prompt_family="sd",
         keyframe_is_still=True,
         handles=True,
+        clip_is_camera_move=True,
     )
 
     def identity(self, model: Any) -> dict[str, Any]:

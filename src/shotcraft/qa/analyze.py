@@ -174,9 +174,12 @@ def _metrics(ci: CheckInput, tracker: faces.FaceTracker) -> dict[str, Any]:
         "corrupt_frames": len(ci.log.corrupt_frames),
         "faces": {**tracker.summary(), "identities": ci.identities},
     }
-    if ci.expected is not None and ci.expected.motion is not None:
-        out["motion_expected"] = motion.expected_speed(ci.expected.motion, ci.thresholds)
+    if ci.expected is not None and (ci.expected.motion is not None or ci.expected.planned_speed is not None):
+        out["motion_expected"], out["motion_planned_by"] = motion.planned_or_expected_speed(ci)
         out["motion_ratio"] = speed / out["motion_expected"]
+    zoom = finite(ci.series.get("zoom", np.array([])))
+    if zoom.size:
+        out["zoom_per_s"] = float(zoom.mean()) * float(ci.rate)  # scale change per second (> 0: pushing in)
     return out
 
 

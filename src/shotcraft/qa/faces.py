@@ -17,6 +17,16 @@ as proxies in a small ring buffer) are re-measured at the tracked position
 to find the frame where the change happens, so a face swapped at frame N
 is reported at N, not at the next sample.
 
+Profiles: the Haar profile cascade of :mod:`shotcraft.qa.face_models` runs
+on every sample where a face was seen lately and on every full scan. A
+profile detection joins the same tracks (a head that turns from frontal to
+profile stays one face, so losing it to the frontal model is never a
+"vanish" or a "melt"); it has no landmarks and no identity descriptor, so on
+a profile QA judges presence, jumps, vanishing and melting into a smear
+(:func:`_lost_flags`), not identity: a track seen only in profile is
+counted in ``profile_tracks`` and left out of QA112's identity test, QA115
+and QA207.
+
 Flags (all QA112, major): a face that vanishes for 2+ samples mid-shot and
 comes back; a face that jumps more than ``QA112`` face widths; a face whose
 identity descriptor moves more than ``QA112.identity`` from what the same
@@ -39,7 +49,7 @@ import numpy as np
 
 from shotcraft.qa.context import CheckInput
 from shotcraft.qa.decode import FACE_STRIDE, DecodedFrame
-from shotcraft.qa.face_models import face_models, identity_distance
+from shotcraft.qa.face_models import box_overlap, face_models, identity_distance
 from shotcraft.qa.model import Flag
 from shotcraft.qa.thresholds import severity_of
 
@@ -67,6 +77,7 @@ class Detection:
     embedding: np.ndarray | None = field(default=None, repr=False)
     refined: bool = False  # measured between samples, to place a change on its frame
     region_detail: float = 0.0  # high-frequency energy of the face box (grey), for faces the detector loses
+    profile: str | None = None  # "left"/"right" (where a profile looks) for the profile detector's faces; None: frontal
 
 
 @dataclass
@@ -110,15 +121,33 @@ class FaceTracker:
         image = frame.face
         height, width = image.shape[:2]
         sample = len(self.samples)
-        recent = [d for found in self.detections[-MAX_GAP_SAMPLES:] for d in found]
+        recent_any = [d for found in self.detections[-MAX_GAP_SAMPLES:] for d in found]
+        recent = [d for d in recent_any if d.profile is None]
+        full_scan = sample % FULL_SCAN_EVERY == 0
         boxes = None
-        if sample % FULL_SCAN_EVERY and recent:
+        frontal_lost = False
+        if not full_scan and recent:
             boxes = self._around(image, recent)  # between full scans, look only where faces were
-            if len(boxes) < len(self.detections[-1]):
-                boxes = None  # a face went missing: look everywhere (did it jump?)
-        if boxes is None and (sample % FULL_SCAN_EVERY == 0 or recent):
+            if len(boxes) < sum(d.profile is None for d in self.detections[-1]):
+                boxes, frontal_lost = None, True  # a face went missing: look everywhere (did it jump? did it turn?)
+        # profiles (the cascade costs more than HOG's windows): both sides on the first sample, while a profile is
+        # being followed and when a frontal face is lost (it may have turned); on the other full scans one side in
+        # turn (a profile looking the other way is found a second later; the search costs half)
+        profiles = []
+        if sample == 0 or frontal_lost or any(d.profile for d in recent_any):
+            profiles = self.models.detect_profiles(image, int(MIN_FACE * height))
+        elif full_scan:
+            side = ("left", "right")[(sample // FULL_SCAN_EVERY) % 2]
+            profiles = self.models.detect_profiles(image, int(MIN_FACE * height), sides=(side,))
+        lost_profile = any(d.profile and all(box_overlap(d.box, _fraction(p, width, height)) < 0.3 for p in profiles)
+                           for d in (self.detections[-1] if self.detections else []))
+        if boxes is None and (full_scan or recent or lost_profile):
             boxes = [b for b in self.models.detect(image) if b[3] >= MIN_FACE * height and b[4] >= MIN_SCORE]
         found = [self._measure(image, frame.index, box[:4], with_chip=True) for box in boxes or []]
+        for box in profiles:  # a profile box on a frontal detection is the same face: the frontal one has landmarks
+            fraction = _fraction(box, width, height)
+            if all(box_overlap(fraction, d.box) < 0.3 for d in found):
+                found.append(self._measure_profile(image, frame.index, box[:4], box[5]))
         previous = self.detections[-1] if self.detections else []
         self.samples.append(frame.index)
         self.detections.append(found)
@@ -174,10 +203,24 @@ class FaceTracker:
         return Detection(index, box_fraction, signature, (points - centre) / max(w, 1), detail, chip,
                          region_detail=_region_detail(image, box_fraction))
 
+    def _measure_profile(self, image: np.ndarray, index: int, box, side: str) -> Detection:
+        """A profile face: its box's grey picture (mirrored to face left) as signature; no landmarks, no chip."""
+        height, width = image.shape[:2]
+        x, y, w, h = (int(v) for v in box)
+        grey = cv2.cvtColor(np.ascontiguousarray(image[max(0, y):y + h, max(0, x):x + w]), cv2.COLOR_RGB2GRAY)
+        if side == "right":
+            grey = cv2.flip(grey, 1)
+        small = cv2.resize(grey, (SIGNATURE_SIZE, SIGNATURE_SIZE), interpolation=cv2.INTER_AREA).astype(np.float32)
+        signature = (small - small.mean()) / (small.std() + 1e-3)
+        detail = float(np.abs(cv2.Laplacian(small, cv2.CV_32F)).mean()) / (float(small.std()) + 1.0)
+        box_fraction = (x / width, y / height, w / width, h / height)
+        return Detection(index, box_fraction, signature, np.zeros((0, 2), np.float32), detail, None,
+                         region_detail=_region_detail(image, box_fraction), profile=side)
+
     def _refine(self, before: Detection, after: Detection) -> None:
         """Re-measure the proxies between two samples at the tracked place: where does the change happen?"""
         between = [f for f in self._between if before.frame < f.index < after.frame]
-        if not between:
+        if not between or before.profile or after.profile:  # placed by landmarks: frontal faces only
             return
         measured = []
         for frame in between:
@@ -243,16 +286,19 @@ class FaceTracker:
         """(detection, descriptor) along a track: its start, wherever its signature moved, both sides of jumps."""
         chosen: list[Detection] = []
         reference: Detection | None = None
-        for index, detection in enumerate(track.detections):
-            previous = track.detections[index - 1] if index else None
+        frontal = [d for d in track.detections if d.profile is None]  # profiles have no descriptor
+        if not frontal:
+            return []
+        for index, detection in enumerate(frontal):
+            previous = frontal[index - 1] if index else None
             abrupt = previous is not None and _change(previous, detection) > ABRUPT
             if reference is None or abrupt or _change(reference, detection) > SIGNATURE_STEP:
                 if abrupt and previous is not None and previous not in chosen:
                     chosen.append(previous)
                 chosen.append(detection)
                 reference = detection
-        if track.detections[-1] not in chosen:
-            chosen.append(track.detections[-1])
+        if frontal[-1] not in chosen:
+            chosen.append(frontal[-1])
         if len(chosen) > MAX_DESCRIPTORS_PER_TRACK:
             keep = np.linspace(0, len(chosen) - 1, MAX_DESCRIPTORS_PER_TRACK).round().astype(int)
             chosen = [chosen[i] for i in sorted(set(keep))]
@@ -267,12 +313,16 @@ class FaceTracker:
         if self.models is None:
             return {"detector": None, "reason": self.description}
         counts = [len([d for d in found if not d.refined]) for found in self.detections]
+        judged = self.judged_tracks()
         return {
             "detector": self.description,
             "sampled_frames": len(self.samples),
             "frames_with_faces": sum(1 for c in counts if c),
             "max_faces": max(counts, default=0),
-            "tracks": len(self.judged_tracks()),
+            "tracks": len(judged),
+            # seen only in profile: presence, jumps and melting judged; identity (QA112's identity test, QA115, QA207) not
+            "profile_tracks": sum(all(d.profile for d in t.detections) for t in judged),
+            "profile_detections": sum(1 for found in self.detections for d in found if d.profile),
             "descriptors": self.descriptors_computed,
         }
 
@@ -374,7 +424,10 @@ def _nearest(found: list[Detection], detection: Detection) -> Detection | None:
 
 
 def _change(a: Detection, b: Detection) -> float:
-    """1 - correlation of two aligned grey chips (0: the same face picture)."""
+    """1 - correlation of two aligned grey chips (0: the same face picture); 0 between a frontal face and a
+    profile (a turn: their pictures do not compare, and a turn is not a change of face)."""
+    if (a.profile is None) != (b.profile is None):
+        return 0.0
     return 1.0 - float((a.signature * b.signature).mean())
 
 

@@ -19,6 +19,7 @@ import math
 import cv2
 import numpy as np
 
+from shotcraft.qa.camera_motion import similarity_motion
 from shotcraft.qa.decode import DecodedFrame
 
 FLOW_WIDTH = 160
@@ -30,6 +31,7 @@ HOLD_BLUR = 1.2  # sigma (proxy pixels) that averages grain out before frames ar
 HOLD_SIGMAS = 5.0  # a change this many grain deviations large is picture change, not grain
 HOLD_FLOOR = 1.5  # luma levels: smaller changes are never picture change (encoder noise)
 _HOLD_KERNEL = np.ones((3, 3), np.uint8)
+SIMILARITY_STRIDE = 2  # frames between two corner-tracking fits (camera speed and zoom, see camera_motion)
 HOLD_RESET = 0.0002  # changed share at which the comparison frame moves on (QA102.epsilon's default)
 
 SERIES = (
@@ -56,6 +58,8 @@ SERIES = (
     "border_side",  # 0 left, 1 right, 2 top, 3 bottom
     "acuity",  # fine / coarse detail at strong edges (detail frames only)
     "halo",  # overshoot beside strong edges / edge contrast (detail frames only)
+    "camera_speed",  # picture speed of the similarity fitted to tracked corners, frame widths per frame (zooms read right)
+    "zoom",  # scale change per frame of that similarity (> 0: pushing in)
     "halo_soft",  # the same after a mild blur (sigma 1): thin natural lines vanish, unsharp-mask rims stay
     "grain",  # noise standard deviation in flat areas, luma levels (detail frames only)
     "corrupt",  # 1 when the decoder flagged the frame as damaged
@@ -77,6 +81,7 @@ class FrameMeasurer:
         self._prev_small: np.ndarray | None = None
         self._prev_ab: np.ndarray | None = None
         self._anchor: np.ndarray | None = None  # the frame a run of held frames is compared with
+        self._similarity_from: np.ndarray | None = None  # the frame the last similarity was fitted from
 
     def update(self, frame: DecodedFrame) -> None:
         rgb = frame.proxy
@@ -102,6 +107,8 @@ class FrameMeasurer:
             if values["changed"] >= HOLD_RESET:
                 self._anchor = calm
             values.update(self._motion(small, self._prev_small, lab[..., 1:], self._prev_ab))
+            if len(self.series["speed"]) % SIMILARITY_STRIDE == 0:
+                self._similarity(gray, values)
         else:
             self._anchor = calm
         if frame.detail is not None:
@@ -109,6 +116,24 @@ class FrameMeasurer:
         for name in SERIES:
             self.series[name].append(values.get(name, math.nan))
         self._prev_gray, self._prev_small, self._prev_ab = gray, small, lab[..., 1:]
+        if len(self.series["speed"]) % SIMILARITY_STRIDE == 1:
+            self._similarity_from = gray
+
+    def _similarity(self, gray: np.ndarray, values: dict[str, float]) -> None:
+        """Camera speed and zoom over the last SIMILARITY_STRIDE frames, per frame, on this frame and the ones before
+        it since the last fit: half the cost of fitting every pair, and a slow push moves twice as far between fits."""
+        start = self._similarity_from
+        self._similarity_from = None
+        if start is None or start.shape != gray.shape:
+            return
+        speed, zoom = similarity_motion(start, gray)
+        per_frame_speed = speed / SIMILARITY_STRIDE
+        per_frame_zoom = (1.0 + zoom) ** (1.0 / SIMILARITY_STRIDE) - 1.0 if math.isfinite(zoom) else math.nan
+        values["camera_speed"], values["zoom"] = per_frame_speed, per_frame_zoom
+        for back in range(1, SIMILARITY_STRIDE):
+            if len(self.series["camera_speed"]) >= back and len(self.series["camera_speed"]) - back >= 1:
+                self.series["camera_speed"][-back] = per_frame_speed
+                self.series["zoom"][-back] = per_frame_zoom
 
     def _motion(self, small: np.ndarray, prev: np.ndarray, ab: np.ndarray, prev_ab: np.ndarray) -> dict[str, float]:
         fw, fh = self.flow_size

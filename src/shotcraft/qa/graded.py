@@ -53,6 +53,47 @@ def _key(plan: Any, timeline: Any, thresholds: dict[str, float]) -> str:
     return json_digest(data)[:24]
 
 
+class SideCache:
+    """One graded side of a cut per file, named by the key of what it depends on; unused entries are dropped."""
+
+    def __init__(self, folder: Path, grade_plan: Any) -> None:
+        self.folder, self.grade_plan = folder, grade_plan
+        self.used: set[str] = set()
+        self.measured = 0  # sides measured (not found in the cache), for tests and benchmarks
+
+    def get(self, what: tuple, measure: Callable[[], ShotSide]) -> ShotSide:
+        which, event, start, count, size, rate, window = what
+        key = hashlib.sha256(json.dumps({
+            "version": GRADED_VERSION, "which": which, "clip": file_digest(event.clip_path), "frames": [start, count, window],
+            "size": list(size), "rate": rate, "reframe": list(event.reframe), "grade": _shot_grade(self.grade_plan, event.shot_id),
+        }, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
+        path = self.folder / f"{key}.json"
+        self.used.add(path.name)
+        if path.is_file():
+            try:
+                return ShotSide(**json.loads(path.read_text(encoding="utf-8")))
+            except (ValueError, TypeError):
+                pass  # re-measured below
+        measured = measure()
+        self.measured += 1
+        write_json(path, {k: (None if v is None else float(v)) for k, v in measured.__dict__.items()})
+        return measured
+
+    def forget_unused(self) -> None:
+        for stale in self.folder.glob("*.json") if self.folder.is_dir() else ():
+            if stale.name not in self.used:
+                stale.unlink(missing_ok=True)
+
+
+def _shot_grade(grade_plan: Any, shot_id: str) -> Any:
+    """A shot's grade as plain data: its colour operations, grain and LUT size, and the film's look file."""
+    grade = grade_plan.shots.get(shot_id) if hasattr(grade_plan, "shots") else None
+    if grade is None:
+        return None
+    look = file_digest(grade_plan.look) if getattr(grade_plan, "look", None) else None
+    return {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed], "lut_size": grade.lut_size, "look": look}
+
+
 def _load(cache: Path | None) -> list[CutCheck] | None:
     if cache is None or not cache.is_file():
         return None
@@ -95,8 +136,12 @@ def graded_window(event: Any, start: int, count: int, size: tuple[int, int], tra
     return ClipReport(path=event.clip_path, verdict="pass", score=100.0, flags=[], metrics={}, series=series, frames=frames, rate=rate)
 
 
-def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float]) -> list[CutCheck]:
-    """Continuity between consecutive events, measured on graded frames (same windows as the ungraded check)."""
+def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float], *,
+                sides: SideCache | None = None) -> list[CutCheck]:
+    """Continuity between consecutive events, measured on graded frames (same windows as the ungraded check).
+
+    With ``sides``, each side of each cut is remembered by what it depends on (the take's content, the frames, the
+    size, that shot's grade): after a one-shot edit only the cuts touching that shot are re-measured."""
     rate = timeline.rate
     window = max(2, int(round(WINDOW_SECONDS * float(rate))))
     grain_window = max(window, int(round(GRAIN_WINDOW_SECONDS * float(rate))))
@@ -107,11 +152,20 @@ def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float
         out_event, in_event = events[index - 1], events[index]
         out_end = out_event.source_in + out_event.duration - 1
         out_start = max(0, out_end - grain_window + 1)
-        before_report = graded_window(out_event, out_start, out_end - out_start + 1, size, transform, rate)
-        last = before_report.frames - 1
-        before = side(before_report, last - window + 1, last, grain_start=0, grain_end=last)
-        after_report = graded_window(in_event, in_event.source_in, grain_window, size, transform, rate)
-        after = side(after_report, 0, window - 1, grain_start=0, grain_end=after_report.frames - 1)
+        def before_side(event=out_event, start=out_start, count=out_end - out_start + 1) -> ShotSide:
+            report = graded_window(event, start, count, size, transform, rate)
+            last = report.frames - 1
+            return side(report, last - window + 1, last, grain_start=0, grain_end=last)
+
+        def after_side(event=in_event) -> ShotSide:
+            report = graded_window(event, event.source_in, grain_window, size, transform, rate)
+            return side(report, 0, window - 1, grain_start=0, grain_end=report.frames - 1)
+
+        if sides is None:
+            before, after = before_side(), after_side()
+        else:
+            before = sides.get(("before", out_event, out_start, out_end - out_start + 1, size, str(rate), window), before_side)
+            after = sides.get(("after", in_event, in_event.source_in, grain_window, size, str(rate), window), after_side)
         checks.append(compare(index, out_event.shot_id, in_event.shot_id, in_event.record_in, in_event.transition, before, after, thresholds))
     return checks
 
@@ -134,11 +188,14 @@ def grade_continuity(result: Any, plan: Any, timeline: Any, grade_plan: Any = No
             from shotcraft.grade.plan import plan_grade
 
             grade_plan = plan_grade(plan, timeline)
-        cuts = graded_cuts(timeline, grade_plan.transform, thresholds)
+        sides = SideCache(Path(cache_dir) / ".graded-sides", grade_plan) if cache_dir is not None else None
+        cuts = graded_cuts(timeline, grade_plan.transform, thresholds, sides=sides)
         if cache is not None:
             for stale in cache.parent.glob(".graded-*.json"):
                 stale.unlink(missing_ok=True)
             write_json(cache, [c.to_dict() | {"index": c.index, "raw_deltas": c.deltas} for c in cuts])
+        if sides is not None:
+            sides.forget_unused()
     result.cuts_ungraded = list(result.cuts)
     result.cuts = cuts
     result.graded = True

@@ -97,6 +97,9 @@ class Expected:
     # made by a storyboard/previz backend (animatic, stills): a still panel is by design, so stillness is noted, not judged
     previz: bool = False
     characters: tuple[CharacterSheet, ...] = ()  # who may appear, with their faces (QA115)
+    # picture speed (frame widths / s) of the planned camera path, when the take is its keyframe moved by that path
+    # and nothing else (a backend with clip_is_camera_move): QA104 then expects exactly it (a static shot's breath)
+    planned_speed: float | None = None
 
 
 @dataclass

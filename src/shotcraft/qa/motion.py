@@ -1,5 +1,13 @@
 """Motion checks: measured motion against the planned motion strength (QA104), shake/jitter (QA105).
 
+A take that is only its keyframe moved by the planned camera path (a
+backend declaring ``clip_is_camera_move``: the stills backend; not the animatic, whose timed panels change on
+the beats) is judged
+against that path's own speed (``Expected.planned_speed``, the exact mean
+displacement of :func:`shotcraft.backends.camera.path_speed`): a static shot
+over a still breathes by a fraction of a percent, which is what it should
+show, not the motion strength's subject motion.
+
 Calibration of QA104: the plan's motion strength (0..1, the seeds' "motion
 strength 0.35-0.55") is mapped linearly to an expected mean optical-flow speed
 on the proxy, ``expected = max(floor, QA104.speed_per_motion * motion)`` frame
@@ -45,18 +53,35 @@ def calibrate_speed_per_motion(samples: Sequence[tuple[float, float]]) -> float:
 
 
 def measured_speed(ci: CheckInput) -> float:
-    """Mean optical-flow speed over the clip, frame widths per second (cut frames excluded)."""
+    """Mean picture speed over the clip, frame widths per second (cut frames excluded): per frame the larger of
+    the dense flow's mean (subject motion, pans) and the tracked-corner similarity's (camera moves, zooms exact)."""
     speed = ci.s("speed").copy()
+    if "camera_speed" in ci.series:
+        speed = np.fmax(speed, ci.s("camera_speed"))
     for cut in ci.cuts:
         speed[cut] = np.nan
     values = finite(speed)
     return float(values.mean()) * float(ci.rate) if values.size else 0.0
 
 
+def planned_or_expected_speed(ci: CheckInput) -> tuple[float, str]:
+    """(expected speed, what plans it): the camera path's own speed where the take is only that path over a still
+    (a static shot's breath is a fraction of a percent), else the motion strength's calibrated speed."""
+    planned = ci.expected.planned_speed if ci.expected is not None else None
+    if planned is not None:
+        # the floor: a breath of a fraction of a percent is under what grain and encoding read as motion
+        return max(float(planned), thresholds_floor(ci)), "the planned camera path gives"
+    return expected_speed(ci.expected.motion, ci.thresholds), f"motion {ci.expected.motion:.2f} plans"
+
+
+def thresholds_floor(ci: CheckInput) -> float:
+    return ci.t("QA104.floor")
+
+
 def check_motion(ci: CheckInput) -> list[Flag]:
-    if ci.expected is None or ci.expected.motion is None or ci.frames < 2:
+    if ci.expected is None or (ci.expected.motion is None and ci.expected.planned_speed is None) or ci.frames < 2:
         return []
-    expected = expected_speed(ci.expected.motion, ci.thresholds)
+    expected, planned_by = planned_or_expected_speed(ci)
     measured = measured_speed(ci)
     ratio = measured / expected
     last = ci.frames - 1
@@ -65,12 +90,12 @@ def check_motion(ci: CheckInput) -> list[Flag]:
         spans = runs(per_frame > expected * ci.t("QA104.high"), max_gap=3) or [(1, last)]
         start, end = spans[0][0], spans[-1][1]
         return [Flag("QA104", severity_of("QA104.high"), start, end, ratio, ci.t("QA104.high"),
-                     f"too much motion: {measured * 100:.1f} % of frame width per second, {ratio:.1f}x what motion "
-                     f"{ci.expected.motion:.2f} plans ({expected * 100:.1f} %/s)")]
+                     f"too much motion: {measured * 100:.1f} % of frame width per second, {ratio:.1f}x what "
+                     f"{planned_by} ({expected * 100:.1f} %/s)")]
     if ratio < ci.t("QA104.low"):
         return [Flag("QA104", severity_of("QA104.low"), 0, last, ratio, ci.t("QA104.low"),
-                     f"too little motion: {measured * 100:.2f} % of frame width per second, {ratio:.2f}x what motion "
-                     f"{ci.expected.motion:.2f} plans ({expected * 100:.1f} %/s)")]
+                     f"too little motion: {measured * 100:.2f} % of frame width per second, {ratio:.2f}x what "
+                     f"{planned_by} ({expected * 100:.2f} %/s)")]
     return []
 
 

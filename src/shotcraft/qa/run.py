@@ -36,7 +36,7 @@ from shotcraft.qa.thresholds import resolve_thresholds
 from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_key
 
 #: bump when a change to the analysis changes its results: every cached analysis is then redone
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 6
 
 
 
@@ -145,9 +145,11 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
             if not record_.done:
                 not_done.append(record_.label)
                 continue
-            expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motions.get(record_.label, resolved.motion),
+            motion = motions.get(record_.label, resolved.motion)
+            expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motion,
                                 shot_id=shot.id, take=record_.label, previz=_previz(project, record_),
-                                characters=character_sheets(plan, shot, record_))
+                                characters=character_sheets(plan, shot, record_),
+                                planned_speed=_planned_speed(project, record_, resolved, motion))
             report = _cached_analysis(project, record_, expected, thresholds)
             user_pick = bool(record_.picked and record_.pick_reason == "user")
             takes.append(TakeQA(shot.id, record_.label, report, user_pick, record_.seed, record_.source))
@@ -217,7 +219,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     folder = getattr(project, "folder", None)
     # the clip by its object name (its content hash), never its absolute path: a moved project keeps its cache
     key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
-                "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz],
+                "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz, expected.planned_speed],
                 "characters": [c.key() for c in expected.characters]}
     key = job_key(key_data)[:32]  # the one key hasher (canonical JSON, exact rates, finite floats)
     # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
@@ -275,6 +277,33 @@ def _previz(project: Any, record_: Any) -> bool:
         return bool(get_backend(name).capabilities.previz)
     except InputError:  # a backend this machine cannot load: judged as footage
         return False
+
+
+def _planned_speed(project: Any, record_: Any, resolved: Any, motion: float) -> float | None:
+    """The picture speed of the take's planned camera path (frame widths / s) when its backend's clip is only that
+    path over the keyframe (``clip_is_camera_move``); None for footage whose subject moves too (judged by motion)."""
+    from shotcraft.backends import camera
+    from shotcraft.backends.registry import get_backend
+    from shotcraft.errors import InputError
+
+    name = _backend(project, record_)
+    if not name:
+        return None
+    try:
+        capabilities = get_backend(name).capabilities
+    except InputError:
+        return None
+    if not capabilities.clip_is_camera_move or record_.seed is None:
+        return None
+    move = resolved.shot.camera.move.value
+    if move not in camera.MOVES:
+        return None
+    if move in camera.CALIBRATED:  # plan_views solves these paths to exactly this speed (within 0.5 %)
+        return round(camera.SPEED_PER_MOTION * float(motion), 6)
+    frames = resolved.frames + (2 * resolved.handle_frames if capabilities.handles else 0)
+    aspect = resolved.width / max(1, resolved.height)
+    views = camera.plan_views(move, frames, resolved.fps, motion, int(record_.seed), aspect=aspect)
+    return round(camera.path_speed(views, resolved.fps, aspect), 6)
 
 
 def _renders_in_ledger(project: Any, shot_id: str) -> int:
