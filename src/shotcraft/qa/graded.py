@@ -63,10 +63,10 @@ class SideCache:
 
     def get(self, what: tuple, measure: Callable[[], ShotSide]) -> ShotSide:
         which, event, start, count, size, rate, window = what
-        key = hashlib.sha256(json.dumps({
+        key = json_digest({
             "version": GRADED_VERSION, "which": which, "clip": file_digest(event.clip_path), "frames": [start, count, window],
             "size": list(size), "rate": rate, "reframe": list(event.reframe), "grade": _shot_grade(self.grade_plan, event.shot_id),
-        }, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
+        })[:32]
         path = self.folder / f"{key}.json"
         self.used.add(path.name)
         if path.is_file():
