@@ -19,7 +19,7 @@ from __future__ import annotations
 import glob as globbing
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -339,19 +339,7 @@ def _stretch(frames: Iterator[np.ndarray], total: int, length: str, count: int) 
         yield from frames
         return
     if length == "slow":  # streaming: output frame i shows source frame i * count // total (never decreasing)
-        iterator = iter(frames)
-        current, position = next(iterator, None), 0
-        for index in range(total):
-            while current is not None and position < index * count // total:
-                following = next(iterator, None)
-                if following is None:
-                    break
-                current, position = following, position + 1
-            if current is None:
-                return
-            yield current
-        for _ in iterator:
-            pass
+        yield from _frames_at(frames, (index * count // total for index in range(total)))
         return
     last = None
     played = 0
@@ -377,10 +365,14 @@ def _resample(frames: Iterator[np.ndarray], source_rate: Fraction, target_rate: 
         return
     total = total or max(1, round(Fraction(source_count) / source_rate * target_rate))
     wanted = [min(source_count - 1, int(Fraction(i) * source_rate / target_rate + Fraction(1, 2))) for i in range(total)]
-    position = 0
+    yield from _frames_at(frames, wanted)
+
+
+def _frames_at(frames: Iterator[np.ndarray], indices: Iterable[int]) -> Iterator[np.ndarray]:
+    """The source frames at ``indices`` (never decreasing), streaming; past the source's end, the stream stops."""
     iterator = iter(frames)
-    current = next(iterator, None)
-    for index in wanted:
+    current, position = next(iterator, None), 0
+    for index in indices:
         while position < index and current is not None:
             following = next(iterator, None)
             if following is None:
