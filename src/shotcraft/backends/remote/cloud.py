@@ -319,3 +319,28 @@ def download_url(url: str, destination: Path, *, what: str, provider: str, heade
 def url_without_query(url: str) -> str:
     """A signed URL as the settings log may keep it (its query holds the signature)."""
     return url.split("?", 1)[0]
+
+
+class CloudProvider:
+    """What the four cloud providers share: the two timeouts, the credential preflight, the payload as it is built.
+
+    Each subclass sets ``name`` and ``key_variables`` and builds its request in ``_call(request) -> (call, images)``.
+    """
+
+    name: str
+    key_variables: tuple[str, ...]
+
+    def __init__(self, *, create_timeout: float = CREATE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S) -> None:
+        self.create_timeout = create_timeout
+        self.read_timeout = read_timeout
+        self._client_instance: Any = None
+
+    def preflight(self, request: RemoteRequest) -> None:
+        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
+        require_credentials(self.key_variables, self.name)
+
+    def payload(self, request: RemoteRequest) -> dict[str, Any]:
+        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
+
+    def _call(self, request: RemoteRequest) -> tuple[dict[str, Any], Any]:
+        raise NotImplementedError

@@ -66,7 +66,7 @@ ACCOUNT_CODES = (1100, 1101, 1102, 1103)
 TOKEN_LIFETIME_S = 1800
 
 
-class KlingProvider:
+class KlingProvider(cloud.CloudProvider):
     name = NAME
     version = "1"
     default_model = "kling-v2-1"
@@ -86,10 +86,6 @@ class KlingProvider:
         audio=False,
         image_to_video=True,
     )
-
-    def __init__(self, *, create_timeout: float = cloud.CREATE_TIMEOUT_S, read_timeout: float = cloud.READ_TIMEOUT_S) -> None:
-        self.create_timeout = create_timeout
-        self.read_timeout = read_timeout
 
     # --- the request ----------------------------------------------------------------
 
@@ -131,13 +127,6 @@ class KlingProvider:
             images["image_tail"] = last
         body["external_task_id"] = external_task_id(request, body)
         return {"call": f"POST {ENDPOINT}", **body}, images
-
-    def preflight(self, request: RemoteRequest) -> None:
-        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
-        cloud.require_credentials(self.key_variables, NAME)
-
-    def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         mode = request.options.get("mode", "std")

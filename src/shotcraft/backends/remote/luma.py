@@ -51,7 +51,7 @@ RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
 STATES = {"queued": "queued", "dreaming": "running", "completed": "succeeded", "failed": "failed"}
 
 
-class LumaProvider:
+class LumaProvider(cloud.CloudProvider):
     name = NAME
     version = "1"
     default_model = "ray-2"
@@ -71,11 +71,6 @@ class LumaProvider:
         audio=False,
         image_to_video=True,
     )
-
-    def __init__(self, *, create_timeout: float = cloud.CREATE_TIMEOUT_S, read_timeout: float = cloud.READ_TIMEOUT_S) -> None:
-        self.create_timeout = create_timeout
-        self.read_timeout = read_timeout
-        self._client_instance: Any = None
 
     def _image_url(self, request: RemoteRequest, image: cloud.InputImage | None) -> str:
         base = os.environ.get(IMAGE_URL_VARIABLE, "").strip().rstrip("/")
@@ -109,13 +104,6 @@ class LumaProvider:
                 "resolution": cloud.choose(request, NAME, "option resolution", options.get("resolution", "720p"), RESOLUTIONS),
                 "duration": f"{cloud.service_seconds(request, self.capabilities.durations)}s", "loop": loop}  # fmt: skip
         return call, images
-
-    def preflight(self, request: RemoteRequest) -> None:
-        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
-        cloud.require_credentials(self.key_variables, NAME)
-
-    def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         resolution = request.options.get("resolution", "720p")

@@ -42,7 +42,7 @@ STATES = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running", "SUC
           "CANCELLED": "failed"}  # fmt: skip
 
 
-class RunwayProvider:
+class RunwayProvider(cloud.CloudProvider):
     name = NAME
     version = "1"
     default_model = "gen4_turbo"
@@ -62,11 +62,6 @@ class RunwayProvider:
         audio=False,
         image_to_video=True,
     )
-
-    def __init__(self, *, create_timeout: float = cloud.CREATE_TIMEOUT_S, read_timeout: float = cloud.READ_TIMEOUT_S) -> None:
-        self.create_timeout = create_timeout
-        self.read_timeout = read_timeout
-        self._client_instance: Any = None
 
     def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], cloud.InputImage | None]:
         at = cloud.where(request, NAME)
@@ -100,13 +95,6 @@ class RunwayProvider:
             call["content_moderation"] = {"public_figure_threshold": cloud.choose(
                 request, NAME, "option public_figure_threshold", options["public_figure_threshold"], ("auto", "low"))}  # fmt: skip
         return call, first
-
-    def preflight(self, request: RemoteRequest) -> None:
-        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
-        cloud.require_credentials(self.key_variables, NAME)
-
-    def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         model = request.model or self.default_model

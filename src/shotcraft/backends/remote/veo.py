@@ -76,7 +76,7 @@ MODELS = {
 }
 
 
-class VeoProvider:
+class VeoProvider(cloud.CloudProvider):
     name = NAME
     version = "1"
     default_model = "veo-3.1-generate-001"
@@ -99,8 +99,7 @@ class VeoProvider:
     )
 
     def __init__(self, *, create_timeout: float = cloud.CREATE_TIMEOUT_S, read_timeout: float = cloud.READ_TIMEOUT_S) -> None:
-        self.create_timeout = create_timeout
-        self.read_timeout = read_timeout
+        super().__init__(create_timeout=create_timeout, read_timeout=read_timeout)
         self._clients: dict[float, Any] = {}
         self._stills: dict[str, tuple[bytes, str]] = {}  # Imagen answers, held from submit to download
 
@@ -177,13 +176,6 @@ class VeoProvider:
         if "person_generation" in options:
             config["person_generation"] = cloud.choose(request, NAME, "option person_generation", options["person_generation"], PERSON_GENERATION)
         return {"call": "models.generate_images", "api": "vertex-ai", "model": request.model, "prompt": request.prompt, "config": config}, {}
-
-    def preflight(self, request: RemoteRequest) -> None:
-        """Before any create call of a render: the credentials are in the environment (nothing is sent)."""
-        cloud.require_credentials(self.key_variables, NAME)
-
-    def payload(self, request: RemoteRequest) -> dict[str, Any]:
-        return self._call(request)[0]  # before the keyframe exists (dry-run) it is named as pending
 
     def estimate(self, request: RemoteRequest) -> Cost:
         if request.kind != "clip":
