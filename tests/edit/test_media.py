@@ -46,3 +46,30 @@ def test_media_errors_name_the_field_and_stale_files_leave(tmp_path):
     timeline = _timeline(take, 96, 64)
     conform_media(timeline, tmp_path / "out", "prores")
     assert sorted(p.name for p in (tmp_path / "out" / "media").iterdir()) == ["s1_A.mov"]
+
+
+def test_a_recut_encodes_only_the_takes_that_changed_and_matches_a_fresh_conform(tmp_path):
+    """A one-shot edit re-encodes that shot's media file only; every file equals a conform into an empty folder."""
+    first, second = write_take(tmp_path, "s1", 6), write_take(tmp_path, "s2", 6)
+    events = (CutEvent("s1", "A", first.clip_path, 0, 4, 0, take_frames=6), CutEvent("s2", "A", second.clip_path, 0, 4, 4, take_frames=6))
+    timeline = Timeline(title="T", rate=Fraction(24), width=96, height=64, events=events, production_id="t")
+    out = tmp_path / "out"
+    media = {key: m.path for key, m in conform_media(timeline, out, "prores").items()}
+    stamp = {key: (p.stat().st_ino, p.stat().st_mtime_ns) for key, p in media.items()}
+    conform_media(timeline, out, "prores")  # nothing changed: nothing encoded (an encode renames a new file in)
+    assert {key: (p.stat().st_ino, p.stat().st_mtime_ns) for key, p in media.items()} == stamp
+
+    (tmp_path / "new").mkdir()
+    reworded = write_take(tmp_path / "new", "s2", 6, label="B")  # other pictures for the same shot
+    edited = Timeline(title="T", rate=Fraction(24), width=96, height=64, production_id="t",
+                      events=(events[0], CutEvent("s2", "A", reworded.clip_path, 0, 4, 4, take_frames=6)))  # fmt: skip
+    conform_media(edited, out, "prores")
+    assert (media["s1", "A"].stat().st_ino, media["s1", "A"].stat().st_mtime_ns) == stamp["s1", "A"]  # reused
+    assert media["s2", "A"].stat().st_ino != stamp["s2", "A"][0]  # re-encoded from the new take
+    media["s1", "A"].write_bytes(b"touched up by hand")  # a file changed since its encode is encoded again
+    conform_media(edited, out, "prores")
+    fresh = conform_media(edited, tmp_path / "fresh", "prores")
+    for key, path in media.items():
+        assert path.read_bytes() == fresh[key].path.read_bytes(), key
+    with av.open(str(media["s2", "A"])) as container:  # the new take's pictures, read back independently
+        assert container.streams.video[0].frames == 6 and container.streams.video[0].codec_context.name == "prores"

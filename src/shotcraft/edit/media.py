@@ -21,13 +21,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from shotcraft import files
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path
+from shotcraft.fsutil import atomic_path, write_json
 from shotcraft.media.video import ENCODERS, run_ffmpeg
+from shotcraft.render.keys import job_key
 from shotcraft.timebase import frames_to_timecode
 
 MEDIA_FOLDER = "media"
+#: beside the media folder: what each media file was encoded from and its bytes' hash, so a cut after a
+#: one-shot edit re-encodes that shot's take only (the others are the same bytes an encode would write)
+MEDIA_RECORD = ".shotcraft-media.json"
 #: the timecode every media file starts at: source timecode = frame of the take (MLT and the EDL agree)
 START_TIMECODE_FRAMES = 0
 
@@ -117,34 +122,77 @@ def conform_media(timeline: Timeline, out_dir: str | Path, codec: str = "prores"
     if codec == "dnxhr" and (timeline.width < 256 or timeline.height < 120):
         raise InputError(f"delivery.editing_media: DNxHR needs at least 256x120, the film is {timeline.width}x{timeline.height} (use prores)")
     reels = reels or timeline_reels(timeline)
+    record_path = Path(out_dir) / MEDIA_RECORD
+    known = _read_record(record_path)
+    record: dict[str, dict[str, str]] = {}
     result: dict[tuple[str, str], MediaFile] = {}
-    for event in timeline.events:
-        identity = (event.shot_id, event.take)
-        if identity in result:
-            continue
-        target = folder / media_name(*identity)
-        rate = event.source_rate or timeline.rate
-        _write_media(Path(event.clip_path), target, codec, rate, reels[identity], what=f"shot {event.shot_id} take {event.take}")
-        result[identity] = MediaFile(event.shot_id, event.take, target, reels[identity], codec)
+    try:
+        for event in timeline.events:
+            identity = (event.shot_id, event.take)
+            if identity in result:
+                continue
+            target = folder / media_name(*identity)
+            rate = event.source_rate or timeline.rate
+            what = f"shot {event.shot_id} take {event.take}"
+            if not Path(event.clip_path).is_file():
+                raise InputError(f"{what}: take file {event.clip_path} not found")
+            args = _media_args(codec, rate, reels[identity])
+            key = job_key({"step": "editing-media", "take": files.content_sha256(event.clip_path, "video", where=what), "args": args})
+            if not _still_encoded(target, known.get(target.name), key):
+                _write_media(Path(event.clip_path), target, args, what=what)
+            record[target.name] = {"key": key, "sha256": _media_sha256(target)}
+            result[identity] = MediaFile(event.shot_id, event.take, target, reels[identity], codec)
+    except BaseException:  # what was encoded before the failure stays known
+        if record:
+            write_json(record_path, {**{k: v for k, v in known.items() if (folder / k).is_file()}, **record})
+        raise
     # a take no longer in the cut leaves the folder (a stale file would look like part of the edit)
     wanted = {media.path.name for media in result.values()}
     for stale in folder.glob("*.mov"):
         if stale.name not in wanted:
             stale.unlink()
+    if record != known:
+        write_json(record_path, record)
     return result
 
 
-def _write_media(source: Path, target: Path, codec: str, rate: Fraction, reel: str, *, what: str) -> None:
+def _read_record(path: Path) -> dict[str, dict[str, str]]:
+    """The media record; unreadable or missing reads as empty (everything is then encoded again)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def _media_sha256(path: Path) -> str:
+    # through the persistent hash cache: an unchanged file is stat'ed, not re-read
+    return files.content_sha256(path, "output", where=f"{path.parent}")
+
+
+def _still_encoded(target: Path, recorded: dict[str, str] | None, key: str) -> bool:
+    """True when ``target`` holds what encoding ``key`` wrote: same key, and its bytes unchanged since
+    (a file replaced or touched up by hand is encoded again)."""
+    if recorded is None or recorded.get("key") != key or not target.is_file():
+        return False
+    return _media_sha256(target) == recorded.get("sha256")
+
+
+def _write_media(source: Path, target: Path, args: list[str], *, what: str) -> None:
     if not source.is_file():
         raise InputError(f"{what}: take file {source} not found")
     with atomic_path(target) as temp:
-        run_ffmpeg(
-            [
-                "-y", "-i", str(source), "-map", "0:v:0", *EDITING_CODECS[codec],
-                "-timecode", frames_to_timecode(START_TIMECODE_FRAMES, rate),
-                "-metadata:s:v:0", f"reel_name={reel}",
-                "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-                "-f", "mov", str(temp),
-            ],
-            what=f"{what}: media file {target.name}",
-        )  # fmt: skip
+        run_ffmpeg(["-y", "-i", str(source), *args, str(temp)], what=f"{what}: media file {target.name}")
+
+
+def _media_args(codec: str, rate: Fraction, reel: str) -> list[str]:
+    """ffmpeg's arguments between the take and the media file (also the media record's key: no path in it)."""
+    return [
+        "-map", "0:v:0", *EDITING_CODECS[codec],
+        "-timecode", frames_to_timecode(START_TIMECODE_FRAMES, rate),
+        "-metadata:s:v:0", f"reel_name={reel}",
+        "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+        "-f", "mov",
+    ]  # fmt: skip
