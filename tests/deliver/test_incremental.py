@@ -109,3 +109,21 @@ def test_only_and_skip_choose_the_deliverables(material):
     assert "master" not in select_kinds(film, skip=["master"])
     with pytest.raises(InputError, match="--only: unknown deliverable 'cinema'"):
         select_kinds(film, only=["cinema"])
+
+
+def test_two_workers_encode_each_output_once_and_write_the_bytes_of_one(material):
+    """-j 2 runs the outputs in two lanes (each encoder once at a time, not once per worker): same files as -j 1."""
+    from shotcraft.deliver.deliver import _lanes, video_outputs
+
+    folder, plan, takes, _, mix = material
+    cut = _cut(takes)
+    outputs = video_outputs(plan.film, cut, folder, ("master", "distribution", "mobile"))
+    for jobs, expected in ((1, [["distribution", "mobile", "master"]]), (2, [["distribution", "master"], ["mobile"]]),
+                           (5, [["distribution"], ["mobile"], ["master"]])):  # fmt: skip
+        assert [[o.kind for o in lane] for lane in _lanes(outputs, jobs)] == expected
+    grade = plan_grade(plan, cut)
+    one = deliver(plan, cut, grade, folder / "j1", None, audio=mix, kinds=KINDS, jobs=1)
+    two = deliver(plan, cut, grade, folder / "j2", None, audio=mix, kinds=KINDS, jobs=2)
+    for single, lanes in zip(one, two, strict=True):
+        assert (folder / "j1" / single.path).read_bytes() == (folder / "j2" / lanes.path).read_bytes(), single.kind
+    assert _segment_files(folder / "j2") == _segment_files(folder / "j1")

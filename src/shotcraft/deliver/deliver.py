@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -165,9 +166,9 @@ def deliver(
 
     ``grade_plan`` None delivers ungraded. ``kinds`` None: the plan's deliverables
     (:func:`default_kinds`). ``frames`` overrides the frame source (already graded
-    timeline frames); it is encoded as one segment and not cached. ``jobs`` segments
-    encode at once (each with its own player and encoders; memory grows by one
-    segment's worth, not by a film).
+    timeline frames); it is encoded as one segment and not cached. ``jobs`` workers
+    encode at once, each a lane of the outputs with its own player (see
+    :func:`_encode_in_lanes`: every encoder still runs once at a time).
     """
     # 1. Check inputs
     film = plan.film if isinstance(plan, LoadedPlan) else plan
@@ -223,9 +224,8 @@ def deliver(
                     keys[(index, output.kind)] = segment_key(timeline, segment, output=identity, shot_keys=shot_keys, names=names)
                 keys[(index, "still")] = segment_key(timeline, segment, output={"still": True}, shot_keys=shot_keys, names=names)
         encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card, captions)
-        if jobs > 1 and frames is None and len(segments) > 1:
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="shotcraft-segment") as pool:
-                list(pool.map(encoder.encode, range(len(segments)), segments))
+        if jobs > 1 and frames is None:
+            _encode_in_lanes(encoder, segments, outputs, jobs)
         else:
             for index, segment in enumerate(segments):
                 encoder.encode(index, segment)
@@ -292,6 +292,7 @@ class _SegmentEncoder:
         self._cards: dict[str, CardLayer] = {}
         self.used: list[Path] = []
         self.encoded = 0  # segments x outputs actually encoded (the rest were reused)
+        self._count = threading.Lock()
         self._still_paths: dict[int, Path] = {}
 
     def _card_layer(self, output: VideoOutput) -> CardLayer:
@@ -319,13 +320,15 @@ class _SegmentEncoder:
             raise InputError(f"deliver: the kept frame {self._still_paths[t]} is unreadable")
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
-    def encode(self, index: int, segment: Segment) -> None:
-        stills = {t: self.store.path("stills", self.keys[(index, "still")], f"_{t - segment.start}.png")
-                  for t in self.wanted_stills if segment.start <= t < segment.stop}  # fmt: skip
-        self._still_paths.update(stills)
-        missing = [o for o in self.outputs if not self.part(index, o).is_file()]
-        missing_stills = {t: p for t, p in stills.items() if not p.is_file()}
-        self.used += [self.part(index, o) for o in self.outputs] + list(stills.values())
+    def encode(self, index: int, segment: Segment, outputs: list[VideoOutput] | None = None, *, stills: bool = True) -> None:
+        """Encode segment ``index`` into ``outputs`` (default: every output) that lack it; ``stills``: keep its stills too."""
+        outputs = self.outputs if outputs is None else outputs
+        kept = {t: self.store.path("stills", self.keys[(index, "still")], f"_{t - segment.start}.png")
+                for t in self.wanted_stills if segment.start <= t < segment.stop} if stills else {}  # fmt: skip
+        self._still_paths.update(kept)
+        missing = [o for o in outputs if not self.part(index, o).is_file()]
+        missing_stills = {t: p for t, p in kept.items() if not p.is_file()}
+        self.used += [self.part(index, o) for o in outputs] + list(kept.values())
         if not missing and not missing_stills:
             return
         import cv2
@@ -357,8 +360,47 @@ class _SegmentEncoder:
             if written != segment.frames:
                 raise InputError(f"deliver: the cut has {self.timeline.duration} frames but only {segment.start + written} were rendered")
             for _, writer in writers:
+                writer.end_input()  # the encoders flush their lookahead at once, not one after another
+            for _, writer in writers:
                 writer.close()  # flush every encoder before any rename: all commit, or none
-        self.encoded += len(missing)
+        with self._count:
+            self.encoded += len(missing)
+
+
+def _encode_in_lanes(encoder: _SegmentEncoder, segments: list[Segment], outputs: list[VideoOutput], jobs: int) -> None:
+    """``jobs`` workers: the outputs split into lanes of similar cost, each lane playing the segments in order.
+
+    Memory: an x264 encoder at 1080p holds about 350 MB (its 40-frame lookahead, which its bytes depend
+    on), so what the encoders hold grows with how many run at once. Two workers on two segments ran two of
+    every encoder (bench/finish_memory.py: 1.9x the memory of one worker); two lanes (the web master in
+    one, the vertical and the master in the other) run each encoder once, as one worker does, and pay a
+    second decode of the segment's takes (small beside a 1080p encode). Lanes beyond the outputs' count
+    split the segments among them (strands). Each output's segments get the same frames and encoder
+    settings whichever worker encodes them, so the bytes are the same as with one worker.
+    """
+    lanes = _lanes(outputs, jobs)
+    strands = max(1, jobs // len(lanes))
+
+    def run(lane: int, strand: int) -> None:
+        for index in range(strand, len(segments), strands):
+            encoder.encode(index, segments[index], lanes[lane], stills=lane == 0)
+
+    work = [(lane, strand) for lane in range(len(lanes)) for strand in range(strands)]
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="shotcraft-lane") as pool:
+        for future in [pool.submit(run, lane, strand) for lane, strand in work]:
+            future.result()
+
+
+def _lanes(outputs: list[VideoOutput], jobs: int) -> list[list[VideoOutput]]:
+    """The outputs in at most ``jobs`` groups of similar encoding cost (pixels per frame), the largest placed first."""
+    count = max(1, min(jobs, len(outputs)))
+    lanes: list[list[VideoOutput]] = [[] for _ in range(count)]
+    load = [0] * count
+    for output in sorted(outputs, key=lambda o: -o.size[0] * o.size[1]):
+        lane = load.index(min(load))
+        lanes[lane].append(output)
+        load[lane] += output.size[0] * output.size[1]
+    return [lane for lane in lanes if lane] or [[]]  # no video output: one lane still keeps the stills
 
 
 def _shape(frame: np.ndarray, output: VideoOutput, timeline: Timeline, t: int, curve: np.ndarray, subject: SubjectPath) -> np.ndarray:

@@ -192,12 +192,17 @@ class VideoWriter:
             self._fail()
         self.frames_written += 1
 
-    def close(self) -> None:
+    def end_input(self) -> None:
+        """Send the end of the frames without waiting, so several encoders flush their last frames at
+        once (x264 holds its lookahead, 40 frames, until then); :meth:`close` then waits."""
         assert self._process.stdin is not None
         try:
             self._process.stdin.close()
         except BrokenPipeError:
             pass
+
+    def close(self) -> None:
+        self.end_input()
         if self._process.wait() != 0:
             self._fail()
 
