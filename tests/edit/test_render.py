@@ -120,3 +120,26 @@ def test_back_to_back_dissolves_play_every_frame_in_order(tmp_path):
         # 4 frames before it, the outgoing shot still is
         assert decode(frames[event.record_in + 3]) == (event.shot_id, event.source_in + 3)
         assert decode(frames[event.record_in - 4]) == (previous.shot_id, previous.source_in + previous.duration - 4)
+
+
+def test_a_one_shot_edit_re_encodes_its_rough_cut_segments_only_and_matches_a_full_encode(tmp_path):
+    """The rough cut with a segment cache (as `cut` and `make` write it): an edit of s2 re-encodes the
+    segments showing s2 (its own and the dissolve into it), and the file equals encoding the edited cut afresh."""
+    import dataclasses
+
+    from shotcraft.edit.segments import encode_cut
+
+    plan, project = make_film(tmp_path, extra={"s2": ", transition: {type: dissolve, duration: 0.25}"})
+    timeline = build_timeline(plan, project)
+    cache = tmp_path / "segments"
+    assert encode_cut(timeline, tmp_path / "before.mp4", cache)[1] == 5  # s1, s1->s2 dissolve, s2, s3, s4
+    other = write_take(tmp_path, "s2", 30, label="B")
+    events = tuple(dataclasses.replace(e, clip_path=other.clip_path) if e.shot_id == "s2" else e for e in timeline.events)
+    edited = dataclasses.replace(timeline, events=events)
+    assert encode_cut(edited, tmp_path / "after.mp4", cache)[1] == 2
+    assert encode_cut(edited, tmp_path / "fresh.mp4", tmp_path / "empty-cache")[1] == 5
+    assert (tmp_path / "after.mp4").read_bytes() == (tmp_path / "fresh.mp4").read_bytes()
+    shown = [decode(frame) for frame in read_frames(tmp_path / "after.mp4")]  # decoded independently of the cache
+    s2, s4 = edited.event("s2"), edited.event("s4")
+    assert len(shown) == edited.duration and shown[0] == ("s1", 0) and shown[s4.record_in] == ("s4", 0)
+    assert shown[s2.record_in + 6][0] is None  # take B of s2 (its colours inverted): no longer the s2 of take A
