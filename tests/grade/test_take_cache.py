@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -58,6 +59,28 @@ def test_a_changed_take_or_trim_re_measures_only_that_shot(film, tmp_path: Path)
     # a shorter trim of every shot is another measurement (the frames measured are in the key)
     trimmed = plan_grade(plan, make_cut(clips, 5))
     assert (trimmed.takes_measured, trimmed.takes_reused) == (3, 0)
+
+
+def test_the_grade_reports_thumbnails_are_drawn_once_per_take_and_grade(film, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-shot edit decodes and bakes that shot's thumbnails only; the page is the same as one drawn uncached."""
+    from shotcraft.grade import report
+
+    root, plan, clips, _ = film
+    timeline = make_cut(clips, 6)
+    uncached = report.render_grade_report(plan_grade(plan, timeline, cache=False), timeline, title="t")
+    drawn: list[str] = []
+    original = report._thumbnails
+    monkeypatch.setattr(report, "_thumbnails", lambda event, grade: (drawn.append(event.shot_id), original(event, grade))[1])
+    graded = plan_grade(plan, timeline)
+    first = report.render_grade_report(graded, timeline, title="t")
+    assert report.render_grade_report(graded, timeline, title="t") == first == uncached
+    drawn.clear()
+    assert report.render_grade_report(plan_grade(plan, timeline), timeline, title="t") == uncached and drawn == []
+    shots = list(plan.film.shots)
+    shots[2] = shots[2].model_copy(update={"grade": shots[2].grade.model_copy(update={"exposure": 0.5})})  # s03's grade only
+    regraded = plan_grade(dataclasses.replace(plan, film=plan.film.model_copy(update={"shots": shots})), timeline)
+    report.render_grade_report(regraded, timeline, title="t")
+    assert drawn == ["s03"]
 
 
 def test_a_moved_project_reuses_its_measurements(film, tmp_path: Path) -> None:
@@ -119,7 +142,7 @@ def test_make_with_the_cache_present_delivers_the_same_bytes(tmp_path: Path) -> 
     make(plan, tmp_path / "cold", jobs=1, progress=False, only=["distribution", "luts"])
     cache = plan.root / ".shotcraft" / CACHE_FOLDER
     written = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    assert len(written) == 6  # per shot of the cut: its take's measurement and its graded statistics
+    assert len(written) == 9  # per shot of the cut: its take's measurement, its graded statistics, its report thumbnails
     make(plan, tmp_path / "warm", jobs=1, progress=False, only=["distribution", "luts"])
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == written  # nothing measured or rewritten
     cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in sorted((tmp_path / "cold").rglob("*")) if p.is_file()}

@@ -18,7 +18,7 @@ Bounds (documented here, shown in the report):
 - balance: each channel's CDL slope within 2^+-0.5 (``BALANCE_BOUND_LOG2``),
   about one stop of linear light per channel;
 - saturation: CDL saturation in [0.9, 1.25]; contrast: S-curve amount in
-  [-0.15, +0.3]; both pull half-way towards the last shot of the same kind
+  [-0.15, +0.3]; both pull half-way towards the first shot of the same kind (its hero)
   in the light group (``MATCH_STRENGTH``); they flatten less readily than
   they lift, and a face is never flattened or desaturated to match (a
   flattened, desaturated close-up looks muddy);

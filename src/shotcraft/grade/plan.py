@@ -60,6 +60,7 @@ class ShotGrade:
     before: measure.ShotStats | None = None
     after: measure.ShotStats | None = None
     anchor: _Anchor | None = field(default=None, repr=False)  # graded (before the look): neutral estimates, saturation, contrast
+    take_sha: str = field(default="", repr=False)  # the graded take's content ("" without the cache)
 
     def colour(self, rgb: np.ndarray) -> np.ndarray:
         """Every colour operation of the shot, in order, the look last: (M, 3) -> (M, 3)."""
@@ -121,6 +122,7 @@ class GradePlan:
     _tables: OrderedDict[tuple, np.ndarray] = field(default_factory=OrderedDict, repr=False)
     _banks: OrderedDict[tuple[str, int, int], grain_mod.GrainBank] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    cache: TakeCache | None = field(default=None, repr=False)  # the project's grade cache (the report's thumbnails)
 
     @property
     def flags(self) -> list[correct.GradeFlag]:
@@ -209,10 +211,12 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
     references = {e.shot_id: _reference_of(film, timeline, e, settings[e.shot_id], lights, file) for e in timeline.events}
 
     # 3. Grade in cut order. Like is compared with like: the cast, saturation and contrast are measured against
-    #    the previous graded shot of the same kind (face, wide, material ...) in the light group, or, for the
-    #    first of its kind, the cast against the group's reference (the plan's reference shot when in the group)
+    #    the first graded shot of the same kind (face, wide, material ...) in the light group, its hero, or, for
+    #    the hero itself, the cast against the group's reference (the plan's reference shot when in the group).
+    #    A fixed hero, as a colourist matches a scene, not the previous shot: a chain would carry one shot's
+    #    change into every later shot of its kind (and re-encode them all after a one-shot edit).
     waiting: dict[str, _Measured] = {}  # references measured before their turn (measured once)
-    last_of_kind: dict[tuple[str, str], _Anchor] = {}
+    hero_of_kind: dict[tuple[str, str], _Anchor] = {}
     graded: dict[str, ShotGrade] = {}
     target_grain = grain_mod.STRENGTH[grain_mod.Grain(film.charters.texture.grain)]
     for event in timeline.events:
@@ -220,7 +224,7 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
         reference = references[shot_id]
         measured = waiting.pop(shot_id, None) or _measured(event, shots[shot_id], lights[shot_id], sample_frames, takes)
         group_kind = (reference or shot_id, measured.intent.kind)
-        kind = last_of_kind.get(group_kind) if reference is not None else None
+        kind = hero_of_kind.get(group_kind) if reference is not None else None
         neutral = kind
         if neutral is None and reference not in (None, shot_id):
             if reference not in graded and reference not in waiting:
@@ -228,11 +232,11 @@ def plan_grade(plan: LoadedPlan | Film, timeline: Timeline, *, sample_frames: in
             neutral = waiting[reference].anchor if reference in waiting else graded[reference].anchor
         grade = _grade_shot(film, event, shots[shot_id], settings[shot_id], lights[shot_id], reference, measured,
                             neutral, kind, look, target_grain, takes)  # fmt: skip
-        last_of_kind[group_kind] = grade.anchor
+        hero_of_kind.setdefault(group_kind, grade.anchor)
         graded[shot_id] = grade
     return GradePlan(shots=graded, lut_size=film.grade.lut_size, look=look_path, continuity=_continuity(timeline, graded),
                      takes_measured=takes.measured, takes_reused=takes.reused, stats_measured=takes.stats_measured,
-                     stats_reused=takes.stats_reused)
+                     stats_reused=takes.stats_reused, cache=takes if takes.folder is not None else None)
 
 
 @dataclass(frozen=True)
@@ -346,7 +350,7 @@ def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings
     return ShotGrade(
         shot_id=shot.id, ops=ops, grain=grain, reference=reference, lut_size=film.grade.lut_size, look=look, light=light,
         intent=measured.intent, subject=subject.found_by, corrections=tuple(corrections), flags=tuple(correct.flags_for(shot.id, corrections)),
-        before=measure.ShotStats.of(pixels, subject, measured.anchor.estimates), **_graded_stats(measured, ops, look, takes),
+        before=measure.ShotStats.of(pixels, subject, measured.anchor.estimates), take_sha=measured.take_sha, **_graded_stats(measured, ops, look, takes),
     )  # fmt: skip
 
 

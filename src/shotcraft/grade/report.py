@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from shotcraft import files
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.fsutil import write_text
 from shotcraft.grade.plan import GradePlan, ShotGrade
+from shotcraft.grade.take_cache import TakeCache, thumbnail_key
 from shotcraft.media.video import read_frames
 
 THUMB_SIZE = (480, 270)
@@ -82,15 +84,31 @@ def _thumbnails(event: CutEvent, grade: ShotGrade) -> tuple[np.ndarray, np.ndarr
     return frame, np.clip(np.rint(graded * 255), 0, 255).astype(np.uint8)
 
 
-def _shot_view(event: CutEvent, grade: ShotGrade) -> dict[str, Any]:
+def _thumbnail_uris(event: CutEvent, grade: ShotGrade, cache: TakeCache | None) -> tuple[str, str]:
+    """The two thumbnails as data URIs, from the grade cache when this take, frame and grade were drawn before
+    (a one-shot edit then decodes and bakes one shot's thumbnails, not the film's)."""
+    key = ""
+    if cache is not None and grade.take_sha:
+        look_sha = files.content_sha256(grade.look.path, "look", where="grade.look", cache=cache.hashes) if grade.look is not None else None
+        key = thumbnail_key(event.source_in + event.duration // 2, THUMB_SIZE, grade.ops, look_sha, grade.lut_size)
+        known = cache.load_json(grade.take_sha, key)
+        if known is not None and isinstance(known.get("before"), str) and isinstance(known.get("after"), str):
+            return known["before"], known["after"]
+    before, after = (_png_uri(frame) for frame in _thumbnails(event, grade))
+    if key:
+        cache.store_json(grade.take_sha, key, {"before": before, "after": after})  # type: ignore[union-attr]
+    return before, after
+
+
+def _shot_view(event: CutEvent, grade: ShotGrade, cache: TakeCache | None = None) -> dict[str, Any]:
     data = grade.report()
-    before, after = _thumbnails(event, grade)
+    before, after = _thumbnail_uris(event, grade, cache)
     grain = grade.correction("grain")
     return {
         "id": grade.shot_id,
         "take": event.take,
-        "before_png": _png_uri(before),
-        "after_png": _png_uri(after),
+        "before_png": before,
+        "after_png": after,
         "light": f"{grade.light.reason}" + (" (its own, by intent)" if grade.light and grade.light.own else "") if grade.light else "",
         "reference": grade.reference if grade.reference not in (None, grade.shot_id) else ("itself" if grade.reference else "not harmonized"),
         "subject": f"found by {grade.subject}",
@@ -109,7 +127,7 @@ def render_grade_report(grade_plan: GradePlan, timeline: Timeline, *, title: str
     import jinja2
 
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    shots = [_shot_view(event, grade_plan.shots[event.shot_id]) for event in timeline.events if event.shot_id in grade_plan.shots]
+    shots = [_shot_view(event, grade_plan.shots[event.shot_id], grade_plan.cache) for event in timeline.events if event.shot_id in grade_plan.shots]
     return environment.from_string(TEMPLATE).render(
         title=title, shots=shots, lut_size=grade_plan.lut_size, look=grade_plan.look, flags=grade_plan.flags,
         bounds=grade_plan.report()["bounds"], continuity=grade_plan.continuity, thumb_w=THUMB_SIZE[0], thumb_h=THUMB_SIZE[1],

@@ -115,6 +115,15 @@ def stats_key(measure_key: str, ops: object, look_sha256: str | None) -> str:
                     "libraries": _library_versions()})[:32]  # fmt: skip
 
 
+def thumbnail_key(frame: int, size: tuple[int, int], ops: object, look_sha256: str | None, lut_size: int) -> str:
+    """The key of a shot's report thumbnails (its take's frame, ungraded and graded): the frame, the size, the exact
+    colour operations, the look's content and the table size (the graded one goes through the baked table)."""
+    from dataclasses import asdict
+
+    return job_key({"step": "grade-thumbnails", "frame": frame, "size": list(size), "ops": exact(asdict(ops)),  # type: ignore[call-overload]
+                    "look": look_sha256, "lut_size": lut_size, "libraries": _library_versions()})[:32]  # fmt: skip
+
+
 class TakeCache:
     """Measurements by key in ``<project>/.shotcraft/grade-cache/``; counts what it measured and reused."""
 
@@ -155,6 +164,17 @@ class TakeCache:
 
     def load_stats(self, take_sha256: str, key: str) -> dict | None:
         """A graded-statistics entry (JSON: floats round-trip exactly), or None (absent, damaged, not this key's)."""
+        data = self.load_json(take_sha256, key)
+        if data is not None:
+            self.stats_reused += 1
+        return data
+
+    def store_stats(self, take_sha256: str, key: str, data: dict) -> None:
+        self.stats_measured += 1
+        self.store_json(take_sha256, key, data)
+
+    def load_json(self, take_sha256: str, key: str) -> dict | None:
+        """A JSON entry exactly as written under ``key``, or None (absent, damaged, or not this key's)."""
         path = self._path(take_sha256, key, ".json")
         if path is None or not path.is_file():
             return None
@@ -165,11 +185,10 @@ class TakeCache:
             return None
         if not isinstance(data, dict) or data.get("key") != key or digest != _json_digest(data):
             return None
-        self.stats_reused += 1
         return data
 
-    def store_stats(self, take_sha256: str, key: str, data: dict) -> None:
-        self.stats_measured += 1
+    def store_json(self, take_sha256: str, key: str, data: dict) -> None:
+        """Write a JSON entry atomically; nothing is written read-only or outside a project."""
         path = self._path(take_sha256, key, ".json")
         if path is None or files.is_read_only() or not path.parent.parent.is_dir():
             return
