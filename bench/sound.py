@@ -23,7 +23,7 @@ import numpy as np
 import soundfile
 
 from shotcraft.plan.loader import load_plan
-from shotcraft.sound.cut import plan_timeline
+from shotcraft.edit.build import planned_timeline
 from shotcraft.sound.loudness import integrated_loudness
 from shotcraft.sound.mix import mix_film
 
@@ -74,7 +74,7 @@ def main() -> dict[str, object]:
         soundfile.write(str(root / "music.wav"), np.stack([music, music], axis=1), 48_000, subtype="PCM_24")
         (root / "film.yaml").write_text(_plan_text(), encoding="utf-8")
         plan = load_plan(root / "film.yaml")
-        timeline = plan_timeline(plan)
+        timeline = planned_timeline(plan)
 
         start = time.perf_counter()
         result = mix_film(plan, timeline, root / "out")

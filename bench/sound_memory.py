@@ -36,11 +36,11 @@ CHILD = textwrap.dedent(
     import json, resource, sys, time
     from pathlib import Path
     from shotcraft.plan.loader import load_plan
-    from shotcraft.sound.cut import plan_timeline
+    from shotcraft.edit.build import planned_timeline
     from shotcraft.sound.mix import mix_film
     folder, mode = Path(sys.argv[1]), sys.argv[2]
     plan = load_plan(folder / "film.yaml")
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     started = time.perf_counter()
     result = None
     if mode == "mix":

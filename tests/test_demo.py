@@ -74,6 +74,8 @@ def test_the_mix_meets_its_loudness_target_and_true_peak_ceiling(demo) -> None:
     assert measured.true_peak_dbtp <= mix["ceiling_dbtp"] + 0.05
     [ambience] = [e for e in _entries(manifest, "stem") if e["path"].endswith("ambience.wav")]
     assert abs(ambience["integrated_lufs"] - (-24.0)) <= 0.5  # the seed's ambience level
+    # every cue falls inside its shot as cut: the takes' handles do not move the sound off the picture
+    assert not [check for check in manifest["checks"]["sound"]["checks"] if check["code"] == "SND108"]
 
 
 class _ReportParser(HTMLParser):

@@ -138,7 +138,7 @@ def _sound_view(ctx: MakeContext, timeline: Any) -> dict[str, Any]:
     when their own sound is mixed (production sound), so a re-rendered picture does not re-mix."""
     production = ctx.plan.film.sound.production_sound
     return {"rate": str(timeline.rate), "events": [
-        {"shot": e.shot_id, "record_in": e.record_in, "duration": e.duration, "source_in": e.source_in, "location": e.location,
+        {"shot": e.shot_id, "record_in": e.record_in, "duration": e.duration, "source_in": e.source_in, "planned_in": e.planned_in, "location": e.location,
          "transition": [e.transition, e.transition_frames], "audio_offset": e.audio_offset_frames,
          "take": files.content_sha256(e.clip_path, "video", where=f"shot {e.shot_id}") if production else None}
         for e in timeline.events]}  # fmt: skip

@@ -61,4 +61,4 @@ def test_deliver_check_command(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no such file" in result.output
     (tmp_path / "junk.mp4").write_bytes(b"not a video")
     result = runner.invoke(app, ["deliver-check", str(tmp_path / "junk.mp4")])
-    assert result.exit_code == 2 and "not a readable media file" in result.output
+    assert result.exit_code == 2 and "not a readable video" in result.output

@@ -17,7 +17,7 @@ from shotcraft.errors import InputError
 from shotcraft.manifest import Manifest
 from shotcraft.plan.loader import load_plan
 from shotcraft.sound import loudness
-from shotcraft.sound.cut import plan_timeline
+from shotcraft.edit.build import planned_timeline
 from shotcraft.sound.mix import activity, duck_gain, mix_film, sound_off_fraction, true_peak_limit
 from shotcraft.sound.stems import frames_to_samples, lay_stems
 
@@ -42,7 +42,7 @@ def _check(result, code: str, stem: str | None = None) -> dict:  # noqa: ANN001
 def test_mix_meets_target_and_ceiling_and_writes_24_bit_stems(make_plan, tmp_path: Path) -> None:
     write_tone(tmp_path / "music.wav", 12.0, rate=44_100)  # 44.1 kHz: resampled, and said so
     plan = make_plan(CUES + "music:\n  file: music.wav\n  lufs: -22\n  duck_db: 10\n")
-    result = mix_film(plan, plan_timeline(plan), tmp_path / "out")
+    result = mix_film(plan, planned_timeline(plan), tmp_path / "out")
 
     assert result.target_lufs == -14.0
     assert abs(result.integrated_lufs - result.target_lufs) <= 0.5
@@ -53,7 +53,7 @@ def test_mix_meets_target_and_ceiling_and_writes_24_bit_stems(make_plan, tmp_pat
     assert any(c["code"] == "SND106" and "44100" in c["message"] for c in result.checks)
     info = soundfile.info(str(result.mix_path))
     assert (info.samplerate, info.channels, info.subtype) == (48_000, 2, "PCM_24")
-    assert info.frames == frames_to_samples(plan_timeline(plan).duration, plan.film.production.format.fps)
+    assert info.frames == frames_to_samples(planned_timeline(plan).duration, plan.film.production.format.fps)
     assert sorted(p.name for p in (tmp_path / "out" / "stems").iterdir()) == ["ambience.wav", "effects.wav", "music.wav"]
     ambience = next(s for s in result.stems if s.name == "ambience")
     assert ambience.integrated_lufs == pytest.approx(-24.0, abs=0.5)
@@ -64,16 +64,16 @@ def test_mix_meets_target_and_ceiling_and_writes_24_bit_stems(make_plan, tmp_pat
 
 def test_broadcast_platform_and_plan_override_set_the_target(make_plan, tmp_path: Path) -> None:
     broadcast = make_plan(platform="broadcast")
-    result = mix_film(broadcast, plan_timeline(broadcast), tmp_path / "b")
+    result = mix_film(broadcast, planned_timeline(broadcast), tmp_path / "b")
     assert result.target_lufs == -23.0 and abs(result.integrated_lufs + 23.0) <= 0.5
     override = make_plan("target_lufs: -18\n", platform="broadcast")
-    result = mix_film(override, plan_timeline(override), tmp_path / "o")
+    result = mix_film(override, planned_timeline(override), tmp_path / "o")
     assert result.target_lufs == -18.0 and abs(result.integrated_lufs + 18.0) <= 0.5
 
 
 def test_cues_move_with_the_edit(make_plan) -> None:
     plan = make_plan("cues:\n  - shot: c\n    at: 0.25\n    description: two knocks\n")
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     first = activity(lay_stems(plan, timeline).stems["effects"].samples)
     # slip shot c one second later in the cut: its knock follows
     moved = dataclasses.replace(timeline, events=tuple(
@@ -88,7 +88,7 @@ def test_cues_move_with_the_edit(make_plan) -> None:
 
 def test_cues_stay_in_sync_when_the_cut_slips_the_take(make_plan) -> None:
     plan = make_plan("cues:\n  - shot: c\n    at: 1.0\n    description: two knocks\n")
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     planned = np.argmax(activity(lay_stems(plan, timeline).stems["effects"].samples))
     # the editor trims 12 more frames (0.5 s) off the head of shot c: its action comes 0.5 s sooner
     slipped = dataclasses.replace(timeline, events=tuple(
@@ -105,7 +105,7 @@ def test_ambience_switches_location_at_the_cut_moved_by_a_j_cut(make_plan) -> No
     j_cut = make_plan("ambience:\n  street:\n    description: heavy rain\n  hall:\n    description: room tone\ncrossfade: 0.1\n", offset=-1.0)
 
     def rain_share_before_cut(plan) -> float:  # noqa: ANN001
-        timeline = plan_timeline(plan)
+        timeline = planned_timeline(plan)
         bed = lay_stems(plan, timeline).stems["ambience"].samples
         cut = frames_to_samples(timeline.event("c").record_in, timeline.rate)
         window = bed[cut - 48_000 + 4_800 : cut - 4_800]  # the last second before the picture cut
@@ -152,7 +152,7 @@ def test_sound_off_proxy_counts_long_ambience_only_stretches_between_picture_cha
 def test_manifest_entries_carry_measured_loudness(make_plan, tmp_path: Path) -> None:
     plan = make_plan(CUES)
     out = tmp_path / "deliverables"
-    result = mix_film(plan, plan_timeline(plan), out / "sound")
+    result = mix_film(plan, planned_timeline(plan), out / "sound")
     manifest = Manifest(out_dir=out, title="t", plan="film.yaml")
     for entry in result.manifest_entries(out):
         manifest.add(entry)
@@ -165,7 +165,7 @@ def test_manifest_entries_carry_measured_loudness(make_plan, tmp_path: Path) -> 
 
 def test_neo_noir_demo_mix_meets_target_and_ceiling_from_the_manifest(tmp_path: Path) -> None:
     plan = load_plan(Path(__file__).parents[2] / "examples" / "neo-noir" / "film.yaml")
-    result = mix_film(plan, plan_timeline(plan), tmp_path / "sound")
+    result = mix_film(plan, planned_timeline(plan), tmp_path / "sound")
     manifest = Manifest(out_dir=tmp_path, title=plan.film.production.title, plan="film.yaml")
     for entry in result.manifest_entries(tmp_path):
         manifest.add(entry)
@@ -188,33 +188,33 @@ def test_neo_noir_demo_mix_meets_target_and_ceiling_from_the_manifest(tmp_path: 
 def test_missing_music_file_names_the_field(make_plan) -> None:
     plan = make_plan("music:\n  file: absent.wav\n")
     with pytest.raises(InputError, match=r"film.yaml: sound.music.file: no such audio file: .*absent.wav"):
-        lay_stems(plan, plan_timeline(plan))
+        lay_stems(plan, planned_timeline(plan))
 
 
 def test_corrupt_cue_file_names_the_cue(make_plan, tmp_path: Path) -> None:
     (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunk")
     plan = make_plan("cues:\n  - shot: b\n    file: broken.wav\n")
     with pytest.raises(InputError, match=r"sound.cues\[0\] \(b at 0 s\).file: cannot read audio file"):
-        lay_stems(plan, plan_timeline(plan))
+        lay_stems(plan, planned_timeline(plan))
 
 
 def test_sample_rate_mismatch_is_refused_with_strict_rate(make_plan, tmp_path: Path) -> None:
     write_tone(tmp_path / "m.wav", 4.0, rate=44_100)
     plan = make_plan("music:\n  file: m.wav\n")
     with pytest.raises(InputError, match=r"sound.music.file: .*m.wav is at 44100 Hz, the mix is at 48000 Hz"):
-        lay_stems(plan, plan_timeline(plan), strict_rate=True)
+        lay_stems(plan, planned_timeline(plan), strict_rate=True)
 
 
 def test_silent_stem_is_a_clear_error_not_a_division_by_zero(make_plan, tmp_path: Path) -> None:
     soundfile.write(str(tmp_path / "silence.wav"), np.zeros((48_000 * 3, 2)), 48_000, subtype="PCM_24")
     plan = make_plan("ambience:\n  street:\n    file: silence.wav\n")
     with pytest.raises(InputError, match=r"sound.ambience.street.file .*: silent \(loudness -inf LUFS\)"):
-        mix_film(plan, plan_timeline(plan), Path("/nonexistent-never-written"))
+        mix_film(plan, planned_timeline(plan), Path("/nonexistent-never-written"))
 
 
 def test_cue_on_a_shot_outside_the_cut_is_reported(make_plan, tmp_path: Path) -> None:
     plan = make_plan("cues:\n  - shot: b\n    at: 0.2\n    description: click\n")
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     trimmed = dataclasses.replace(timeline, events=tuple(e for e in timeline.events if e.shot_id != "b"))
     result = mix_film(plan, trimmed, tmp_path / "out")
     assert any(c["code"] == "SND107" and "shot b is not in the cut" in c["message"] for c in result.checks)
@@ -226,7 +226,7 @@ def test_more_than_two_channels_is_refused_for_the_mix(make_plan, tmp_path: Path
     write_tone(tmp_path / "wide.wav", 2.0, channels=3)
     plan = make_plan("cues:\n  - shot: a\n    file: wide.wav\n")
     with pytest.raises(InputError, match=r"sound.cues\[0\] \(a at 0 s\).file: .*wide.wav has 3 channels"):
-        lay_stems(plan, plan_timeline(plan))
+        lay_stems(plan, planned_timeline(plan))
 
 
 def test_dialogue_lands_on_its_shot_and_music_enters_at_start_and_ducks_under_it(make_plan, tmp_path: Path) -> None:
@@ -236,7 +236,7 @@ def test_dialogue_lands_on_its_shot_and_music_enters_at_start_and_ducks_under_it
         "music:\n  file: score.wav\n  start: 1.0\n  duck_db: 12\n"
         "dialogue:\n  - shot: b\n    at: 0.5\n    file: line.wav\n"
     )
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     result = mix_film(plan, timeline, tmp_path / "out")
     assert _check(result, "SND101", "dialogue")["ok"] and _check(result, "SND101", "music")["ok"]
     music, _ = soundfile.read(str(tmp_path / "out" / "stems" / "music.wav"), always_2d=True)
@@ -275,7 +275,7 @@ def test_ntsc_rate_frames_map_to_exact_sample_counts() -> None:
 
 def test_fade_from_black_into_the_first_shot_brings_the_ambience_up(make_plan) -> None:
     plan = make_plan()
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     first = dataclasses.replace(timeline.events[0], transition="dip-to-black", transition_frames=12)
     faded = dataclasses.replace(timeline, events=(first, *timeline.events[1:]))
     bed = lay_stems(plan, faded).stems["ambience"].samples
@@ -286,15 +286,15 @@ def test_fade_from_black_into_the_first_shot_brings_the_ambience_up(make_plan) -
 
 def test_the_same_plan_mixes_to_the_same_bytes(make_plan, tmp_path: Path) -> None:
     plan = make_plan("cues:\n  - shot: a\n    at: 1.0\n    description: footsteps on stone\n")
-    first = mix_film(plan, plan_timeline(plan), tmp_path / "one")
-    second = mix_film(plan, plan_timeline(plan), tmp_path / "two")
+    first = mix_film(plan, planned_timeline(plan), tmp_path / "one")
+    second = mix_film(plan, planned_timeline(plan), tmp_path / "two")
     assert first.mix_path.read_bytes() == second.mix_path.read_bytes()
     assert (tmp_path / "one" / "stems" / "effects.wav").read_bytes() == (tmp_path / "two" / "stems" / "effects.wav").read_bytes()
 
 
 def test_location_crossfade_is_equal_power_with_no_dip(make_plan) -> None:
     plan = make_plan("ambience:\n  street:\n    description: rain\n  hall:\n    description: rain\ncrossfade: 1.0\n")
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     bed = lay_stems(plan, timeline).stems["ambience"].samples
     cut = frames_to_samples(timeline.event("c").record_in, timeline.rate)
     window = 4_800  # 100 ms
@@ -311,8 +311,8 @@ def test_short_ambience_file_loops_seamlessly_at_its_level(make_plan, tmp_path: 
     noise -= noise.mean()
     soundfile.write(str(tmp_path / "street.wav"), noise, 48_000, subtype="PCM_24")
     plan = make_plan("ambience:\n  street:\n    file: street.wav\n")
-    stem = lay_stems(plan, plan_timeline(plan)).stems["ambience"]
-    street = stem.samples[: frames_to_samples(plan_timeline(plan).event("c").record_in, 24) - 48_000]
+    stem = lay_stems(plan, planned_timeline(plan)).stems["ambience"]
+    street = stem.samples[: frames_to_samples(planned_timeline(plan).event("c").record_in, 24) - 48_000]
     assert loudness.integrated_loudness(street) == pytest.approx(-24.0, abs=0.5)
     steps = np.abs(np.diff(street[:, 0]))
     assert steps.max() < 20 * np.percentile(steps, 99.9)  # no jump where the loop comes round
@@ -322,6 +322,6 @@ def test_short_ambience_file_loops_seamlessly_at_its_level(make_plan, tmp_path: 
 def test_dialogue_clarity_check(make_plan, tmp_path: Path, line_lufs: float, clear: bool) -> None:
     write_tone(tmp_path / "line.wav", 1.5, freq=300.0, channels=1)
     plan = make_plan(f"dialogue:\n  - shot: a\n    at: 0.5\n    file: line.wav\n    lufs: {line_lufs}\n")
-    result = mix_film(plan, plan_timeline(plan), tmp_path / "out")
+    result = mix_film(plan, planned_timeline(plan), tmp_path / "out")
     check = _check(result, "SND110")
     assert check["ok"] is clear, check["message"]

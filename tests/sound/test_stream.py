@@ -14,7 +14,7 @@ import numpy as np
 import soundfile
 
 from shotcraft.sound import mix, stems, stream
-from shotcraft.sound.cut import plan_timeline
+from shotcraft.edit.build import planned_timeline
 from shotcraft.sound.loudness import peak_envelope
 from shotcraft.sound.mix import mix_film
 from shotcraft.sound.stems import LoopedBed, lay_stems
@@ -52,7 +52,7 @@ def test_the_limiter_pass_on_blocks_equals_the_whole_signal_pass(tmp_path: Path,
 def test_stems_render_by_range_as_they_do_whole(make_plan, tmp_path: Path) -> None:
     write_tone(tmp_path / "music.wav", 4.0, dbfs=-12.0)
     plan = make_plan(SOUND)
-    stem_set = lay_stems(plan, plan_timeline(plan))
+    stem_set = lay_stems(plan, planned_timeline(plan))
     for stem in stem_set.stems.values():
         whole = stem.samples
         pieces = np.concatenate([stem.render(start, min(stem.length, start + 7_001)) for start in range(0, stem.length, 7_001)])
@@ -72,7 +72,7 @@ def test_the_mix_in_small_blocks_is_the_mix_in_large_blocks(make_plan, tmp_path:
     """Bit-identical files whatever the block size; no work file left behind; ffmpeg agrees on the loudness."""
     write_tone(tmp_path / "music.wav", 4.0, dbfs=-12.0)
     plan = make_plan(SOUND)
-    timeline = plan_timeline(plan)
+    timeline = planned_timeline(plan)
     large = mix_film(plan, timeline, tmp_path / "large")
     monkeypatch.setattr(stream, "BLOCK", 48_000)
     monkeypatch.setattr(mix, "BLOCK", 48_000)
@@ -94,7 +94,7 @@ def test_a_48khz_song_is_read_by_range_never_whole(make_plan, tmp_path: Path, mo
 
     write_tone(tmp_path / "music.wav", 12.0, dbfs=-12.0, channels=1)  # mono, longer than the 8.5 s film
     plan = make_plan(SOUND)
-    n = lay_stems(plan, plan_timeline(plan)).length
+    n = lay_stems(plan, planned_timeline(plan)).length
     clip = load_conformed(tmp_path / "music.wav", what="music")
     start = int(round(0.4 * 48_000))
     playing = clip.samples[: n - start].copy()

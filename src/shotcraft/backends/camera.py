@@ -383,15 +383,16 @@ class _Overlay:
         frame[self.top : self.bottom] = np.clip(band + 0.5, 0, 255).astype(np.uint8)
 
 
-def cover_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Scale and centre-crop ``image`` to fill ``size`` = (width, height) exactly (no bars)."""
+def cover_resize(image: np.ndarray, size: tuple[int, int], position: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """Scale ``image`` to fill ``size`` = (width, height) exactly and crop what overflows (no bars): the one
+    cover-fit of the project. ``position`` places the crop: (0.5, 0.5) centred, (0, 0) keeps the top-left."""
     width, height = size
     src_h, src_w = image.shape[:2]
     scale = max(width / src_w, height / src_h)
     new_w, new_h = max(width, round(src_w * scale)), max(height, round(src_h * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
-    left, top = (new_w - width) // 2, (new_h - height) // 2
+    left, top = int((new_w - width) * position[0]), int((new_h - height) * position[1])
     return np.ascontiguousarray(resized[top : top + height, left : left + width])
 
 

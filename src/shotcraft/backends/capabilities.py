@@ -25,6 +25,11 @@ def capabilities_of(backend: Any, model: Any) -> Capabilities:
     return refine(model) if (refine is not None and model is not None) else backend.capabilities
 
 
+def clip_handle_frames(resolved: Any, capabilities: Capabilities) -> int:
+    """Handle frames a shot's clip is drawn with each side of its planned moment: the plan's, where the backend draws them."""
+    return resolved.handle_frames if capabilities.handles else 0
+
+
 def provider_capabilities_of(backend: Any) -> ProviderCapabilities | None:
     """A remote service's capabilities, or None for a backend that runs here."""
     provided = getattr(backend, "provider_capabilities", None)

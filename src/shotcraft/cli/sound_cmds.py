@@ -128,10 +128,10 @@ def mix_command(
 
 def _timeline(plan: LoadedPlan, cut: str) -> tuple[Timeline, str]:
     """The rough cut from the picked takes when asked (or available, with auto); else the plan's cut."""
-    from shotcraft.sound.cut import plan_timeline
+    from shotcraft.edit.build import planned_timeline
 
     if cut == "plan":
-        return plan_timeline(plan), "plan (shot durations)"
+        return planned_timeline(plan), "plan (shot durations)"
     try:
         from shotcraft.edit.build import build_timeline
         from shotcraft.render.store import open_project
@@ -141,4 +141,4 @@ def _timeline(plan: LoadedPlan, cut: str) -> tuple[Timeline, str]:
         if cut == "rough":
             raise
         err_console.print(f"shotcraft: no rough cut yet ({error}); laying sound on the plan's cut", markup=False)
-        return plan_timeline(plan), "plan (shot durations)"
+        return planned_timeline(plan), "plan (shot durations)"

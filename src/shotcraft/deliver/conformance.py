@@ -15,10 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 
 from shotcraft.deliver.encode import PROFILES, Profile
-from shotcraft.media.video import AUDIO_RATE
+from shotcraft.media.video import AUDIO_RATE, probe
 from shotcraft.errors import InputError
 
 
@@ -86,52 +85,29 @@ class ConformanceReport:
 
 
 def probe_facts(path: str | Path) -> dict[str, Any]:
-    """Stream facts by demuxing every packet (frame counts are counted, not trusted from headers)."""
+    """The report's facts: :func:`shotcraft.media.video.probe` with every packet counted (frame counts
+    are counted, not trusted from headers), plus the ISO box layout."""
     path = Path(path)
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise InputError(f"{path}: not a readable media file ({str(exc).splitlines()[0][:160]})") from None
-    with container:
-        if not container.streams.video:
-            raise InputError(f"{path}: no video stream")
-        video = container.streams.video[0]
-        context = video.codec_context
-        rate = Fraction(video.average_rate or video.guessed_rate or 0)
-        facts: dict[str, Any] = {
-            "container": container.format.name,
-            "codec": context.name,
-            "profile": context.profile,
-            "pix_fmt": context.pix_fmt,
-            "width": context.width,
-            "height": context.height,
-            "rate": rate,
-            "color_primaries": _enum_int(context.color_primaries),
-            "color_trc": _enum_int(context.color_trc),
-            "colorspace": _enum_int(context.colorspace),
-        }
-        audio = container.streams.audio[0] if container.streams.audio else None
-        streams = [video] + ([audio] if audio is not None else [])
-        counts = {stream.index: 0 for stream in streams}
-        durations = {stream.index: 0 for stream in streams}
-        for packet in container.demux(*streams):
-            if packet.size:
-                counts[packet.stream.index] += 1
-                durations[packet.stream.index] += packet.duration or 0
-        facts["frames"] = counts[video.index]
+    info = probe(path, count_frames=True)
+    primaries, trc, colorspace = info.color_tags
+    facts: dict[str, Any] = {
+        "container": info.container,
+        "codec": info.codec,
+        "profile": info.profile,
+        "pix_fmt": info.pix_fmt,
+        "width": info.width,
+        "height": info.height,
+        "rate": info.declared_rate or Fraction(0),  # a stream that declares no rate has none to conform
+        "color_primaries": primaries,
+        "color_trc": trc,
+        "colorspace": colorspace,
+        "frames": info.frames,
         # the container's own account of the video duration (edit lists honoured), else frames / rate
-        if video.duration and video.time_base:
-            facts["duration"] = float(video.duration * video.time_base)
-        else:
-            facts["duration"] = float(facts["frames"] / rate) if rate else 0.0
-        facts["has_audio"] = audio is not None
-        if audio is not None:
-            facts["audio_codec"] = audio.codec_context.name
-            facts["audio_rate"] = audio.codec_context.sample_rate
-            facts["audio_channels"] = audio.codec_context.channels
-            # the stream duration honours the edit list (AAC priming); packet sums do not
-            ticks = audio.duration if audio.duration else durations[audio.index]
-            facts["audio_duration"] = float(ticks * audio.time_base) if audio.time_base else 0.0
+        "duration": info.stream_duration if info.stream_duration is not None else (info.duration if info.declared_rate else 0.0),
+        "has_audio": info.audio is not None,
+    }
+    if info.audio is not None:
+        facts.update(audio_codec=info.audio.codec, audio_rate=info.audio.rate, audio_channels=info.audio.channels, audio_duration=info.audio.duration)
     iso = path.suffix.lower() in (".mp4", ".mov", ".m4v")
     facts["moov_before_mdat"] = _moov_first(path) if iso else None
     facts["edit_lists"] = _edit_lists(path) if iso else None
@@ -283,15 +259,6 @@ def _edit_lists(path: Path) -> int:
 
         walk(0, data_size)
     return count
-
-
-def _enum_int(value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _plain(value: Any) -> Any:

@@ -13,6 +13,10 @@ whenever the media allows.
 An edit conformed from an NLE (:mod:`shotcraft.edit.otio_io`) is stored as a
 cut override in the project folder and replaces plan order, trims and
 transitions here; film.yaml is never rewritten.
+
+Before anything is rendered, :func:`planned_timeline` makes the same cut from
+takes as the render will draw them (the plan's length and handles), so sound
+laid on it lines up with the picture cut of the rendered takes.
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
+from shotcraft.backends.capabilities import capabilities_of, clip_handle_frames
+from shotcraft.backends.registry import get_backend
 from shotcraft.edit.timeline import CutEvent, Timeline, TransitionType
 from shotcraft.errors import InputError
 from shotcraft.plan.loader import LoadedPlan, format_path
+from shotcraft.plan.model_paths import anchored_model
+from shotcraft.plan.resolve import resolve_shot
 from shotcraft.timebase import format_rate, parse_rate, seconds_to_frames
 
 PROJECT_FOLDER = ".shotcraft"
@@ -144,6 +152,7 @@ class _Draft:
     reframe: tuple[float, float]
     where: str  # "film.yaml:40:5: shots[3]" for messages
     transition_where: str  # the same for the transition's duration
+    planned_in: int  # where the plan puts the shot's first frame in the take (CutEvent.planned_in)
 
 
 def build_timeline(plan: LoadedPlan, project: ProjectLike, *, override: CutOverride | None = None, use_override: bool = True) -> Timeline:
@@ -151,14 +160,30 @@ def build_timeline(plan: LoadedPlan, project: ProjectLike, *, override: CutOverr
 
     ``use_override=False`` ignores a stored edit (the cut exactly as the plan says).
     """
-    film = plan.film
-    rate = film.production.format.fps
-    width, height = film.production.format.resolution
     if override is None and use_override:
         override = load_override(plan, project)
     drafts = _drafts_from_override(plan, project, override) if override is not None else _drafts_from_plan(plan, project)
     if not drafts:
         raise InputError(f"{plan.file}: the cut is empty (every shot was dropped by the conformed edit)")
+    return _assemble(plan, drafts, conformed_from=override.source if override is not None else None)
+
+
+def planned_timeline(plan: LoadedPlan) -> Timeline:
+    """The cut the plan will make once its takes are rendered as planned: sound can be laid before any render.
+
+    Each shot stands in with a take of the plan's length plus the handles its clip backend draws
+    (as :mod:`shotcraft.render.jobs` asks for them), cut by :func:`build_timeline`'s own rules, so
+    trims, handle negotiation and transitions put every edit point where the rendered cut will.
+    A conformed edit is not read: this is the cut as the plan says.
+    """
+    return _assemble(plan, _drafts_from_plan(plan, None, take_for=_planned_take), conformed_from=None)
+
+
+def _assemble(plan: LoadedPlan, drafts: list[_Draft], *, conformed_from: str | None) -> Timeline:
+    """Transitions given their handles, then the events laid end to end."""
+    film = plan.film
+    rate = film.production.format.fps
+    width, height = film.production.format.resolution
     _negotiate_handles(drafts)
     _check_overlaps(drafts)
     drafts[0].audio_offset_frames = 0  # a J/L offset needs an outgoing shot
@@ -181,6 +206,7 @@ def build_timeline(plan: LoadedPlan, project: ProjectLike, *, override: CutOverr
                 audio_offset_frames=draft.audio_offset_frames,
                 reframe=draft.reframe,
                 source_rate=draft.source_rate,
+                planned_in=draft.planned_in,
             )
         )
         record += draft.duration
@@ -191,7 +217,7 @@ def build_timeline(plan: LoadedPlan, project: ProjectLike, *, override: CutOverr
         height=height,
         events=tuple(events),
         production_id=film.production.id,
-        conformed_from=override.source if override is not None else None,
+        conformed_from=conformed_from,
     )
 
 
@@ -200,6 +226,10 @@ def _at(plan: LoadedPlan, index: int, *fields: str) -> str:
     path = ("shots", index, *fields)
     line, column = plan.locate(path)
     return f"{plan.file}:{line}:{column}: {format_path(path)}"
+
+
+#: (plan, project, shot id, take label or None for the pick, shot index) -> take, clip path, film-frame length, rate
+TakeFor = Callable[[LoadedPlan, Any, str, "str | None", int], "tuple[TakeLike, Path, int, Fraction]"]
 
 
 def _take_for(plan: LoadedPlan, project: ProjectLike, shot_id: str, label: str | None, index: int) -> tuple[TakeLike, Path, int, Fraction]:
@@ -214,6 +244,33 @@ def _take_for(plan: LoadedPlan, project: ProjectLike, shot_id: str, label: str |
     path = Path(take.clip_path)
     if not path.is_file():
         raise InputError(f"{_at(plan, index)}: take {take.label} of shot {shot_id} is missing its clip {path}")
+    return (take, path, *_film_length(plan, take, index))
+
+
+@dataclass(frozen=True)
+class PlannedTake:
+    """A take as the render will draw it, before it exists (the fields of TakeLike the cut reads)."""
+
+    label: str
+    clip_path: Path | None
+    seed: int | None
+    frames: int
+    rate: Fraction
+    settings: dict[str, Any]
+
+
+def _planned_take(plan: LoadedPlan, project: object, shot_id: str, label: str | None, index: int) -> tuple[TakeLike, Path, int, Fraction]:
+    """A stand-in for the take the render will draw for a shot: the planned frames plus its handles."""
+    resolved = resolve_shot(plan.film, plan.film.shots[index], index)
+    model = anchored_model(plan, resolved.clip_model)
+    handles = clip_handle_frames(resolved, capabilities_of(get_backend(resolved.clip_backend, shot_id=shot_id), model))
+    take = PlannedTake("plan", Path(), resolved.seed, resolved.frames + 2 * handles, resolved.fps, {"inputs": {"request": {"handles": handles}}})
+    return (take, Path(), *_film_length(plan, take, index))
+
+
+def _film_length(plan: LoadedPlan, take: TakeLike, index: int) -> tuple[int, Fraction]:
+    """A take's length in film frames, and its own rate."""
+    shot_id = plan.film.shots[index].id
     film_rate = plan.film.production.format.fps
     source_rate = Fraction(take.rate) if take.rate else film_rate
     frames = int(take.frames or 0)
@@ -221,7 +278,7 @@ def _take_for(plan: LoadedPlan, project: ProjectLike, shot_id: str, label: str |
         raise InputError(f"{_at(plan, index)}: take {take.label} of shot {shot_id} has no frames")
     # a take at another rate is conformed by frame mapping: its length in film frames
     film_frames = frames if source_rate == film_rate else int(Fraction(frames) * film_rate / source_rate)
-    return take, path, max(film_frames, 1), source_rate
+    return max(film_frames, 1), source_rate
 
 
 def planned_start(take: TakeLike, take_frames: int, planned: int, rate: Fraction, *, trimmed: bool) -> int:
@@ -243,18 +300,23 @@ def planned_start(take: TakeLike, take_frames: int, planned: int, rate: Fraction
     return 0
 
 
-def _drafts_from_plan(plan: LoadedPlan, project: ProjectLike, only: set[str] | None = None) -> list[_Draft]:
+def _planned_in(shot: Any, take: TakeLike, take_frames: int, rate: Fraction) -> tuple[int, int, int]:
+    """Film frames: (where the plan puts the shot's first frame in the take, the planned moment's start, its length)."""
+    planned = max(1, seconds_to_frames(shot.duration, rate))  # in film frames, whatever the take's rate
+    trimmed = shot.trim.in_ > 0 or shot.trim.out is not None
+    start = planned_start(take, take_frames, planned, rate, trimmed=trimmed)
+    return start + seconds_to_frames(shot.trim.in_, rate), start, planned
+
+
+def _drafts_from_plan(plan: LoadedPlan, project: ProjectLike | None, only: set[str] | None = None, *, take_for: TakeFor = _take_for) -> list[_Draft]:
     film = plan.film
     rate = film.production.format.fps
     drafts: list[_Draft] = []
     for index, shot in enumerate(film.shots):
         if only is not None and shot.id not in only:
             continue
-        take, path, take_frames, source_rate = _take_for(plan, project, shot.id, None, index)
-        planned = max(1, seconds_to_frames(shot.duration, rate))  # in film frames, whatever the take's rate
-        trimmed = shot.trim.in_ > 0 or shot.trim.out is not None
-        start = planned_start(take, take_frames, planned, rate, trimmed=trimmed)
-        source_in = start + seconds_to_frames(shot.trim.in_, rate)
+        take, path, take_frames, source_rate = take_for(plan, project, shot.id, None, index)
+        source_in, start, planned = _planned_in(shot, take, take_frames, rate)
         source_out = start + seconds_to_frames(shot.trim.out, rate) if shot.trim.out is not None else source_in + planned
         if shot.trim.out is not None and shot.trim.out <= shot.trim.in_:
             raise InputError(f"{_at(plan, index, 'trim', 'out')}: {shot.trim.out:g} s must come after trim.in ({shot.trim.in_:g} s)")
@@ -280,6 +342,7 @@ def _drafts_from_plan(plan: LoadedPlan, project: ProjectLike, only: set[str] | N
                 reframe=(shot.reframe.x, shot.reframe.y),
                 where=_at(plan, index),
                 transition_where=_at(plan, index, "transition", "duration"),
+                planned_in=source_in,
             )
         )
     return drafts
@@ -308,7 +371,8 @@ def _drafts_from_override(plan: LoadedPlan, project: ProjectLike, override: CutO
         drafts.append(
             _Draft(shot.id, take, path, take_frames, source_rate, source_in, duration, event.transition, event.transition_frames,
                    seconds_to_frames(shot.transition.audio_offset, rate), shot.location, (shot.reframe.x, shot.reframe.y),
-                   _at(plan, index), f"{override_path(plan, project)}: shot {shot.id} transition")  # fmt: skip
+                   _at(plan, index), f"{override_path(plan, project)}: shot {shot.id} transition",
+                   _planned_in(shot, take, take_frames, rate)[0])  # fmt: skip
         )
     # shots added to the plan after the edit was conformed go in after the last-cut of their plan predecessors
     for shot_id in plan_ids:

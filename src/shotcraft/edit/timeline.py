@@ -43,6 +43,10 @@ class CutEvent:
     #: the take's own frame rate when it differs from the film's (frames are then mapped, not resampled);
     #: ``source_in``, ``duration`` and ``take_frames`` are always in film frames
     source_rate: Fraction | None = None
+    #: film frame of the take where the plan puts the shot's first frame (its planned start plus trim.in);
+    #: ``source_in - planned_in`` is how far the cut slips the take, and sound placed in the shot follows
+    #: it (None: the cut shows the take as planned)
+    planned_in: int | None = None
 
     @property
     def record_out(self) -> int:

@@ -91,10 +91,6 @@ def _digest(key: str, measured: TakeMeasure) -> str:
     return digest.hexdigest()
 
 
-def _json_digest(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
 def exact(value: object) -> object:
     """Numbers as ``float.hex`` (exact, never rounded), through dicts, lists and tuples: for keys of decided values."""
     if isinstance(value, dict):
@@ -183,7 +179,7 @@ class TakeCache:
             data, digest = entry["data"], entry["digest"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not isinstance(data, dict) or data.get("key") != key or digest != _json_digest(data):
+        if not isinstance(data, dict) or data.get("key") != key or digest != files.json_digest(data):
             return None
         return data
 
@@ -195,7 +191,7 @@ class TakeCache:
         data = {**data, "key": key}
         try:
             path.parent.mkdir(exist_ok=True)
-            write_bytes(path, json.dumps({"data": data, "digest": _json_digest(data)}, sort_keys=True).encode())
+            write_bytes(path, json.dumps({"data": data, "digest": files.json_digest(data)}, sort_keys=True).encode())
         except OSError:
             pass
 

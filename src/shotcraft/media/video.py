@@ -22,6 +22,16 @@ from shotcraft.errors import InputError, ShotcraftError
 
 
 @dataclass(frozen=True)
+class AudioStreamInfo:
+    codec: str
+    rate: int
+    channels: int
+    #: seconds: the stream's own duration (edit lists honoured, so AAC priming is not counted), else the sum
+    #: of its packets' durations when the probe counted them, else 0
+    duration: float
+
+
+@dataclass(frozen=True)
 class VideoInfo:
     path: Path
     width: int
@@ -32,36 +42,87 @@ class VideoInfo:
     codec: str
     pix_fmt: str
     has_audio: bool
+    # what a deliverable's conformance reads beyond the pipeline's needs
+    container: str = ""
+    profile: str | None = None
+    color_tags: tuple[int | None, int | None, int | None] = (None, None, None)  # primaries, transfer, matrix
+    declared_rate: Fraction | None = None  # None: the stream declares no rate (``rate`` then assumes 24)
+    stream_duration: float | None = None  # the container's own account of the video (edit lists honoured)
+    audio: AudioStreamInfo | None = None
 
 
-def probe(path: str | Path) -> VideoInfo:
-    """Read stream facts; frame count by demuxing packets when the header lacks it."""
+def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
+    """Read stream facts: the one probe of the project (PyAV, what ffprobe reads).
+
+    The frame count is the header's, or counted by demuxing packets when the header lacks it or
+    ``count_frames`` asks (a deliverable's conformance counts, never trusts a header).
+    """
     path = Path(path)
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise InputError(f"{path}: no video stream")
             stream = container.streams.video[0]
-            rate = Fraction(stream.average_rate or stream.guessed_rate or 24)
+            context = stream.codec_context
+            declared = stream.average_rate or stream.guessed_rate
+            rate = stream_rate(stream)
+            audio = container.streams.audio[0] if container.streams.audio else None
             frames = stream.frames
-            if not frames:
-                frames = sum(1 for packet in container.demux(stream) if packet.size)
-            duration = float(frames / rate) if rate else 0.0
+            packet_seconds = 0.0
+            if count_frames or not frames:
+                frames, packet_ticks = _count_packets(container, stream, audio)
+                packet_seconds = float(packet_ticks * audio.time_base) if audio is not None and audio.time_base else 0.0
+            audio_info = None
+            if audio is not None:
+                own = float(audio.duration * audio.time_base) if audio.duration and audio.time_base else None
+                audio_info = AudioStreamInfo(audio.codec_context.name, audio.codec_context.sample_rate, audio.codec_context.channels,
+                                             own if own is not None else packet_seconds)  # fmt: skip
             return VideoInfo(
                 path=path,
-                width=stream.codec_context.width,
-                height=stream.codec_context.height,
+                width=context.width,
+                height=context.height,
                 rate=rate,
                 frames=int(frames),
-                duration=duration,
-                codec=stream.codec_context.name,
-                pix_fmt=stream.codec_context.pix_fmt or "",
-                has_audio=bool(container.streams.audio),
+                duration=float(frames / rate) if rate else 0.0,
+                codec=context.name,
+                pix_fmt=context.pix_fmt or "",
+                has_audio=audio is not None,
+                container=container.format.name,
+                profile=context.profile,
+                color_tags=(_enum_int(context.color_primaries), _enum_int(context.color_trc), _enum_int(context.colorspace)),
+                declared_rate=Fraction(declared) if declared else None,
+                stream_duration=float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None,
+                audio=audio_info,
             )
     except InputError:
         raise
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable video ({_reason(exc)})") from None
+        raise InputError(f"{path}: not a readable video ({error_reason(exc)})") from None
+
+
+def stream_rate(stream: av.VideoStream) -> Fraction:
+    """A video stream's frame rate: the average it declares, else the one PyAV guesses, else 24 (assumed)."""
+    return Fraction(stream.average_rate or stream.guessed_rate or 24)
+
+
+def _count_packets(container: av.container.InputContainer, video: av.VideoStream, audio: av.AudioStream | None) -> tuple[int, int]:
+    """(video packets with data, the audio packets' summed duration in its time base) by demuxing."""
+    frames = ticks = 0
+    for packet in container.demux(*([video] + ([audio] if audio is not None else []))):
+        if packet.size:
+            if packet.stream.index == video.index:
+                frames += 1
+            else:
+                ticks += packet.duration or 0
+    return frames, ticks
+
+
+def _enum_int(value: object) -> int | None:
+    """A colour tag as its number (PyAV gives enums or ints, None when unset)."""
+    try:
+        return None if value is None else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
 
 
 def read_frames(path: str | Path, *, size: tuple[int, int] | None = None, start: int = 0, count: int | None = None) -> Iterator[np.ndarray]:
@@ -70,7 +131,7 @@ def read_frames(path: str | Path, *, size: tuple[int, int] | None = None, start:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
-        raise InputError(f"{path}: not a readable video ({_reason(exc)})") from None
+        raise InputError(f"{path}: not a readable video ({error_reason(exc)})") from None
     with container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -86,7 +147,7 @@ def read_frames(path: str | Path, *, size: tuple[int, int] | None = None, start:
                         yield frame.to_ndarray(format="rgb24")
                 index += 1
         except av.error.FFmpegError as exc:
-            raise InputError(f"{path}: decoding failed at frame {index} ({_reason(exc)})") from None
+            raise InputError(f"{path}: decoding failed at frame {index} ({error_reason(exc)})") from None
 
 
 class EncodeError(ShotcraftError):
@@ -274,7 +335,7 @@ def ffmpeg_exe() -> str:
     try:
         exe = imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
-        raise InputError(f"no ffmpeg found ({_reason(exc)}); reinstall imageio-ffmpeg or set IMAGEIO_FFMPEG_EXE") from None
+        raise InputError(f"no ffmpeg found ({error_reason(exc)}); reinstall imageio-ffmpeg or set IMAGEIO_FFMPEG_EXE") from None
     # imageio-ffmpeg hands back IMAGEIO_FFMPEG_EXE as given, even when nothing is there
     if configured and shutil.which(exe) is None:
         raise InputError(f"IMAGEIO_FFMPEG_EXE={configured!r} is not an executable ffmpeg; fix or unset it")
@@ -291,6 +352,7 @@ def run_ffmpeg(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess
     return result
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
+    """The first line of a decoder's or the system's error, for a one-line message naming the file."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]

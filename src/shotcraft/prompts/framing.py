@@ -56,20 +56,20 @@ def _words(text: str) -> set[str]:
 
 def descriptor_part(key: str) -> str:
     """'face' -> face, 'Hair colour' -> hair, 'look' -> other."""
-    parts = table().descriptor_parts
-    for word in re.findall(r"[a-z-]+", key.lower()):
-        if word in parts:
-            return parts[word]
-    return "other"
+    return _first_part(key, table().descriptor_parts, "other")
 
 
 def wardrobe_part(item: str) -> str:
     """'black leather gloves' -> hands, 'navy pea coat' -> wardrobe."""
-    parts = table().wardrobe_parts
-    for word in re.findall(r"[a-z-]+", item.lower()):
+    return _first_part(item, table().wardrobe_parts, "wardrobe")
+
+
+def _first_part(text: str, parts: dict[str, str], default: str) -> str:
+    """The body part named by the first word of ``text`` that the table knows, else ``default``."""
+    for word in re.findall(r"[a-z-]+", text.lower()):
         if word in parts:
             return parts[word]
-    return "wardrobe"
+    return default
 
 
 def mentioned_parts(texts: list[str]) -> frozenset[str]:

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from shotcraft.errors import InputError
+from shotcraft.media.video import error_reason, stream_rate
 
 PROXY_WIDTH = 320  # analysis proxy: flow, exposure, colour, faces
 DETAIL_WIDTH = 640  # sharpness and grain statistics, sampled (half resolution for 720p)
@@ -78,7 +79,7 @@ def open_clip(path: Path) -> tuple[av.container.InputContainer, av.video.stream.
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable video ({_reason(exc)})") from None
+        raise InputError(f"{path}: not a readable video ({error_reason(exc)})") from None
     if not container.streams.video:
         container.close()
         raise InputError(f"{path}: no video stream")
@@ -88,7 +89,7 @@ def open_clip(path: Path) -> tuple[av.container.InputContainer, av.video.stream.
     if not width or not height:
         container.close()
         raise InputError(f"{path}: video stream has no picture size (damaged header)")
-    rate = Fraction(stream.average_rate or stream.guessed_rate or 24)
+    rate = stream_rate(stream)
     log = DecodeLog(path, width, height, rate, int(stream.frames or 0), stream.codec_context.name)
     return container, stream, log
 
@@ -115,12 +116,12 @@ def _frames(container, stream, log: DecodeLog) -> Iterator[DecodedFrame]:
             except StopIteration:
                 break
             except (av.error.FFmpegError, OSError, ValueError) as exc:
-                log.errors.append((index, f"demux: {_reason(exc)}"))
+                log.errors.append((index, f"demux: {error_reason(exc)}"))
                 break
             try:
                 frames = packet.decode()
             except (av.error.FFmpegError, ValueError) as exc:
-                log.errors.append((index, f"decode: {_reason(exc)}"))
+                log.errors.append((index, f"decode: {error_reason(exc)}"))
                 continue
             for frame in frames:
                 if step and frame.pts is not None and last_pts is not None:
@@ -133,7 +134,7 @@ def _frames(container, stream, log: DecodeLog) -> Iterator[DecodedFrame]:
                     proxy, detail, face = _convert(frame, (pw, ph), (dw, dh), (fw, fh), want_detail=index % DETAIL_STRIDE == 0,
                                                    want_face=index % FACE_STRIDE == 0)
                 except (av.error.FFmpegError, ValueError) as exc:
-                    log.errors.append((index, f"convert: {_reason(exc)}"))
+                    log.errors.append((index, f"convert: {error_reason(exc)}"))
                     index += 1
                     continue
                 corrupt = bool(getattr(frame, "is_corrupt", False))
@@ -196,8 +197,3 @@ def _pts_step(stream, rate: Fraction) -> float:
     if not stream.time_base or not rate:
         return 0.0
     return float(1 / (rate * stream.time_base))
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]

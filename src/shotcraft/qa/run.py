@@ -283,6 +283,7 @@ def _planned_speed(project: Any, record_: Any, resolved: Any, motion: float) -> 
     """The picture speed of the take's planned camera path (frame widths / s) when its backend's clip is only that
     path over the keyframe (``clip_is_camera_move``); None for footage whose subject moves too (judged by motion)."""
     from shotcraft.backends import camera
+    from shotcraft.backends.capabilities import clip_handle_frames
     from shotcraft.backends.registry import get_backend
     from shotcraft.errors import InputError
 
@@ -300,7 +301,7 @@ def _planned_speed(project: Any, record_: Any, resolved: Any, motion: float) -> 
         return None
     if move in camera.CALIBRATED:  # plan_views solves these paths to exactly this speed (within 0.5 %)
         return round(camera.SPEED_PER_MOTION * float(motion), 6)
-    frames = resolved.frames + (2 * resolved.handle_frames if capabilities.handles else 0)
+    frames = resolved.frames + 2 * clip_handle_frames(resolved, capabilities)
     aspect = resolved.width / max(1, resolved.height)
     views = camera.plan_views(move, frames, resolved.fps, motion, int(record_.seed), aspect=aspect)
     return round(camera.path_speed(views, resolved.fps, aspect), 6)

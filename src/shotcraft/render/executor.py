@@ -91,8 +91,20 @@ class _Graph:
         out = [j for j in self.pending if j.depends_on in self.dead]
         for job in out:
             self.pending.remove(job)
-            handler.failed(job, f"its keyframe failed ({job.depends_on[:12]})", attempts=0)
-            self.dead.add(job.key)
+            self.failed(handler, job, f"its keyframe failed ({job.depends_on[:12]})", attempts=0)
+
+    def failed(self, handler: JobHandler, spec: JobSpec, error: str, *, attempts: int) -> None:
+        """A job failed for good: reported once, and the jobs that need it fail without running."""
+        handler.failed(spec, error, attempts=attempts)
+        self.dead.add(spec.key)
+
+    def given_up(self, handler: JobHandler, spec: JobSpec, error: object, attempt: int) -> None:
+        """A transient failure on the last attempt: failed for good, saying how many attempts it had."""
+        self.failed(handler, spec, f"{error} (after {attempt} attempts)", attempts=attempt)
+
+    def finished(self, handler: JobHandler, spec: JobSpec, result: JobResult) -> None:
+        handler.finished(spec, result)
+        self.done.add(spec.key)
 
 
 class LocalExecutor(Executor):
@@ -123,14 +135,11 @@ class LocalExecutor(Executor):
                         if attempt < MAX_ATTEMPTS:
                             time.sleep(RETRY_BACKOFF_S * attempt)
                             continue
-                        handler.failed(spec, f"{exc} (after {attempt} attempts)", attempts=attempt)
-                        graph.dead.add(spec.key)
+                        graph.given_up(handler, spec, exc, attempt)
                     except JobFailed as exc:
-                        handler.failed(spec, str(exc), attempts=attempt)
-                        graph.dead.add(spec.key)
+                        graph.failed(handler, spec, str(exc), attempts=attempt)
                     else:
-                        handler.finished(spec, result)
-                        graph.done.add(spec.key)
+                        graph.finished(handler, spec, result)
                     break
 
     # --- worker processes ----------------------------------------------------------------
@@ -186,14 +195,11 @@ class LocalExecutor(Executor):
                         if attempt < MAX_ATTEMPTS:
                             waiting.append(spec)
                         else:
-                            handler.failed(spec, f"{exc} (after {attempt} attempts)", attempts=attempt)
-                            graph.dead.add(spec.key)
+                            graph.given_up(handler, spec, exc, attempt)
                     except JobFailed as exc:
-                        handler.failed(spec, str(exc), attempts=attempt)
-                        graph.dead.add(spec.key)
+                        graph.failed(handler, spec, str(exc), attempts=attempt)
                     else:
-                        handler.finished(spec, result)
-                        graph.done.add(spec.key)
+                        graph.finished(handler, spec, result)
         except BaseException:
             # Ctrl-C or a store error: stop the workers now rather than let them finish long jobs
             for executor in pools.values():

@@ -193,16 +193,14 @@ class RayExecutor(Executor):
             outcome: WorkerResult = ray.get(ref)
         except rex.OutOfMemoryError:
             _release(pool, actor, alive=False, ray=ray)
-            handler.failed(spec, f"out of memory on its Ray worker; not retried unchanged: try {OOM_ADVICE}", attempts=attempt)
-            graph.dead.add(spec.key)
+            graph.failed(handler, spec, f"out of memory on its Ray worker; not retried unchanged: try {OOM_ADVICE}", attempts=attempt)
             return
         except (rex.WorkerCrashedError, rex.RayActorError, rex.NodeDiedError, rex.ObjectLostError, rex.LocalRayletDiedError) as exc:
             _release(pool, actor, alive=False, ray=ray)
             if attempt < self.max_attempts:
                 waiting.append(spec)  # another worker (or a fresh actor) takes it
             else:
-                handler.failed(spec, f"its Ray worker died ({type(exc).__name__}) (after {attempt} attempts)", attempts=attempt)
-                graph.dead.add(spec.key)
+                graph.given_up(handler, spec, f"its Ray worker died ({type(exc).__name__})", attempt)
             return
         except rex.RayTaskError as exc:
             _release(pool, actor, alive=True, ray=ray)
@@ -214,19 +212,17 @@ class RayExecutor(Executor):
                 return
             message = str(cause) if isinstance(cause, (JobFailed, TransientJobError)) else f"{type(cause).__name__}: {cause}"
             if isinstance(cause, TransientJobError):
-                message = f"{message} (after {attempt} attempts)"
-            handler.failed(spec, message, attempts=attempt)
-            graph.dead.add(spec.key)
+                graph.given_up(handler, spec, message, attempt)
+            else:
+                graph.failed(handler, spec, message, attempts=attempt)
             return
         _release(pool, actor, alive=True, ray=ray)
         sha, _, _ = store.put_bytes(outcome.data, outcome.result.ext)
         if sha != outcome.result.sha256:
-            handler.failed(spec, f"object changed in transit from its Ray worker ({sha[:12]} != {outcome.result.sha256[:12]})", attempts=attempt)
-            graph.dead.add(spec.key)
+            graph.failed(handler, spec, f"object changed in transit from its Ray worker ({sha[:12]} != {outcome.result.sha256[:12]})", attempts=attempt)
             return
         self.placements[spec.key].append(outcome.result.environment.get("worker", {}))
-        handler.finished(spec, outcome.result)
-        graph.done.add(spec.key)
+        graph.finished(handler, spec, outcome.result)
 
 
 def _release(pool: _Pool | None, actor: Any, *, alive: bool, ray: Any) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from shotcraft.backends.camera import cover_resize
 from shotcraft.errors import InputError
 
 FITS = ("cover", "contain", "crop")
@@ -110,11 +111,7 @@ def fit_frame(image: np.ndarray, width: int, height: int, fit: Fit) -> np.ndarra
         left, top = (width - inner_w) // 2, (height - inner_h) // 2
         canvas[top : top + inner_h, left : left + inner_w] = inner
         return canvas
-    scale = max(width / w, height / h)
-    crop_w, crop_h = min(w, round(width / scale)), min(h, round(height / scale))
-    px, py = fit.position if fit.mode == "crop" else (0.5, 0.5)
-    x0, y0 = int(round((w - crop_w) * px)), int(round((h - crop_h) * py))
-    return _resize(image[y0 : y0 + crop_h, x0 : x0 + crop_w], width, height)
+    return cover_resize(image, (width, height), fit.position if fit.mode == "crop" else (0.5, 0.5))
 
 
 def position_for_centre(source: tuple[int, int], target: tuple[int, int], centre: tuple[float, float]) -> tuple[float, float]:
@@ -134,11 +131,7 @@ def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 def _blurred_fill(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """The picture cover-fitted, heavily blurred and darkened: the background of a contained vertical clip."""
-    h, w = image.shape[:2]
-    scale = max(width / w, height / h)
-    crop_w, crop_h = min(w, round(width / scale)), min(h, round(height / scale))
-    x0, y0 = (w - crop_w) // 2, (h - crop_h) // 2
-    small = cv2.resize(image[y0 : y0 + crop_h, x0 : x0 + crop_w], (max(2, width // 8), max(2, height // 8)), interpolation=cv2.INTER_AREA)
+    small = cover_resize(image, (max(2, width // 8), max(2, height // 8)))
     small = cv2.GaussianBlur(small, (0, 0), 2.5)
     fill = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     return cv2.convertScaleAbs(fill, alpha=BLUR_DARKEN)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from shotcraft import __version__
-from shotcraft.backends.capabilities import capabilities_of
+from shotcraft.backends.capabilities import capabilities_of, clip_handle_frames
 from shotcraft.backends.protocol import Backend
 from shotcraft.backends.registry import get_backend
 from shotcraft.errors import InputError
@@ -259,7 +259,7 @@ def take_jobs(plan: LoadedPlan, resolved: ResolvedShot, spec: TakeSpec, context:
         last_sha = _input_file_sha(path, shot.id, "end frame still")
         clip_files["last_frame"] = str(path.resolve())
     # edit handles: extra frames each side of the planned moment, where the backend can draw them
-    handles = resolved.handle_frames if _capabilities(clip_backend, clip_model).handles else 0
+    handles = clip_handle_frames(resolved, _capabilities(clip_backend, clip_model))
     clip_request = {
         "shot_id": shot.id,
         "take": spec.label,

@@ -223,9 +223,13 @@ def oversample(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
 def peak_envelope(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     """Per input sample: the largest |value| of the 4x oversampled signal around it, over all
     channels (linked). Works branch by branch, never materialising the oversampled signal."""
-    data = as_frames(samples)
-    n = data.shape[0]
     kernels, delay = _phase_kernels(rate)
+    return linked_peaks(as_frames(samples), kernels, delay)
+
+
+def linked_peaks(data: np.ndarray, kernels: list[np.ndarray], delay: int) -> np.ndarray:
+    """peak_envelope with the polyphase branches given (the streaming limiter reuses them block by block)."""
+    n = data.shape[0]
     peaks = np.zeros(n)
     for channel in range(data.shape[1]):
         column = np.ascontiguousarray(data[:, channel])

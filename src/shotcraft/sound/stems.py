@@ -25,7 +25,6 @@ from shotcraft.plan.schema import Ambience
 from shotcraft.sound import synth
 from shotcraft.sound.audio import AudioClip, audio_shape, load_conformed, read_conformed_range
 from shotcraft.sound.loudness import SAMPLE_RATE, LoudnessMeter, gain_to, gated_loudness, integrated_loudness
-from shotcraft.timebase import seconds_to_frames
 
 DEFAULT_ROOM_TONE = "room tone"
 LOOP_CROSSFADE_SECONDS = 0.5
@@ -315,17 +314,15 @@ def ambience_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
 def _event_start(plan: LoadedPlan, timeline: Timeline, shot_id: str, at: float, where: str, notes: list[dict[str, Any]]) -> int | None:
     """Timeline sample of a sound ``at`` seconds into a shot: the shot's record_in + at, kept in sync
     with the picture when the cut slips the take (a head trimmed further than the plan's trim
-    brings the action, and its sound, earlier)."""
+    brings the action, and its sound, earlier). Where the plan puts the shot in its take (handles
+    and trim.in) is the cut's decision: ``CutEvent.planned_in``."""
     try:
         event = timeline.event(shot_id)
     except KeyError:
         notes.append(note("SND107", f"{where}: shot {shot_id} is not in the cut; its sound was left out", severity="warning", ok=False))
         return None
-    try:
-        planned_head = seconds_to_frames(plan.film.shot(shot_id).trim.in_, timeline.rate)
-    except KeyError:
-        planned_head = event.source_in
-    slip = event.source_in - planned_head  # frames of the take the cut shows later (+) or earlier (-) than planned
+    planned_in = event.source_in if event.planned_in is None else event.planned_in
+    slip = event.source_in - planned_in  # frames of the take the cut shows later (+) or earlier (-) than planned
     in_shot = at - float(Fraction(slip) / timeline.rate)
     shot_seconds = float(Fraction(event.duration) / timeline.rate)
     if in_shot > shot_seconds or in_shot < 0:

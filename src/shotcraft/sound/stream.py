@@ -22,7 +22,7 @@ import numpy as np
 
 from shotcraft.errors import output_error
 from shotcraft.fsutil import TEMP_PREFIX, atomic_path
-from shotcraft.sound.loudness import SAMPLE_RATE, LoudnessMeter, _phase_kernels
+from shotcraft.sound.loudness import SAMPLE_RATE, LoudnessMeter, _phase_kernels, linked_peaks
 
 #: samples per block (10 s): a multiple of the 10 ms control block and the 100 ms loudness sub-block
 BLOCK = 480_000
@@ -118,19 +118,6 @@ def peak_max(work: WorkFile, gain: float = 1.0) -> float:
     return meter.peak
 
 
-def _envelope(samples: np.ndarray, kernels: list[np.ndarray], delay: int) -> np.ndarray:
-    """peak_envelope's per-sample linked peak on an excerpt (exact away from the excerpt's edges)."""
-    n = samples.shape[0]
-    peaks = np.zeros(n)
-    for channel in range(samples.shape[1]):
-        column = np.ascontiguousarray(samples[:, channel])
-        np.maximum(peaks, np.abs(column), out=peaks)
-        for kernel in kernels:
-            branch = np.abs(np.convolve(column, kernel)[delay : delay + n])
-            np.maximum(peaks[: branch.size], branch, out=peaks[: branch.size])
-    return peaks
-
-
 def limit_pass(source: WorkFile, gain: float, aim_db: float, make: Callable[[int], WorkFile],
                window: int, release_db_per_sample: float) -> tuple[WorkFile, float]:  # fmt: skip
     """One pass of mix._limit_once over ``source * gain``, written to a new work file.
@@ -154,7 +141,7 @@ def limit_pass(source: WorkFile, gain: float, aim_db: float, make: Callable[[int
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
         excerpt = source.read(start - context, stop + window + context) * gain
-        peaks = _envelope(excerpt, kernels, delay)[context : context + (stop - start) + window]
+        peaks = linked_peaks(excerpt, kernels, delay)[context : context + (stop - start) + window]
         needed = np.maximum(0.0, 20 * np.log10(np.maximum(peaks, 1e-12) / ceiling))
         needed[max(0, n - start) :] = 0.0  # past the end the look-ahead sees zeros, as _forward_max pads them
         padded = np.concatenate([needed, np.zeros(window)])

@@ -107,7 +107,7 @@ def test_shape_errors_come_before_any_create(runway, first):
     provider, state = runway
     with pytest.raises(ProviderError, match="first frame only"):
         provider.submit(request(first, model="gen4_turbo", duration=5.0, last_frame=first))
-    with pytest.raises(ProviderError, match="not one this provider drives"):
+    with pytest.raises(ProviderError, match="model .gen3a_turbo. is not offered by runway"):
         provider.submit(request(first, model="gen3a_turbo", duration=5.0))
     assert state.creates == 0
     assert not issubclass(ProviderError, ProviderRefused)

@@ -143,6 +143,13 @@ def choose(request: RemoteRequest, provider: str, field: str, value: Any, offere
     return value
 
 
+def clip_call(request: RemoteRequest, provider: str, options: Iterable[str], model: Any, models: Iterable[Any]) -> tuple[dict[str, Any], Any]:
+    """A clip-only provider's first checks: a clip request, options the provider knows, a model it drives."""
+    if request.kind != "clip":
+        raise ProviderError(f"{where(request, provider)}: the {provider.capitalize()} provider makes clips; use another service for keyframes")
+    return check_options(request, provider, options), choose(request, provider, "model", model, models)
+
+
 def service_seconds(request: RemoteRequest, durations: Iterable[float]) -> int:
     """The whole seconds to ask this model for: the shortest it offers that covers the shot's frames, else its longest.
 

@@ -91,12 +91,7 @@ class KlingProvider(cloud.CloudProvider):
 
     def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
         at = cloud.where(request, NAME)
-        if request.kind != "clip":
-            raise ProviderError(f"{at}: the Kling provider makes clips; use another service for keyframes")
-        options = cloud.check_options(request, NAME, OPTIONS)
-        model = request.model or self.default_model
-        if model not in MODELS:
-            raise ProviderError(f"{at}: Kling model {model!r} is not one this provider drives (choose: {', '.join(MODELS)})")
+        options, model = cloud.clip_call(request, NAME, OPTIONS, request.model or self.default_model, MODELS)
         modes, tail_modes = MODELS[model]
         mode = cloud.choose(request, NAME, f"option mode of {model}", options.get("mode", "std"), modes)
         first, last, references = cloud.request_images(request, NAME)

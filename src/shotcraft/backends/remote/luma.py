@@ -81,10 +81,7 @@ class LumaProvider(cloud.CloudProvider):
 
     def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], dict[str, cloud.InputImage]]:
         at = cloud.where(request, NAME)
-        if request.kind != "clip":
-            raise ProviderError(f"{at}: the Luma provider makes clips; use another service for keyframes")
-        options = cloud.check_options(request, NAME, OPTIONS)
-        model = cloud.choose(request, NAME, "model", request.model or self.default_model, MODELS)
+        options, model = cloud.clip_call(request, NAME, OPTIONS, request.model or self.default_model, MODELS)
         first, last, references = cloud.request_images(request, NAME)
         self._image_url(request, None)  # the publishing settings are checked even before the keyframe exists (dry-run)
         if first is None and sending:

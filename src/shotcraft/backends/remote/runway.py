@@ -65,12 +65,7 @@ class RunwayProvider(cloud.CloudProvider):
 
     def _call(self, request: RemoteRequest, *, sending: bool = False) -> tuple[dict[str, Any], cloud.InputImage | None]:
         at = cloud.where(request, NAME)
-        if request.kind != "clip":
-            raise ProviderError(f"{at}: the Runway provider makes clips; use another service for keyframes")
-        options = cloud.check_options(request, NAME, OPTIONS)
-        model = request.model or self.default_model
-        if model not in DURATIONS:
-            raise ProviderError(f"{at}: Runway model {model!r} is not one this provider drives (choose: {', '.join(DURATIONS)})")
+        options, model = cloud.clip_call(request, NAME, OPTIONS, request.model or self.default_model, DURATIONS)
         first, last, references = cloud.request_images(request, NAME)
         if first is None and sending:
             raise ProviderError(f"{at}: Runway image-to-video needs the shot's locked keyframe")

@@ -19,6 +19,7 @@ from typing import Any
 
 from shotcraft.backends.capabilities import (
     capabilities_of,
+    clip_handle_frames,
     frame_count_allowed,
     nearest_frame_count,
     provider_capabilities_of,
@@ -167,7 +168,7 @@ def backend_unavailable(ctx: LintContext) -> Iterator[Hit]:
 
 def _clip_frames(resolved: ResolvedShot, capabilities: Capabilities) -> tuple[int, int]:
     """(frames requested from the clip backend, handle frames each side), as render.jobs asks for them."""
-    handles = resolved.handle_frames if capabilities.handles else 0
+    handles = clip_handle_frames(resolved, capabilities)
     return resolved.frames + 2 * handles, handles
 
 
