@@ -1,0 +1,387 @@
+"""Props and products against their sheets (QA116) and across the shots of the cut (QA208).
+
+A prop's *sheet* is the reference images the plan gives it (``props[].references``:
+the packshot of the serum bottle, a photograph of the key ring). When it has
+none, the take's locked keyframe stands in, but only where the keyframe shows
+the prop and little else (the one prop of an object-detail or insert shot,
+see :func:`shotcraft.qa.run.prop_sheets`); otherwise the prop is noted as not
+verifiable, never passed or rejected on a guess.
+
+How a prop is looked for, on the frames the face tracker samples (every
+``FACE_STRIDE`` frames, at most ``FACE_WIDTH`` pixels wide), with OpenCV's
+well-kept tools rather than our own:
+
+1. SIFT keypoints of each reference image (resized to ``REFERENCE_SIDE``) and of
+   the frame; nearest two neighbours per reference descriptor and Lowe's ratio
+   test (``RATIO``);
+2. a homography fitted by RANSAC: the prop is *found* when at least ``QA116``
+   matches are inliers and the projected outline is a plausible quadrilateral
+   (convex, not degenerate) - a different object, or none, leaves a handful of
+   chance inliers;
+3. its colour: the frame is warped back into the reference's geometry, both
+   are compared in CIELAB over the hull of the inlier keypoints (on the object,
+   not its background) after one exposure gain, as the median CIEDE2000
+   (colour-science): a same-shaped object in the wrong colour matches its
+   features but not its colour (``QA116.colour``).
+
+A reference with fewer than ``QA116.keypoints`` keypoints (a plain matte
+object) cannot be verified this way: the take gets an info note saying so.
+
+Across the cut (QA208): each take keeps its prop's appearance in the
+reference's geometry (mean L*a*b* on a ``GRID`` x ``GRID`` grid of the
+reference); the same prop in two shots is compared cell by cell (CIEDE2000 of
+the chroma after one exposure gain), so a bottle that is amber in one shot and
+green in the next is caught even when each take alone stayed within QA116.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import cv2
+import numpy as np
+
+from shotcraft.qa.context import CheckInput
+from shotcraft.qa.decode import DecodedFrame
+from shotcraft.qa.model import Flag, PropSheet, file_digest
+from shotcraft.qa.thresholds import severity_of
+
+REFERENCE_SIDE = 320  # px: references are resized so their longest side is this (props fill a fraction of a 640 px frame)
+REFERENCE_FEATURES = 1500  # strongest SIFT keypoints kept per reference
+FRAME_FEATURES = 2500  # per sampled frame
+RATIO = 0.75  # Lowe's ratio test (his paper: 0.8; OpenCV's tutorials 0.7-0.75)
+LOST_SAMPLES = 2  # consecutive samples (1/2 s at 24 fps) without the prop before it is "lost": one blurred sample is not
+GRID = 8  # appearance grid over the reference, for QA208
+BLUR_SIGMA = 1.5  # px at REFERENCE_SIDE: tolerates a pixel or two of registration error in the colour comparison
+MIN_CELL_COVER = 0.5  # share of a grid cell on the object for the cell to count
+
+
+@dataclass(frozen=True)
+class Reference:
+    digest: str
+    points: np.ndarray  # (n, 2) float32 keypoint positions
+    descriptors: np.ndarray | None  # (n, 128) float32
+    lab: np.ndarray  # HxWx3 float32 CIELAB, blurred
+    linear: np.ndarray  # HxWx3 float32 linear RGB (for the exposure gain)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.lab.shape[1], self.lab.shape[0]
+
+    @property
+    def keypoints(self) -> int:
+        return len(self.points)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """The best match of one prop on one sampled frame."""
+
+    frame: int
+    inliers: int
+    found: bool
+    colour: float | None  # median CIEDE2000 to the sheet over the matched region (None: not found)
+    region: tuple[float, float, float, float] | None  # where in the frame, as fractions (x, y, w, h)
+    reference: int  # index of the best reference image
+    appearance: list[list[float] | None] | None = None  # GRID*GRID cells of mean L*a*b* (None off the object)
+
+
+def _sift(features: int) -> cv2.SIFT:
+    return cv2.SIFT_create(nfeatures=features)
+
+
+def _to_lab(rgb_u8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(CIELAB, linear RGB) float32 of an 8-bit sRGB image, blurred by BLUR_SIGMA first."""
+    blurred = cv2.GaussianBlur(rgb_u8.astype(np.float32) / 255.0, (0, 0), BLUR_SIGMA)
+    lab = cv2.cvtColor(blurred, cv2.COLOR_RGB2Lab)
+    linear = np.where(blurred <= 0.04045, blurred / 12.92, ((blurred + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    return lab, linear
+
+
+@lru_cache(maxsize=64)
+def _reference(path: str, digest: str) -> Reference | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            rgb = np.asarray(image.convert("RGB"))
+    except OSError:
+        return None
+    scale = REFERENCE_SIDE / max(rgb.shape[:2])
+    if scale < 1:
+        rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    keypoints, descriptors = _sift(REFERENCE_FEATURES).detectAndCompute(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), None)
+    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    lab, linear = _to_lab(rgb)
+    return Reference(digest, points, descriptors, lab, linear)
+
+
+def references_of(sheet: PropSheet) -> list[Reference]:
+    out = []
+    for path in sheet.images:
+        reference = _reference(path, file_digest(path))
+        if reference is not None:
+            out.append(reference)
+    return out
+
+
+class PropWatcher:
+    """Looks for every prop of the shot on the sampled frames of one decode pass."""
+
+    def __init__(self, sheets: Sequence[PropSheet], thresholds: dict[str, float]) -> None:
+        self.sheets = tuple(sheets)
+        self.min_inliers = int(thresholds["QA116"])
+        self.min_keypoints = int(thresholds["QA116.keypoints"])
+        self.colour_limit = thresholds["QA116.colour"]
+        self.references = {s.prop: references_of(s) for s in self.sheets}
+        self.sightings: dict[str, list[Sighting]] = {s.prop: [] for s in self.sheets}
+        self._matcher = cv2.BFMatcher(cv2.NORM_L2)
+        self._sift = _sift(FRAME_FEATURES)
+
+    def verifiable(self, prop: str) -> list[Reference]:
+        return [r for r in self.references.get(prop, []) if r.keypoints >= self.min_keypoints and r.descriptors is not None]
+
+    def update(self, frame: DecodedFrame) -> None:
+        if frame.face is None or not any(self.verifiable(s.prop) for s in self.sheets):
+            return
+        image = frame.face
+        keypoints, descriptors = self._sift.detectAndCompute(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), None)
+        frame_points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+        frame_lab = None
+        for sheet in self.sheets:
+            best: Sighting | None = None
+            for index, reference in enumerate(self.verifiable(sheet.prop)):
+                inliers, homography, matched = self._match(reference, frame_points, descriptors, image.shape)
+                if best is not None and inliers <= best.inliers:
+                    continue
+                if homography is None or inliers < self.min_inliers:
+                    best = Sighting(frame.index, inliers, False, None, None, index)
+                    continue
+                if frame_lab is None:
+                    frame_lab = _to_lab(image)
+                colour, appearance = _compare_colour(reference, frame_lab, homography, matched)
+                best = Sighting(frame.index, inliers, True, colour, _region(reference, homography, image.shape), index, appearance)
+            if best is not None:
+                self.sightings[sheet.prop].append(best)
+
+    def _match(self, reference: Reference, frame_points: np.ndarray, descriptors: np.ndarray | None,
+               shape: tuple[int, ...]) -> tuple[int, np.ndarray | None, np.ndarray]:
+        """RANSAC inliers of the reference on the frame, the homography (reference -> frame) and the inlier reference points."""
+        none = (0, None, np.zeros((0, 2), np.float32))
+        if descriptors is None or len(descriptors) < 2:
+            return none
+        pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+        if len(good) < 4:  # a homography needs four
+            return len(good), None, none[2]
+        source = reference.points[[m.queryIdx for m in good]]
+        target = frame_points[[m.trainIdx for m in good]]
+        tolerance = max(3.0, 0.01 * shape[1])  # px: 1 % of the frame width (6 px at 640)
+        homography, mask = cv2.findHomography(source, target, cv2.RANSAC, tolerance, maxIters=2000, confidence=0.995)
+        if homography is None or mask is None:
+            return none
+        keep = mask.ravel().astype(bool)
+        inliers = int(keep.sum())
+        if not _plausible(reference, homography, shape):
+            return inliers, None, none[2]
+        return inliers, homography, source[keep]
+
+    def results(self) -> list[dict[str, Any]]:
+        """Per prop: the sheet used and what was measured (the report's metrics; QA208 reads ``appearance``)."""
+        out = []
+        for sheet in self.sheets:
+            references = self.references.get(sheet.prop, [])
+            sightings = self.sightings[sheet.prop]
+            found = [s for s in sightings if s.found]
+            best = max(found, key=lambda s: s.inliers, default=None)
+            entry: dict[str, Any] = {
+                "prop": sheet.prop, "sheet": sheet.source, "reference_keypoints": [r.keypoints for r in references],
+                "sampled_frames": len(sightings), "found_frames": len(found),
+                "inliers": [s.inliers for s in sightings],
+                "colour": [None if s.colour is None else round(s.colour, 2) for s in sightings],
+            }
+            if best is not None and sheet.source == "references":  # a keyframe is not the same sheet in two shots
+                entry["appearance"] = {"reference": references[best.reference].digest, "frame": best.frame, "grid": best.appearance}
+            out.append(entry)
+        return out
+
+
+def _plausible(reference: Reference, homography: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """The reference's outline projected into the frame is a convex quadrilateral of sensible size."""
+    width, height = reference.size
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+    quad = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    if not np.isfinite(quad).all() or not cv2.isContourConvex(quad.astype(np.float32)):
+        return False
+    area = cv2.contourArea(quad)
+    frame_area = float(shape[0] * shape[1])
+    # at least (1/40 of the frame width)^2 and at most 16 frames: smaller is a chance fit, larger a degenerate one
+    return (shape[1] / 40) ** 2 <= area <= 16 * frame_area
+
+
+def _region(reference: Reference, homography: np.ndarray, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    width, height = reference.size
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+    quad = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    x0, y0 = np.clip(quad.min(axis=0), 0, None)
+    x1, y1 = np.minimum(quad.max(axis=0), (shape[1], shape[0]))
+    return (float(x0 / shape[1]), float(y0 / shape[0]), float(max(0.0, x1 - x0) / shape[1]), float(max(0.0, y1 - y0) / shape[0]))
+
+
+def _compare_colour(reference: Reference, frame: tuple[np.ndarray, np.ndarray], homography: np.ndarray,
+                    matched: np.ndarray) -> tuple[float | None, list[list[float] | None]]:
+    """Median CIEDE2000 between the sheet and the frame warped into its geometry, over the object, and the grid."""
+    import colour
+
+    width, height = reference.size
+    frame_lab, frame_linear = frame
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped_lab = cv2.warpPerspective(frame_lab, homography, (width, height), flags=flags)
+    warped_linear = cv2.warpPerspective(frame_linear, homography, (width, height), flags=flags)
+    inside = cv2.warpPerspective(np.ones(frame_lab.shape[:2], np.uint8), homography, (width, height), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    mask = np.zeros((height, width), np.uint8)
+    if len(matched) >= 3:
+        cv2.fillConvexPoly(mask, cv2.convexHull(matched.astype(np.int32)), 1)
+    mask &= inside  # the part of the prop inside the frame
+    on = mask.astype(bool)
+    if on.sum() < 16:
+        return None, [None] * (GRID * GRID)
+    # one exposure gain (linear light): a prop in another light is the same prop; its hue and chroma must stay
+    gain = float(_luminance(reference.linear[on]).mean() / max(1e-4, _luminance(warped_linear[on]).mean()))
+    relit = _relit_lab(warped_linear, gain) if abs(gain - 1) > 1e-3 else warped_lab
+    distance = float(np.median(colour.delta_E(reference.lab[on].astype(np.float64), relit[on].astype(np.float64), method="CIE 2000")))
+    return distance, _grid(warped_lab, mask)
+
+
+def _luminance(linear: np.ndarray) -> np.ndarray:
+    return linear @ np.float32([0.2126, 0.7152, 0.0722])
+
+
+def _relit_lab(linear: np.ndarray, gain: float) -> np.ndarray:
+    scaled = np.clip(linear * gain, 0.0, 1.0)
+    encoded = np.where(scaled <= 0.0031308, scaled * 12.92, 1.055 * np.power(scaled, 1 / 2.4) - 0.055).astype(np.float32)
+    return cv2.cvtColor(encoded, cv2.COLOR_RGB2Lab)
+
+
+def _grid(lab: np.ndarray, mask: np.ndarray) -> list[list[float] | None]:
+    height, width = mask.shape
+    cells: list[list[float] | None] = []
+    for row in range(GRID):
+        for column in range(GRID):
+            y0, y1 = row * height // GRID, (row + 1) * height // GRID
+            x0, x1 = column * width // GRID, (column + 1) * width // GRID
+            cover = mask[y0:y1, x0:x1].astype(bool)
+            if cover.size == 0 or cover.mean() < MIN_CELL_COVER:
+                cells.append(None)
+                continue
+            cells.append([round(float(v), 2) for v in lab[y0:y1, x0:x1][cover].mean(axis=0)])
+    return cells
+
+
+# --- QA116: per take ----------------------------------------------------------------------------------
+
+
+def check_props(ci: CheckInput) -> list[Flag]:
+    """QA116: each prop of the shot against its sheet, over the sampled frames."""
+    watcher: PropWatcher | None = getattr(ci, "prop_watcher", None)
+    if watcher is None:
+        return []
+    blank = ci.blank() if ci.frames else np.zeros(0, bool)
+    flags = []
+    for sheet in watcher.sheets:
+        name = sheet.name or sheet.prop
+        references = watcher.references.get(sheet.prop, [])
+        if not sheet.images or not references:
+            flags.append(_note(ci, f"prop {name}: {sheet.reason or 'no readable reference image'}: not verified"))
+            continue
+        if not watcher.verifiable(sheet.prop):
+            most = max(r.keypoints for r in references)
+            flags.append(_note(ci, f"prop {name}: unverifiable, its sheet has {most} keypoints (a plain, textureless object; "
+                                   f"{watcher.min_keypoints} needed to recognise it): not checked"))
+            continue
+        sightings = [s for s in watcher.sightings[sheet.prop] if not (s.frame < blank.size and blank[s.frame])]
+        if sightings:
+            flags.extend(_judge(ci, name, sightings, watcher))
+    return flags
+
+
+def _note(ci: CheckInput, message: str) -> Flag:
+    return Flag("QA116", "info", 0, max(0, ci.frames - 1), 0.0, ci.t("QA116"), message)
+
+
+def _judge(ci: CheckInput, name: str, sightings: list[Sighting], watcher: PropWatcher) -> list[Flag]:
+    need, limit = watcher.min_inliers, watcher.colour_limit
+    last = max(0, ci.frames - 1)
+    matches = [s.found and s.colour is not None and s.colour <= limit for s in sightings]
+    found = [s for s in sightings if s.found]
+    severity = severity_of("QA116")
+    if not any(matches):
+        if not found:
+            most = max(s.inliers for s in sightings)
+            return [Flag("QA116", severity, sightings[0].frame, last, float(most), float(need),
+                         f"prop {name} not found: at most {most} features match its sheet on frames "
+                         f"{sightings[0].frame}-{sightings[-1].frame} (the prop shows {need} or more)")]
+        worst = float(np.median([s.colour for s in found if s.colour is not None] or [np.inf]))
+        first = found[0]
+        return [Flag("QA116", severity, first.frame, last, worst, limit,
+                     f"prop {name} does not match its sheet's colour: CIEDE2000 {worst:.1f} from frame {first.frame} "
+                     f"(its shape matches; the same prop in other light stays under {limit:.0f})", region=first.region)]
+    # drift: matched at the start, then LOST_SAMPLES samples in a row without it
+    start = matches.index(True)
+    run = 0
+    for position in range(start + 1, len(sightings)):
+        run = 0 if matches[position] else run + 1
+        if run >= LOST_SAMPLES or (run and position == len(sightings) - 1 and run == position - start):
+            lost = sightings[position - run + 1]
+            before = sightings[position - run]
+            why = (f"colour CIEDE2000 {lost.colour:.1f} (the same prop stays under {limit:.0f})" if lost.found and lost.colour is not None
+                   else f"{lost.inliers} features match (the prop shows {need} or more)")
+            return [Flag("QA116", severity, lost.frame, last, float(lost.inliers), float(need),
+                         f"prop {name} matches its sheet at the start, lost from frame {lost.frame}: {why}; "
+                         f"last seen on frame {before.frame}", region=before.region)]
+    return []
+
+
+# --- QA208: across the cut -----------------------------------------------------------------------------
+
+
+def cut_props(shots: Sequence[tuple[str, Sequence[dict[str, Any]]]], thresholds: dict[str, float]) -> list[Flag]:
+    """QA208: ``shots`` in cut order as (shot id, prop results of its chosen take); one flag per differing pair."""
+    limit = thresholds["QA208"]
+    seen: dict[tuple[str, str], tuple[str, list]] = {}
+    flags = []
+    for index, (shot_id, props) in enumerate(shots):
+        for entry in props:
+            appearance = entry.get("appearance")
+            if not appearance or not appearance.get("grid"):
+                continue
+            key = (entry["prop"], appearance["reference"])
+            if key not in seen:
+                seen[key] = (shot_id, appearance["grid"])
+                continue
+            first_shot, first_grid = seen[key]
+            distance, cells = appearance_distance(first_grid, appearance["grid"])
+            if distance is not None and distance > limit:
+                flags.append(Flag("QA208", severity_of("QA208"), index, index, distance, limit,
+                                  f"prop {entry['prop']} in {shot_id} does not look as in {first_shot}: colour CIEDE2000 {distance:.1f} "
+                                  f"over {cells} common parts of its sheet (the same prop across shots stays under {limit:.0f})"))
+    return flags
+
+
+def appearance_distance(first: Sequence[Any], second: Sequence[Any]) -> tuple[float | None, int]:
+    """Median CIEDE2000 over the grid cells both takes saw, after one lightness offset (another light is not another prop)."""
+    import colour
+
+    pairs = [(a, b) for a, b in zip(first, second) if a is not None and b is not None]
+    if len(pairs) < 4:  # too little of the prop in common to compare
+        return None, len(pairs)
+    one = np.array([a for a, _ in pairs], np.float64)
+    two = np.array([b for _, b in pairs], np.float64)
+    two[:, 0] += np.median(one[:, 0] - two[:, 0])
+    return float(np.median(colour.delta_E(one, two, method="CIE 2000"))), len(pairs)
+
+
+CHECKS = (check_props,)
