@@ -50,8 +50,10 @@ class Footage:
     def makers(self, name: str) -> dict:
         if name in SAME:
             return SAME[name]
+        insert = {"path_from": (150, 92), "path_to": (170, 88), "height": (150, 160)}  # the cup fills the frame: a detail shot
         return {"other_object": {"prop": pf.other_object()}, "recoloured": {"prop": pf.recoloured()},
-                "vanishing": {"vanish_from": VANISH_FROM}}[name]
+                "vanishing": {"vanish_from": VANISH_FROM}, "insert": insert,
+                "insert_vanishing": {**insert, "vanish_from": VANISH_FROM}}[name]
 
     def clip(self, name: str) -> pf.PropClip:
         if name not in self._clips:
@@ -147,6 +149,38 @@ def test_a_textureless_prop_is_unverifiable_never_judged(footage, tmp_path) -> N
     report = footage.report("moving", PropSheet("disc", "the matte disc", (str(plain),)))
     [flag] = report.flags_with("QA116")
     assert flag.severity == "info" and "unverifiable" in flag.message and report.verdict == "pass"
+
+
+def test_a_keyframe_stands_in_for_a_missing_sheet(footage, tmp_path) -> None:
+    """An insert of a prop with no reference image: the centre of the take's keyframe is its sheet."""
+    keyframe = tmp_path / "keyframe.png"
+    Image.fromarray(_decoded_frame(footage.clip("insert").path, 0)).save(keyframe)
+    sheet = PropSheet("cup", "the espresso cup", (str(keyframe),), "keyframe")
+    kept = footage.report("insert", sheet)
+    assert not kept.flags_with("QA116") and _measured(kept)["found_frames"] == 8
+    assert "appearance" not in _measured(kept)  # two keyframes are not one sheet: no QA208 from it
+    [flag] = footage.report("insert_vanishing", sheet).flags_with("QA116")
+    assert flag.start_frame == VANISH_FROM and "lost" in flag.message
+
+
+def test_which_sheet_a_take_is_checked_against(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from shotcraft.qa.run import prop_sheets
+
+    pf.cup_sheet(tmp_path / "cup.png")
+    (tmp_path / "film.yaml").write_text(PLAN.replace("shots:\n", "shots:\n  - {id: s00, type: insert, duration: 2, location: kitchen, props: [keys]}\n"))
+    plan = load_plan(tmp_path / "film.yaml")
+    keyframe = SimpleNamespace(keyframe_path=tmp_path / "cup.png")
+    [cup] = prop_sheets(plan, plan.film.shot("s01"), keyframe)
+    assert cup.source == "references" and cup.images == (str(tmp_path / "cup.png"),)
+    [keys] = prop_sheets(plan, plan.film.shot("s00"), keyframe)
+    assert keys.source == "keyframe" and keys.name == "the key ring"
+    _, keys = prop_sheets(plan, plan.film.shot("s02"), keyframe)  # a medium shot of two props: the keyframe is not the key ring
+    assert keys.source == "none" and keys.images == () and "keyframe shows more than the prop" in keys.reason
+    (tmp_path / "cup.png").unlink()
+    [cup] = prop_sheets(plan, plan.film.shot("s01"), SimpleNamespace(keyframe_path=None))
+    assert cup.source == "none" and "missing (cup.png)" in cup.reason
 
 
 def test_the_same_prop_in_two_shots_compares_on_its_sheet(footage) -> None:
