@@ -238,7 +238,7 @@ def test_plan_mode_checks_props_per_take_and_across_the_cut(film, tmp_path, monk
     assert result.to_dict()["summary"]["prop_warnings"] == 1
     html_path, _ = write_plan_report(result, tmp_path / "report")
     html = html_path.read_text()
-    assert "Props across the cut" in html and "prop-vs-sheet" in html
+    assert "Props across the cut" in html and "prop-vs-sheet" in html and "prop cup: found on 8/8 sampled frames" in html
     output = CliRunner().invoke(app, ["qa", str(film.path), "--dry-run"]).output
     assert "QA208" in output and "QA116" in output
     # the cache: nothing changed, nothing re-analysed; a replaced reference image re-runs the takes that show the prop

@@ -24,6 +24,10 @@ well-kept tools rather than our own:
    (colour-science): a same-shaped object in the wrong colour matches its
    features but not its colour (``QA116.colour``).
 
+The homography judges the side of the prop its sheet shows: a prop that turns
+its back to the camera is lost to it, so a prop that turns needs one reference
+image per side (the best-matching reference counts on each frame).
+
 A reference with fewer than ``QA116.keypoints`` keypoints (a plain matte
 object) cannot be verified this way: the take gets an info note saying so.
 

@@ -227,7 +227,7 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
                 "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz, expected.planned_speed],
                 "characters": [c.key() for c in expected.characters]}
-    if expected.props:  # the props' sheets by content: replacing a reference image re-runs QA116
+    if expected.props and not expected.previz:  # the props' sheets by content: replacing a reference image re-runs QA116
         key_data["props"] = [p.key() for p in expected.props]
     key = job_key(key_data)[:32]  # the one key hasher (canonical JSON, exact rates, finite floats)
     # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
