@@ -119,16 +119,19 @@ def place(frame: np.ndarray, prop: tuple[np.ndarray, np.ndarray], centre: tuple[
 def make(path: Path, *, scene: str = "astronaut", prop: tuple[np.ndarray, np.ndarray] | None = None,
          path_from: tuple[float, float] = (110, 95), path_to: tuple[float, float] = (200, 90),
          height: tuple[float, float] = (100, 120), angle: tuple[float, float] = (0, 0), tilt: float = 0.0,
-         light: tuple[float, float] = (1.0, 0.0), occlude: float = 0.0, vanish_from: int | None = None) -> PropClip:
+         light: tuple[float, float] = (1.0, 0.0), occlude: float = 0.0, vanish_from: int | None = None,
+         blur_from: int | None = None, blur: float = 8.0) -> PropClip:
     """A clip of the prop moving from ``path_from`` to ``path_to`` while its height and angle go from/to the pairs
     given; ``occlude``: share of the prop's width covered by a dark hand-like bar from the left; ``vanish_from``:
-    first frame without the prop (the generator dropping it)."""
+    first frame without the prop (the generator dropping it); ``blur_from``: first frame where the prop is out of focus
+    (a focus pull to the background: the prop's photograph blurred by ``blur`` px sigma at its source size)."""
     prop = prop or cup()
     if light != (1.0, 0.0):
         prop = (relit(prop[0], *light), prop[1])
     scene_rgb = background(scene)
     if light != (1.0, 0.0):
         scene_rgb = relit(scene_rgb, *light)
+    blurred = (cv2.GaussianBlur(prop[0], (0, 0), blur), prop[1])
     boxes: list[tuple[int, int, int, int] | None] = []
     with VideoWriter(path, WIDTH, HEIGHT, RATE) as writer:
         for index in range(FRAMES):
@@ -138,7 +141,8 @@ def make(path: Path, *, scene: str = "astronaut", prop: tuple[np.ndarray, np.nda
                 boxes.append(None)
             else:
                 centre = (path_from[0] + t * (path_to[0] - path_from[0]), path_from[1] + t * (path_to[1] - path_from[1]))
-                box = place(frame, prop, centre, height[0] + t * (height[1] - height[0]), angle[0] + t * (angle[1] - angle[0]), tilt)
+                shown = blurred if blur_from is not None and index >= blur_from else prop
+                box = place(frame, shown, centre, height[0] + t * (height[1] - height[0]), angle[0] + t * (angle[1] - angle[0]), tilt)
                 boxes.append(box)
                 if occlude:
                     x, y, w, h = box

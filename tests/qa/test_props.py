@@ -36,6 +36,7 @@ SAME = {
     "light": {"light": (0.45, 0.12)},  # darker and warmer, scene and prop alike
     "occluded": {"occlude": 0.3},
     "other_scene": {"scene": "chelsea"},
+    "focus_pull": {"blur_from": 24, "blur": 4.0},  # the cup goes soft half-way (focus pulled to the background)
 }
 VANISH_FROM = 24
 

@@ -24,6 +24,12 @@ well-kept tools rather than our own:
    (colour-science): a same-shaped object in the wrong colour matches its
    features but not its colour (``QA116.colour``).
 
+When the sharp sheet is not found, blurred copies of it (``SOFT_SIGMAS``) are
+tried: a prop slightly out of focus or in motion keeps their coarse keypoints.
+Out of reach: a prop so blurred that its texture is gone (sigma 8 px on the
+400 px cup, a 25 px motion smear) matches 2-8 inliers, no more than a missing
+one, and reads as lost.
+
 The homography judges the side of the prop its sheet shows: a prop that turns
 its back to the camera is lost to it, so a prop that turns needs one reference
 image per side (the best-matching reference counts on each frame).
@@ -71,8 +77,12 @@ RATIO = 0.75  # Lowe's ratio test (his paper: 0.8; OpenCV's tutorials 0.7-0.75)
 LOST_SAMPLES = 2  # consecutive samples (1/2 s at 24 fps) without the prop before it is "lost": one blurred sample is not
 GRID = 8  # appearance grid over the reference, for QA208
 BLUR_SIGMA = 1.5  # px at REFERENCE_SIDE: tolerates a pixel or two of registration error in the colour comparison
-MIN_CELL_COVER = 0.5
-KEYFRAME_CENTRE = 0.6  # share of a stand-in keyframe's width and height kept around its centre  # share of a grid cell on the object for the cell to count
+MIN_CELL_COVER = 0.5  # share of a grid cell on the object for the cell to count
+KEYFRAME_CENTRE = 0.6  # share of a stand-in keyframe's width and height kept around its centre
+# the sheet also blurred by these sigmas (px at REFERENCE_SIDE), tried when the sharp sheet is not found: a prop out of
+# focus or in motion blur loses the fine keypoints of its sheet but keeps the coarse ones of its blurred copies, so it is
+# still recognised (a vanished prop or another object matches no copy)
+SOFT_SIGMAS = (3.0, 6.0)
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,12 @@ class Reference:
     descriptors: np.ndarray | None  # (n, 128) float32
     lab: np.ndarray  # HxWx3 float32 CIELAB, blurred
     linear: np.ndarray  # HxWx3 float32 linear RGB (for the exposure gain)
+    softer: tuple[tuple[np.ndarray, np.ndarray | None], ...] = ()  # (points, descriptors) of the blurred copies (SOFT_SIGMAS)
+
+    @property
+    def levels(self) -> tuple[tuple[np.ndarray, np.ndarray | None], ...]:
+        """(points, descriptors) of the sheet, then of its blurred copies: one geometry, so one homography fits all."""
+        return ((self.points, self.descriptors), *self.softer)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -103,6 +119,7 @@ class Sighting:
     region: tuple[float, float, float, float] | None  # where in the frame, as fractions (x, y, w, h)
     reference: int  # index of the best reference image
     appearance: list[list[float] | None] | None = None  # GRID*GRID cells of mean L*a*b* (None off the object)
+    level: int = 0  # 0: found with the sharp sheet; 1, 2: only with its blurred copies (the prop out of focus or in motion)
 
 
 def _sift(features: int) -> cv2.SIFT:
@@ -133,10 +150,16 @@ def _reference(path: str, digest: str, centre: bool = False) -> Reference | None
     scale = REFERENCE_SIDE / max(rgb.shape[:2])
     if scale < 1:
         rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-    keypoints, descriptors = _sift(REFERENCE_FEATURES).detectAndCompute(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), None)
-    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    points, descriptors = _features(gray)
+    softer = tuple(_features(cv2.GaussianBlur(gray, (0, 0), sigma)) for sigma in SOFT_SIGMAS)
     lab, linear = _to_lab(rgb)
-    return Reference(digest, points, descriptors, lab, linear)
+    return Reference(digest, points, descriptors, lab, linear, softer)
+
+
+def _features(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    keypoints, descriptors = _sift(REFERENCE_FEATURES).detectAndCompute(gray, None)
+    return np.float32([k.pt for k in keypoints]).reshape(-1, 2), descriptors
 
 
 def references_of(sheet: PropSheet) -> list[Reference]:
@@ -159,6 +182,7 @@ class PropWatcher:
         self.references = {s.prop: references_of(s) for s in self.sheets}
         self.sightings: dict[str, list[Sighting]] = {s.prop: [] for s in self.sheets}
         self._matcher = cv2.BFMatcher(cv2.NORM_L2)
+        self._last_seen: dict[str, tuple[tuple[float, float, float, float], int]] = {}  # prop -> (region, reference index)
         self._sift = _sift(FRAME_FEATURES)
 
     def verifiable(self, prop: str) -> list[Reference]:
@@ -173,8 +197,16 @@ class PropWatcher:
         frame_lab = None
         for sheet in self.sheets:
             best: Sighting | None = None
-            for index, reference in enumerate(self.verifiable(sheet.prop)):
-                inliers, homography, matched = self._match(reference, frame_points, descriptors, image.shape)
+            references = self.verifiable(sheet.prop)
+            for index, reference in enumerate(references):
+                most = 0
+                for level, (points, reference_descriptors) in enumerate(reference.levels):
+                    inliers, homography, matched = self._match(reference, points, reference_descriptors, frame_points, descriptors, image.shape)
+                    if homography is not None and inliers >= self.min_inliers:
+                        break  # the sharpest copy of the sheet that is found
+                    most = max(most, inliers)
+                else:
+                    inliers, homography = most, None
                 if best is not None and inliers <= best.inliers:
                     continue
                 if homography is None or inliers < self.min_inliers:
@@ -183,21 +215,22 @@ class PropWatcher:
                 if frame_lab is None:
                     frame_lab = _to_lab(image)
                 colour, appearance = _compare_colour(reference, frame_lab, homography, matched)
-                best = Sighting(frame.index, inliers, True, colour, _region(reference, homography, image.shape), index, appearance)
+                best = Sighting(frame.index, inliers, True, colour, _region(reference, homography, image.shape), index, appearance, level)
             if best is not None:
                 self.sightings[sheet.prop].append(best)
 
-    def _match(self, reference: Reference, frame_points: np.ndarray, descriptors: np.ndarray | None,
-               shape: tuple[int, ...]) -> tuple[int, np.ndarray | None, np.ndarray]:
-        """RANSAC inliers of the reference on the frame, the homography (reference -> frame) and the inlier reference points."""
+    def _match(self, reference: Reference, points: np.ndarray, reference_descriptors: np.ndarray | None, frame_points: np.ndarray,
+               descriptors: np.ndarray | None, shape: tuple[int, ...]) -> tuple[int, np.ndarray | None, np.ndarray]:
+        """RANSAC inliers of the reference (``points``/``reference_descriptors``: the sheet or a blurred copy) on the frame, the
+        homography (reference -> frame) and the inlier reference points."""
         none = (0, None, np.zeros((0, 2), np.float32))
-        if descriptors is None or len(descriptors) < 2:
+        if descriptors is None or len(descriptors) < 2 or reference_descriptors is None or len(reference_descriptors) < 2:
             return none
-        pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=2)
+        pairs = self._matcher.knnMatch(reference_descriptors, descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
         if len(good) < 4:  # a homography needs four
             return len(good), None, none[2]
-        source = reference.points[[m.queryIdx for m in good]]
+        source = points[[m.queryIdx for m in good]]
         target = frame_points[[m.trainIdx for m in good]]
         tolerance = max(3.0, 0.01 * shape[1])  # px: 1 % of the frame width (6 px at 640)
         homography, mask = cv2.findHomography(source, target, cv2.RANSAC, tolerance, maxIters=2000, confidence=0.995)
@@ -222,6 +255,7 @@ class PropWatcher:
                 "sampled_frames": len(sightings), "found_frames": len(found),
                 "inliers": [s.inliers for s in sightings],
                 "colour": [None if s.colour is None else round(s.colour, 2) for s in sightings],
+                "blurred": [s.level for s in sightings],
             }
             if best is not None and sheet.source == "references":  # a keyframe is not the same sheet in two shots
                 entry["appearance"] = {"reference": references[best.reference].digest, "frame": best.frame, "grid": best.appearance}
@@ -351,17 +385,19 @@ def _judge(ci: CheckInput, name: str, sightings: list[Sighting], watcher: PropWa
                      f"(its shape matches; the same prop in other light stays under {limit:.0f})", region=first.region)]
     # drift: matched at the start, then LOST_SAMPLES samples in a row without it
     start = matches.index(True)
-    run = 0
+    seen, missing = sightings[start], []
     for position in range(start + 1, len(sightings)):
-        run = 0 if matches[position] else run + 1
-        if run >= LOST_SAMPLES:
-            lost = sightings[position - run + 1]
-            before = sightings[position - run]
+        if matches[position]:
+            seen, missing = sightings[position], []
+            continue
+        missing.append(sightings[position])
+        if len(missing) >= LOST_SAMPLES:
+            lost = missing[0]
             why = (f"colour CIEDE2000 {lost.colour:.1f} (the same prop stays under {limit:.0f})" if lost.found and lost.colour is not None
                    else f"{lost.inliers} features match (the prop shows {need} or more)")
             return [Flag("QA116", severity, lost.frame, last, float(lost.inliers), float(need),
                          f"prop {name} matches its sheet at the start, lost from frame {lost.frame}: {why}; "
-                         f"last seen on frame {before.frame}", region=before.region)]
+                         f"last seen on frame {seen.frame}", region=seen.region)]
     return []
 
 
