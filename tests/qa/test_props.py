@@ -19,7 +19,7 @@ from shotcraft.cli import app
 from shotcraft.media.video import ffmpeg_exe
 from shotcraft.plan import load_plan
 from shotcraft.qa import Expected, analyze_clip
-from shotcraft.qa.model import PropSheet
+from shotcraft.qa.model import PropSheet, file_digest
 from shotcraft.qa.props import appearance_distance
 from shotcraft.qa.report import write_plan_report
 from shotcraft.qa.run import run_qa
@@ -150,6 +150,9 @@ def test_a_textureless_prop_is_unverifiable_never_judged(footage, tmp_path) -> N
     report = footage.report("moving", PropSheet("disc", "the matte disc", (str(plain),)))
     [flag] = report.flags_with("QA116")
     assert flag.severity == "info" and "unverifiable" in flag.message and report.verdict == "pass"
+    # beside a textured reference it is simply not used: the cup's picture carries the check
+    both = footage.report("moving", PropSheet("cup", "the espresso cup", (str(plain), str(footage.sheet))))
+    assert not both.flags_with("QA116") and _measured(both)["appearance"]["reference"] == file_digest(footage.sheet)
 
 
 def test_a_keyframe_stands_in_for_a_missing_sheet(footage, tmp_path) -> None:

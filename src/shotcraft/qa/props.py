@@ -182,7 +182,6 @@ class PropWatcher:
         self.references = {s.prop: references_of(s) for s in self.sheets}
         self.sightings: dict[str, list[Sighting]] = {s.prop: [] for s in self.sheets}
         self._matcher = cv2.BFMatcher(cv2.NORM_L2)
-        self._last_seen: dict[str, tuple[tuple[float, float, float, float], int]] = {}  # prop -> (region, reference index)
         self._sift = _sift(FRAME_FEATURES)
 
     def verifiable(self, prop: str) -> list[Reference]:
@@ -207,9 +206,10 @@ class PropWatcher:
                     most = max(most, inliers)
                 else:
                     inliers, homography = most, None
-                if best is not None and inliers <= best.inliers:
-                    continue
-                if homography is None or inliers < self.min_inliers:
+                found = homography is not None and inliers >= self.min_inliers
+                if best is not None and (found, inliers) <= (best.found, best.inliers):
+                    continue  # the reference image that shows it best (found first, then by inliers)
+                if not found:
                     best = Sighting(frame.index, inliers, False, None, None, index)
                     continue
                 if frame_lab is None:
@@ -247,6 +247,7 @@ class PropWatcher:
         out = []
         for sheet in self.sheets:
             references = self.references.get(sheet.prop, [])
+            verifiable = self.verifiable(sheet.prop)  # what Sighting.reference indexes
             sightings = self.sightings[sheet.prop]
             found = [s for s in sightings if s.found]
             best = max(found, key=lambda s: s.inliers, default=None)
@@ -258,7 +259,7 @@ class PropWatcher:
                 "blurred": [s.level for s in sightings],
             }
             if best is not None and sheet.source == "references":  # a keyframe is not the same sheet in two shots
-                entry["appearance"] = {"reference": references[best.reference].digest, "frame": best.frame, "grid": best.appearance}
+                entry["appearance"] = {"reference": verifiable[best.reference].digest, "frame": best.frame, "grid": best.appearance}
             out.append(entry)
         return out
 
