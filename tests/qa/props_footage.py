@@ -86,11 +86,11 @@ def relit(rgb: np.ndarray, gain: float, warm: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
-def background(name: str) -> np.ndarray:
+def background(name: str, size: tuple[int, int] = (WIDTH, HEIGHT)) -> np.ndarray:
     photo = {"astronaut": data.astronaut, "chelsea": data.chelsea, "rocket": data.rocket}[name]()
-    height = photo.shape[1] * HEIGHT // WIDTH
+    height = photo.shape[1] * size[1] // size[0]
     top = max(0, (photo.shape[0] - height) // 2)
-    return cv2.resize(photo[top : top + height], (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+    return cv2.resize(photo[top : top + height], size, interpolation=cv2.INTER_CUBIC if size[0] > photo.shape[1] else cv2.INTER_AREA)
 
 
 def place(frame: np.ndarray, prop: tuple[np.ndarray, np.ndarray], centre: tuple[float, float], height: float,
@@ -120,7 +120,7 @@ def make(path: Path, *, scene: str = "astronaut", prop: tuple[np.ndarray, np.nda
          path_from: tuple[float, float] = (110, 95), path_to: tuple[float, float] = (200, 90),
          height: tuple[float, float] = (100, 120), angle: tuple[float, float] = (0, 0), tilt: float = 0.0,
          light: tuple[float, float] = (1.0, 0.0), occlude: float = 0.0, vanish_from: int | None = None,
-         blur_from: int | None = None, blur: float = 8.0) -> PropClip:
+         blur_from: int | None = None, blur: float = 8.0, size: tuple[int, int] = (WIDTH, HEIGHT), frames: int = FRAMES) -> PropClip:
     """A clip of the prop moving from ``path_from`` to ``path_to`` while its height and angle go from/to the pairs
     given; ``occlude``: share of the prop's width covered by a dark hand-like bar from the left; ``vanish_from``:
     first frame without the prop (the generator dropping it); ``blur_from``: first frame where the prop is out of focus
@@ -128,14 +128,14 @@ def make(path: Path, *, scene: str = "astronaut", prop: tuple[np.ndarray, np.nda
     prop = prop or cup()
     if light != (1.0, 0.0):
         prop = (relit(prop[0], *light), prop[1])
-    scene_rgb = background(scene)
+    scene_rgb = background(scene, size)
     if light != (1.0, 0.0):
         scene_rgb = relit(scene_rgb, *light)
     blurred = (cv2.GaussianBlur(prop[0], (0, 0), blur), prop[1])
     boxes: list[tuple[int, int, int, int] | None] = []
-    with VideoWriter(path, WIDTH, HEIGHT, RATE) as writer:
-        for index in range(FRAMES):
-            t = index / (FRAMES - 1)
+    with VideoWriter(path, size[0], size[1], RATE) as writer:
+        for index in range(frames):
+            t = index / (frames - 1)
             frame = scene_rgb.copy()
             if vanish_from is not None and index >= vanish_from:
                 boxes.append(None)

@@ -84,7 +84,8 @@ def test_the_same_prop_under_realistic_changes_passes(footage, name) -> None:
     report = footage.report(name)
     assert not report.flags_with("QA116"), [f.message for f in report.flags_with("QA116")]
     entry = _measured(report)
-    assert entry["sampled_frames"] == 8 and entry["found_frames"] >= 7  # the smallest (75 px) may be missed once
+    # sampled twice a second while it matches (every 6 frames after a miss): the smallest (75 px) may be missed once
+    assert entry["sampled_frames"] >= 4 and entry["found_frames"] >= entry["sampled_frames"] - 1
     colours = [c for c in entry["colour"] if c is not None]
     assert max(colours) < DEFAULTS["QA116.colour"] / 1.5  # measured 2.3-6.1 here (see the thresholds table)
 
@@ -102,7 +103,7 @@ def test_the_prop_in_the_wrong_colour_is_flagged(footage) -> None:
     [flag] = report.flags_with("QA116")
     assert flag.severity == "major" and "colour" in flag.message
     entry = _measured(report)
-    assert entry["found_frames"] == 8  # its shape and texture match: only the colour tells
+    assert entry["found_frames"] == entry["sampled_frames"] == 8  # its shape and texture match: only the colour tells
     assert min(c for c in entry["colour"] if c is not None) > 2 * DEFAULTS["QA116.colour"]  # measured 40-46 (hue turned 120 deg)
 
 
@@ -118,13 +119,13 @@ def test_the_prop_vanishing_mid_clip_is_lost_from_that_frame(footage) -> None:
     report = footage.report("vanishing")
     [flag] = report.flags_with("QA116")
     assert flag.severity == "major" and flag.start_frame == VANISH_FROM
-    assert f"lost from frame {VANISH_FROM}" in flag.message and "last seen on frame 18" in flag.message
-    # checked on the picture: where the cup last was, frame 24 shows the bare background and frame 18 the cup
-    x, y, w, h = clip.boxes[18]
+    assert f"lost from frame {VANISH_FROM}" in flag.message and "last seen on frame 12" in flag.message
+    # checked on the picture: where the cup last was, frame 24 shows the bare background and frame 12 the cup
+    x, y, w, h = clip.boxes[12]
     x0, y0, x1, y1 = max(0, x), max(0, y), min(pf.WIDTH, x + w), min(pf.HEIGHT, y + h)
     scene = pf.background("astronaut")[y0:y1, x0:x1].astype(np.float32)
     after = np.abs(_decoded_frame(clip.path, VANISH_FROM)[y0:y1, x0:x1] - scene).mean()
-    before = np.abs(_decoded_frame(clip.path, 18)[y0:y1, x0:x1] - scene).mean()
+    before = np.abs(_decoded_frame(clip.path, 12)[y0:y1, x0:x1] - scene).mean()
     assert after < 4 and before > 20, (after, before)
     # the flag's region is where the cup was last seen
     fx, fy, fw, fh = flag.region
@@ -161,7 +162,7 @@ def test_a_keyframe_stands_in_for_a_missing_sheet(footage, tmp_path) -> None:
     Image.fromarray(_decoded_frame(footage.clip("insert").path, 0)).save(keyframe)
     sheet = PropSheet("cup", "the espresso cup", (str(keyframe),), "keyframe")
     kept = footage.report("insert", sheet)
-    assert not kept.flags_with("QA116") and _measured(kept)["found_frames"] == 8
+    assert not kept.flags_with("QA116") and _measured(kept)["found_frames"] == _measured(kept)["sampled_frames"] == 4
     assert "appearance" not in _measured(kept)  # two keyframes are not one sheet: no QA208 from it
     [flag] = footage.report("insert_vanishing", sheet).flags_with("QA116")
     assert flag.start_frame == VANISH_FROM and "lost" in flag.message
@@ -242,7 +243,7 @@ def test_plan_mode_checks_props_per_take_and_across_the_cut(film, tmp_path, monk
     assert result.to_dict()["summary"]["prop_warnings"] == 1
     html_path, _ = write_plan_report(result, tmp_path / "report")
     html = html_path.read_text()
-    assert "Props across the cut" in html and "prop-vs-sheet" in html and "prop cup: found on 8/8 sampled frames" in html
+    assert "Props across the cut" in html and "prop-vs-sheet" in html and "prop cup: found on 4/4 sampled frames" in html
     output = CliRunner().invoke(app, ["qa", str(film.path), "--dry-run"]).output
     assert "QA208" in output and "QA116" in output
     # the cache: nothing changed, nothing re-analysed; a replaced reference image re-runs the takes that show the prop
