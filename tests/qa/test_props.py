@@ -54,7 +54,8 @@ class Footage:
         insert = {"path_from": (150, 92), "path_to": (170, 88), "height": (150, 160)}  # the cup fills the frame: a detail shot
         return {"other_object": {"prop": pf.other_object()}, "recoloured": {"prop": pf.recoloured()},
                 "vanishing": {"vanish_from": VANISH_FROM}, "insert": insert,
-                "insert_vanishing": {**insert, "vanish_from": VANISH_FROM}}[name]
+                "insert_vanishing": {**insert, "vanish_from": VANISH_FROM},
+                "exit": {"path_from": (150, 95), "path_to": (420, 90)}}[name]  # carried out of the frame to the right
 
     def clip(self, name: str) -> pf.PropClip:
         if name not in self._clips:
@@ -130,6 +131,15 @@ def test_the_prop_vanishing_mid_clip_is_lost_from_that_frame(footage) -> None:
     # the flag's region is where the cup was last seen
     fx, fy, fw, fh = flag.region
     assert abs((fx + fw / 2) * pf.WIDTH - (x + w / 2)) < 10 and abs((fy + fh / 2) * pf.HEIGHT - (y + h / 2)) < 10
+
+
+def test_a_prop_carried_out_of_the_frame_is_an_exit_not_a_loss(footage) -> None:
+    report = footage.report("exit")
+    [flag] = report.flags_with("QA116")
+    assert flag.severity == "info" and "leaves the frame" in flag.message  # noted, not judged (QA108 judges that edge)
+    # checked on the known geometry: on the flagged frame most of the cup is past the right edge
+    x, _, w, _ = footage.clip("exit").boxes[flag.start_frame]
+    assert x + w / 2 > pf.WIDTH - w / 4
 
 
 def test_margins_between_the_same_prop_and_not(footage) -> None:

@@ -26,6 +26,9 @@ well-kept tools rather than our own:
    (colour-science): a same-shaped object in the wrong colour matches its
    features but not its colour (``QA116.colour``).
 
+A prop lost after it was last seen at the frame's edge has left the picture
+(a car driving off): that exit is noted, not judged.
+
 When the sharp sheet is not found, blurred copies of it (``SOFT_SIGMAS``) are
 tried: a prop slightly out of focus or in motion keeps their coarse keypoints.
 Out of reach: a prop so blurred that its texture is gone (sigma 8 px on the
@@ -81,6 +84,7 @@ LOST_SAMPLES = 2  # consecutive samples without the prop (1/4 s apart once one m
 GRID = 8  # appearance grid over the reference, for QA208
 BLUR_SIGMA = 1.5  # px at REFERENCE_SIDE: tolerates a pixel or two of registration error in the colour comparison
 MIN_CELL_COVER = 0.5  # share of a grid cell on the object for the cell to count
+EDGE = 0.02  # share of the frame: a prop whose outline comes this close to the edge may be leaving the picture
 KEYFRAME_CENTRE = 0.6  # share of a stand-in keyframe's width and height kept around its centre
 # the sheet also blurred by these sigmas (px at REFERENCE_SIDE), tried when the sharp sheet is not found: a prop out of
 # focus or in motion blur loses the fine keypoints of its sheet but keeps the coarse ones of its blurred copies, so it is
@@ -404,12 +408,24 @@ def _judge(ci: CheckInput, name: str, sightings: list[Sighting], watcher: PropWa
         missing.append(sightings[position])
         if len(missing) >= LOST_SAMPLES:
             lost = missing[0]
+            if _at_edge(seen.region) and not lost.found:  # it went out through the frame's edge: an exit, not a vanishing
+                return [Flag("QA116", "info", lost.frame, last, float(lost.inliers), float(need),
+                             f"prop {name} leaves the frame from frame {lost.frame} (last seen at its edge on frame {seen.frame})",
+                             region=seen.region)]
             why = (f"colour CIEDE2000 {lost.colour:.1f} (the same prop stays under {limit:.0f})" if lost.found and lost.colour is not None
                    else f"{lost.inliers} features match (the prop shows {need} or more)")
             return [Flag("QA116", severity, lost.frame, last, float(lost.inliers), float(need),
                          f"prop {name} matches its sheet at the start, lost from frame {lost.frame}: {why}; "
                          f"last seen on frame {seen.frame}", region=seen.region)]
     return []
+
+
+def _at_edge(region: tuple[float, float, float, float] | None) -> bool:
+    """The prop's outline reaches the frame's edge (EDGE of the frame or closer): it may be leaving the picture."""
+    if region is None:
+        return False
+    x, y, w, h = region
+    return x <= EDGE or y <= EDGE or x + w >= 1 - EDGE or y + h >= 1 - EDGE
 
 
 # --- QA208: across the cut -----------------------------------------------------------------------------
