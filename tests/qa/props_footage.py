@@ -58,6 +58,20 @@ def cup_sheet(path: Path) -> Path:
     return path
 
 
+@lru_cache(maxsize=None)
+def rocket() -> tuple[np.ndarray, np.ndarray]:
+    """A vehicle: the rocket of ``skimage.data.rocket()`` on its pad, with the dusk sky around it (a plate, not a cut-out)."""
+    plate = np.ascontiguousarray(data.rocket()[110:415, 270:370])
+    return plate, np.ones(plate.shape[:2], np.float32)
+
+
+def rocket_sheet(path: Path) -> Path:
+    from PIL import Image
+
+    Image.fromarray(rocket()[0]).save(path)
+    return path
+
+
 def other_object() -> tuple[np.ndarray, np.ndarray]:
     """Another photograph cut to the same shape: the cat's head from chelsea() (a different object in the prop's place)."""
     rgb, alpha = cup()

@@ -142,6 +142,18 @@ def test_a_prop_carried_out_of_the_frame_is_an_exit_not_a_loss(footage) -> None:
     assert x + w / 2 > pf.WIDTH - w / 4
 
 
+def test_a_vehicle_prop_is_checked_the_same_way(footage) -> None:
+    """Another kind of prop, another photograph: the rocket (a vehicle) over chelsea(); the cup in its place is not it."""
+    sheet = PropSheet("rocket", "the rocket", (str(pf.rocket_sheet(footage.folder / "rocket.png")),))
+    rocket_clip = pf.make(footage.folder / "rocket.mp4", prop=pf.rocket(), scene="chelsea", height=(150, 170), path_from=(150, 90), path_to=(180, 90))
+    expected = Expected(frames=pf.FRAMES, rate=pf.RATE, motion=0.5, props=(sheet,))
+    same = analyze_clip(rocket_clip.path, expected=expected)
+    assert not same.flags_with("QA116") and _measured(same)["found_frames"] == _measured(same)["sampled_frames"]  # 13-14 inliers
+    cup_instead = analyze_clip(footage.clip("other_scene").path, expected=expected)
+    [flag] = cup_instead.flags_with("QA116")
+    assert "the rocket not found" in flag.message and max(_measured(cup_instead)["inliers"]) < DEFAULTS["QA116"]  # 0-3
+
+
 def test_margins_between_the_same_prop_and_not(footage) -> None:
     """The calibration the thresholds table quotes, kept honest: every same-prop sample found (bar the smallest), no
     other object ever reaching the inlier threshold; the recoloured cup far over the colour limit, the same cup far under."""
