@@ -157,9 +157,10 @@ def test_a_vehicle_prop_is_checked_the_same_way(footage) -> None:
 def test_margins_between_the_same_prop_and_not(footage) -> None:
     """The calibration the thresholds table quotes, kept honest: every same-prop sample found (bar the smallest), no
     other object ever reaching the inlier threshold; the recoloured cup far over the colour limit, the same cup far under."""
-    same = [i for name in SAME for i, c in zip(_measured(footage.report(name))["inliers"], _measured(footage.report(name))["colour"]) if c is not None]
+    same = [i for name in SAME for i in _measured(footage.report(name))["inliers"]]
     other = _measured(footage.report("other_object"))["inliers"]
-    assert min(same) >= DEFAULTS["QA116"] > max(other)
+    missed = [i for i in same if i < DEFAULTS["QA116"]]
+    assert len(missed) <= 1 and max(other) < DEFAULTS["QA116"], (same, other)  # the one: the cup at 75 px, scale's first sample
     same_colour = [c for name in SAME for c in _measured(footage.report(name))["colour"] if c is not None]
     wrong_colour = [c for c in _measured(footage.report("recoloured"))["colour"] if c is not None]
     assert max(same_colour) < DEFAULTS["QA116.colour"] < min(wrong_colour)
