@@ -4,8 +4,9 @@ A prop's *sheet* is the reference images the plan gives it (``props[].references
 the packshot of the serum bottle, a photograph of the key ring). When it has
 none, the take's locked keyframe stands in, but only where the keyframe shows
 the prop and little else (the one prop of an object-detail or insert shot,
-see :func:`shotcraft.qa.run.prop_sheets`); otherwise the prop is noted as not
-verifiable, never passed or rejected on a guess.
+see :func:`shotcraft.qa.run.prop_sheets`), and then only its centre
+(``KEYFRAME_CENTRE``), where such a shot frames its subject; otherwise the prop
+is noted as not verified, never passed or rejected on a guess.
 
 How a prop is looked for, on frames the face tracker samples (at most
 ``FACE_WIDTH`` pixels wide; every other one, ``CALM_STRIDE`` frames apart, while
@@ -44,8 +45,8 @@ object) cannot be verified this way: the take gets an info note saying so.
 
 Across the cut (QA208): each take keeps its prop's appearance in the
 reference's geometry (mean L*a*b* on a ``GRID`` x ``GRID`` grid of the
-reference); the same prop in two shots is compared cell by cell (CIEDE2000 of
-the chroma after one exposure gain), so a bottle that is amber in one shot and
+reference); the same prop in two shots is compared cell by cell (median
+CIEDE2000 after one lightness offset: another light is not another prop), so a bottle that is amber in one shot and
 green in the next is caught even when each take alone stayed within QA116.
 
 Measured (tests/qa/test_props.py, the cup of ``skimage.data.coffee()`` composited
@@ -227,10 +228,11 @@ class PropWatcher:
             if best is not None:
                 self.sightings[sheet.prop].append(best)
         # SIFT is most of the cost: every other face sample while every prop matches, every one once one does not
-        matched = all(not self.sightings[s.prop] or self._matches(self.sightings[s.prop][-1]) for s in self.sheets)
+        matched = all(not self.sightings[s.prop] or self.matches(self.sightings[s.prop][-1]) for s in self.sheets)
         self._next_frame = frame.index + (CALM_STRIDE if matched else FACE_STRIDE)
 
-    def _matches(self, sighting: Sighting) -> bool:
+    def matches(self, sighting: Sighting) -> bool:
+        """Found, and in its sheet's colour."""
         return sighting.found and sighting.colour is not None and sighting.colour <= self.colour_limit
 
     def _match(self, reference: Reference, points: np.ndarray, reference_descriptors: np.ndarray | None, frame_points: np.ndarray,
@@ -384,7 +386,7 @@ def _note(ci: CheckInput, message: str) -> Flag:
 def _judge(ci: CheckInput, name: str, sightings: list[Sighting], watcher: PropWatcher) -> list[Flag]:
     need, limit = watcher.min_inliers, watcher.colour_limit
     last = max(0, ci.frames - 1)
-    matches = [watcher._matches(s) for s in sightings]
+    matches = [watcher.matches(s) for s in sightings]
     found = [s for s in sightings if s.found]
     severity = severity_of("QA116")
     if not any(matches):
