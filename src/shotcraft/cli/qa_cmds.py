@@ -104,6 +104,8 @@ def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None, dry
     for cut in result.cuts:
         if cut.flags:
             console.print(f"cut {cut.outgoing} -> {cut.incoming}: " + ", ".join(f.message for f in cut.flags), highlight=False)
+    for flag in [*result.identity, *result.props]:  # QA207, QA208: the same face or prop differing between shots
+        console.print(styled((flag.code, SEVERITY_STYLE[flag.severity]), f" {flag.message}"), highlight=False)
     console.print("* proposed take (a pick you made always wins)")
     if result.report_path is not None:
         console.print(f"report: {result.report_path}")

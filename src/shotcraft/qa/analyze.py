@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from shotcraft.qa import faces, identity, image, motion, temporal
+from shotcraft.qa import faces, identity, image, motion, props, temporal
 from shotcraft.qa.context import CheckInput
 from shotcraft.media.prefetch import prefetch
 from shotcraft.qa.decode import DETAIL_STRIDE, PROXY_WIDTH, decode_proxy
@@ -22,7 +22,7 @@ from shotcraft.qa.verdict import score_of, verdict_of
 
 CUT_WINDOW = 6  # frames each side a cut's change is compared with
 
-CHECKS = (*temporal.CHECKS, *motion.CHECKS, *image.CHECKS, *faces.CHECKS, *identity.CHECKS)
+CHECKS = (*temporal.CHECKS, *motion.CHECKS, *image.CHECKS, *faces.CHECKS, *identity.CHECKS, *props.CHECKS)
 
 #: For previz takes (the animatic: drawn storyboard panels, captions burned in, stillness by design) these
 #: picture-quality findings are noted (severity info), not judged; flicker, blank, corrupt frames, shake, too much
@@ -51,11 +51,15 @@ def analyze_clip(
     # 3. one streaming pass: every frame measured once, faces tracked on a stride
     measurer: FrameMeasurer | None = None
     tracker = faces.FaceTracker()
+    # the shot's props against their sheets (QA116); an animatic draws them as cartoons: nothing to compare with a photograph
+    watcher = props.PropWatcher(expected.props, values) if expected is not None and expected.props and not expected.previz else None
     for frame in prefetch(frames, depth=8, name="shotcraft-qa-decode"):
         if measurer is None:
             measurer = FrameMeasurer(frame.proxy.shape[1], frame.proxy.shape[0])
         measurer.update(frame)
         tracker.update(frame)
+        if watcher is not None:
+            watcher.update(frame)
     series = {name: np.asarray(v, dtype=np.float64) for name, v in (measurer.series if measurer else {}).items()}
     count = log.decoded
     if count == 0:
@@ -63,7 +67,7 @@ def analyze_clip(
     # 4. checks
     cuts = find_cuts(series, values) if count else []
     ci = CheckInput(series=series, frames=count, rate=log.rate, width=log.width, height=log.height, cuts=cuts,
-                    thresholds=values, log=log, expected=expected, face_tracker=tracker)
+                    thresholds=values, log=log, expected=expected, face_tracker=tracker, prop_watcher=watcher)
     flags: list[Flag] = []
     if count == 0:
         flags.append(Flag("QA113", "major", 0, max(0, log.declared_frames - 1), float(log.declared_frames), values["QA113"],
@@ -177,6 +181,8 @@ def _metrics(ci: CheckInput, tracker: faces.FaceTracker) -> dict[str, Any]:
     if ci.expected is not None and (ci.expected.motion is not None or ci.expected.planned_speed is not None):
         out["motion_expected"], out["motion_planned_by"] = motion.planned_or_expected_speed(ci)
         out["motion_ratio"] = speed / out["motion_expected"]
+    if ci.prop_watcher is not None:
+        out["props"] = ci.prop_watcher.results()
     zoom = finite(ci.series.get("zoom", np.array([])))
     if zoom.size:
         out["zoom_per_s"] = float(zoom.mean()) * float(ci.rate)  # scale change per second (> 0: pushing in)

@@ -24,6 +24,7 @@ class CheckInput:
     log: DecodeLog
     expected: Expected | None = None
     face_tracker: Any = None  # shotcraft.qa.faces.FaceTracker, filled during the decode pass
+    prop_watcher: Any = None  # shotcraft.qa.props.PropWatcher, when the shot lists props (QA116)
     identities: list[dict[str, Any]] = field(default_factory=list)  # per face track: nearest character (QA115 fills it)
 
     def t(self, key: str) -> float:

@@ -28,6 +28,7 @@ CHECK_NAMES: dict[str, str] = {
     "QA113": "corrupt-frames",
     "QA114": "duration-or-rate",
     "QA115": "identity-vs-character",
+    "QA116": "prop-vs-sheet",
     "QA201": "exposure-jump",
     "QA202": "white-balance-jump",
     "QA203": "contrast-jump",
@@ -35,6 +36,7 @@ CHECK_NAMES: dict[str, str] = {
     "QA205": "speed-jump",
     "QA206": "stacked-jumps",
     "QA207": "identity-across-cut",
+    "QA208": "prop-across-cut",
 }
 
 
@@ -76,6 +78,21 @@ class CharacterSheet:
         return [self.character, [file_digest(p) for p in self.images]]
 
 
+@dataclass(frozen=True)
+class PropSheet:
+    """One prop of the shot and the images that show it: its references, the take's keyframe standing in, or none."""
+
+    prop: str
+    name: str | None
+    images: tuple[str, ...]
+    source: Literal["references", "keyframe", "none"] = "references"
+    reason: str | None = None  # why there are no images (said in the QA116 note)
+
+    def key(self) -> list[Any]:
+        """For cache keys: the prop, where its images come from and their content (a replaced reference re-runs QA116)."""
+        return [self.prop, self.source, [file_digest(p) for p in self.images]]
+
+
 def file_digest(path: str | Path) -> str:
     import hashlib
 
@@ -100,6 +117,7 @@ class Expected:
     # picture speed (frame widths / s) of the planned camera path, when the take is its keyframe moved by that path
     # and nothing else (a backend with clip_is_camera_move): QA104 then expects exactly it (a static shot's breath)
     planned_speed: float | None = None
+    props: tuple[PropSheet, ...] = ()  # the props and products the shot lists, with their sheets (QA116)
 
 
 @dataclass
@@ -148,14 +166,16 @@ class ClipReport:
             "width": self.width, "height": self.height, "cuts": self.cuts,
             "expected": None if e is None else {"frames": e.frames, "rate": None if e.rate is None else f"{e.rate.numerator}/{e.rate.denominator}",
                                                  "motion": e.motion, "shot_id": e.shot_id, "take": e.take, "previz": e.previz,
-                                                 "characters": [[c.character, list(c.images)] for c in e.characters]},
+                                                 "characters": [[c.character, list(c.images)] for c in e.characters],
+                                                 "props": [[p.prop, p.name, list(p.images), p.source, p.reason] for p in e.props]},
         }
 
     @classmethod
     def from_cache(cls, data: dict[str, Any]) -> ClipReport:
         e = data["expected"]
         expected = None if e is None else Expected(e["frames"], Fraction(e["rate"]) if e["rate"] else None, e["motion"], e["shot_id"], e["take"], e["previz"],
-                                              tuple(CharacterSheet(n, tuple(i)) for n, i in e.get("characters", [])))
+                                              tuple(CharacterSheet(n, tuple(i)) for n, i in e.get("characters", [])),
+                                              props=tuple(PropSheet(p, n, tuple(i), s, r) for p, n, i, s, r in e.get("props", [])))
         flags = [Flag(f["code"], f["severity"], f["start_frame"], f["end_frame"], f["value"], f["threshold"], f["message"],
                       tuple(f["region"]) if f["region"] else None) for f in data["flags"]]
         return cls(Path(data["path"]), data["verdict"], data["score"], flags, data["metrics"],

@@ -56,6 +56,7 @@ def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
         title=result.title, plan=result.plan, summary=data["summary"], shots=shots_view, contact=_contact(shots_view),
         strip=strip, cuts=result.cuts, cut_note=result.cut_note, graded=getattr(result, "graded", False),
         ungraded={(c.outgoing, c.incoming): c for c in getattr(result, "cuts_ungraded", [])}, identity=getattr(result, "identity", []), checklist=result.checklist, thresholds=TABLE,
+        props=getattr(result, "props", []),
         names=CHECK_NAMES, mode="plan",
     )
     html_path = write_text(out_dir / "report.html", html)

@@ -31,7 +31,8 @@ from shotcraft.plan.resolve import resolve_shots, take_count
 from shotcraft.qa.analyze import analyze_clip
 from shotcraft.qa.continuity import CutCheck, check_cut
 from shotcraft.qa.identity import cut_identity
-from shotcraft.qa.model import CharacterSheet, ClipReport, Expected, Flag
+from shotcraft.qa.model import CharacterSheet, ClipReport, Expected, Flag, PropSheet
+from shotcraft.qa.props import cut_props
 from shotcraft.qa.thresholds import resolve_thresholds
 from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_key
 
@@ -89,6 +90,7 @@ class QAResult:
     cuts: list[CutCheck]
     cut_note: str | None = None  # why continuity was not checked, when it was not
     identity: list[Flag] = field(default_factory=list)  # QA207: the same character's face differing between shots
+    props: list[Flag] = field(default_factory=list)  # QA208: the same prop looking different between shots
     graded: bool = False  # the cuts were re-measured on graded frames (shotcraft.qa.graded)
     cuts_ungraded: list[CutCheck] = field(default_factory=list)  # the same cuts on the takes as rendered, when graded
     checklist: list[dict[str, Any]] = field(default_factory=list)
@@ -111,6 +113,7 @@ class QAResult:
             "cuts_graded": self.graded,
             "cuts_ungraded": [c.to_dict() for c in self.cuts_ungraded],
             "identity": [f.to_dict() for f in self.identity],
+            "props": [f.to_dict() for f in self.props],
             "checklist": self.checklist,
             "summary": self.summary(),
         }
@@ -127,6 +130,7 @@ class QAResult:
             "regenerate": [s.shot_id for s in self.shots if s.proposal.action == "regenerate"],
             "cuts_warned": sum(c.verdict == "warn" for c in self.cuts),
             "identity_warnings": len(self.identity),
+            "prop_warnings": len(self.props),
         }
 
 
@@ -148,7 +152,7 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
             motion = motions.get(record_.label, resolved.motion)
             expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motion,
                                 shot_id=shot.id, take=record_.label, previz=_previz(project, record_),
-                                characters=character_sheets(plan, shot, record_),
+                                characters=character_sheets(plan, shot, record_), props=prop_sheets(plan, shot, record_),
                                 planned_speed=_planned_speed(project, record_, resolved, motion))
             report = _cached_analysis(project, record_, expected, thresholds)
             user_pick = bool(record_.picked and record_.pick_reason == "user")
@@ -168,6 +172,8 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     result.cuts, result.cut_note = _continuity(plan, project, timeline, shots)
     result.identity = cut_identity([(s.shot_id, s.chosen.report.metrics.get("faces", {}).get("identities", []))
                                     for s in shots if s.chosen is not None], resolve_thresholds(base))
+    result.props = cut_props([(s.shot_id, s.chosen.report.metrics.get("props", [])) for s in shots if s.chosen is not None],
+                             resolve_thresholds(base))
     from shotcraft.qa.checklist import publication_checklist
 
     result.checklist = publication_checklist(plan, result)
@@ -221,6 +227,8 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
                 "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz, expected.planned_speed],
                 "characters": [c.key() for c in expected.characters]}
+    if expected.props and not expected.previz:  # the props' sheets by content: replacing a reference image re-runs QA116
+        key_data["props"] = [p.key() for p in expected.props]
     key = job_key(key_data)[:32]  # the one key hasher (canonical JSON, exact rates, finite floats)
     # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
     cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
@@ -255,6 +263,34 @@ def character_sheets(plan: LoadedPlan, shot: Any, record_: Any) -> tuple[Charact
             images = (str(record_.keyframe_path),)  # one character on the keyframe: its face is theirs
         if images:
             sheets.append(CharacterSheet(character_id, images))
+    return tuple(sheets)
+
+
+#: shot types whose keyframe shows the prop and little else: its keyframe can stand in for a missing sheet
+PROP_KEYFRAME_TYPES = frozenset({"object-detail", "insert"})
+
+
+def prop_sheets(plan: LoadedPlan, shot: Any, record_: Any) -> tuple[PropSheet, ...]:
+    """The props a take of ``shot`` must show: each one's reference images, else the take's locked keyframe where it is
+    the keyframe's subject (the one prop of a detail or insert shot), else none (QA116 then says it is not verified)."""
+    by_id = {p.id: p for p in plan.film.props}
+    sheets = []
+    for prop_id in shot.props:
+        prop = by_id.get(prop_id)
+        if prop is None:
+            continue
+        name = prop.name or prop.id
+        images = tuple(str(plan.resolve_path(p)) for p in prop.references if plan.resolve_path(p).is_file())
+        if images:
+            sheets.append(PropSheet(prop.id, name, images))
+        elif record_.keyframe_path is not None and len(shot.props) == 1 and shot.type.value in PROP_KEYFRAME_TYPES:
+            sheets.append(PropSheet(prop.id, name, (str(record_.keyframe_path),), "keyframe"))
+        else:
+            missing = [str(p) for p in prop.references]
+            reason = (f"its reference images are missing ({', '.join(missing)})" if missing else
+                      "no reference image (props[].references)" + ("" if record_.keyframe_path is None else
+                                                                   ", and its keyframe shows more than the prop"))
+            sheets.append(PropSheet(prop.id, name, (), "none", reason))
     return tuple(sheets)
 
 

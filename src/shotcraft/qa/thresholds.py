@@ -64,6 +64,15 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA114", 1, "frames", "frames missing against the planned duration; any frame rate mismatch is flagged", "major"),
     Threshold("QA114.long", 2.0, "seconds", "extra length beyond the plan (handles) before a warning", "minor"),
     Threshold("QA115", 0.6, "descriptor distance", "distance of a face track's identity descriptor to the nearest character of the shot (reference images, else the take's keyframe); dlib's same-person limit", "major"),
+    # QA116 calibrated on real photographs (skimage's espresso cup cut out of coffee(), composited into astronaut(),
+    # chelsea() and rocket() and encoded as H.264; tests/qa/test_props.py): the same cup under scale (60-150 px tall),
+    # rotation (-25..30 deg), perspective, light (x0.45 with a warm tint, x1.3 cool), a 40 % occlusion and motion kept
+    # 8-30 inliers on 320 px frames and 26-89 on 640 px ones (QA samples at 640); another photograph in its place, or
+    # no cup at all, 2-6 (chance fits). Colour: the same cup 2.3-6.1 CIEDE2000 (320 px; 0.4-3.9 at 640), its hue
+    # turned 15 deg 7.8-10.7, 30 deg 17.3-19.7, 120 deg 40-46.
+    Threshold("QA116", 10, "RANSAC inliers", "SIFT matches (ratio test) that fit one homography of the prop's sheet onto a sampled frame, under which the prop is not there (sheet: reference images, else the keyframe of a one-prop detail/insert shot)", "major"),
+    Threshold("QA116.colour", 12.0, "CIEDE2000", "median colour difference between the sheet and the matched region (warped back, one exposure gain), above which the prop is the wrong colour"),
+    Threshold("QA116.keypoints", 40, "keypoints", "SIFT keypoints a reference image needs for the prop to be verifiable; fewer (a plain, textureless object): noted as unverifiable, never judged"),
     # --- shot boundaries inside a clip ---------------------------------------------------------
     Threshold("cut", 0.35, "correlation", "structure correlation under which two frames are a cut, not a defect"),
     Threshold("cut.min", 0.05, "1 - correlation", "uncompensated frame change under which a frame is never a cut"),
@@ -77,6 +86,9 @@ TABLE: tuple[Threshold, ...] = (
     Threshold("QA205.floor", 0.01, "frame widths / s", "speeds under this count as still when comparing"),
     Threshold("QA206", 2, "jumps", "more jumps than this at one cut make the cut a warning (the seeds' transition rule)", "minor"),
     Threshold("QA207", 0.5, "descriptor distance", "the same character's face in two shots of the cut (fake casting)", "minor"),
+    # QA208: the same cup between two shots (other scene, scale, rotation, perspective, light) 0.3-4.8 CIEDE2000;
+    # one shot's cup hue-turned 15 deg 7.4-9.4, 30 deg 18.1 (tests/qa/test_props.py)
+    Threshold("QA208", 8.0, "CIEDE2000", "the same prop in two shots of the cut: median colour difference over the parts of its sheet both show (one lightness offset allowed)", "minor"),
 )
 
 DEFAULTS: dict[str, float] = {row.key: float(row.value) for row in TABLE}
