@@ -62,3 +62,18 @@ def test_ntsc_rate_is_exact() -> None:
     film = load_plan_text(text).film
     assert film.production.format.fps == Fraction(24000, 1001)
     assert film.model_dump(mode="json")["production"]["format"]["fps"] == "24000/1001"
+
+
+@pytest.mark.parametrize(("model", "field"), [("Sound", "crossfade"), ("Transition", "duration")])
+def test_a_narrowed_bound_holds_in_the_model_and_the_schema(model: str, field: str) -> None:
+    """le=10 on a `Seconds` field (le=3600): pydantic 2.14 let the wider bound win when both were declared."""
+    from pydantic import ValidationError
+
+    from shotcraft.plan import schema
+
+    cls = getattr(schema, model)
+    extra = {"type": "dissolve"} if model == "Transition" else {}
+    assert getattr(cls(**{field: 10, **extra}), field) == 10
+    with pytest.raises(ValidationError, match=field):
+        cls(**{field: 11, **extra})
+    assert json_schema()["$defs"][model]["properties"][field]["maximum"] == 10
