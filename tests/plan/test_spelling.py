@@ -64,3 +64,24 @@ def test_a_typo_in_the_plan_is_a_located_error() -> None:
     with pytest.raises(PlanError) as error:
         load_plan_text(PLAN.format(type="wyde", camera="static", role="setup"))
     assert "did you mean 'wide-ambience'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "move"),
+    [("slow push in", CameraMove.PUSH_IN), ("Very slow pan left", CameraMove.PAN_LEFT), ("gentle tilt up", CameraMove.TILT_UP),
+     ("slow zoom out", CameraMove.PULL_OUT), ("smooth dolly right", CameraMove.DOLLY_RIGHT)],
+)
+def test_a_speed_word_before_a_move_is_read_as_the_move(written: str, move: CameraMove) -> None:
+    assert camera_move(written) == move
+
+
+@pytest.mark.parametrize("written", ["tracking", "Tracking shot", "slow zoom", "pan", "follow"])
+def test_a_word_that_says_several_moves_is_refused_with_the_choices(written: str) -> None:
+    with pytest.raises(ValueError, match="says several moves: write one of") as error:
+        camera_move(written)
+    assert "did you mean" not in str(error.value)
+
+
+def test_slow_alone_is_still_a_typo_not_a_move() -> None:
+    with pytest.raises(ValueError, match="unknown camera move"):
+        camera_move("slow")

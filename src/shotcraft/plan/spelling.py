@@ -87,6 +87,21 @@ CAMERA_MOVE_SYNONYMS: dict[str, str] = {
     "arc": "orbit",
 }
 
+#: words that say one of several moves: refused with the choices, never guessed
+AMBIGUOUS_CAMERA_MOVES: dict[str, str] = {
+    "tracking": "dolly-left or dolly-right (alongside the subject), push-in (closing in) or pull-out (leading it)",
+    "track": "dolly-left or dolly-right (alongside the subject), push-in (closing in) or pull-out (leading it)",
+    "follow": "dolly-left or dolly-right (alongside the subject), push-in (closing in) or pull-out (leading it)",
+    "travelling": "dolly-left or dolly-right (alongside the subject), push-in (closing in) or pull-out (leading it)",
+    "dolly": "push-in, pull-out, dolly-left or dolly-right",
+    "zoom": "push-in, pull-out or crash-zoom",
+    "pan": "pan-left or pan-right",
+    "tilt": "tilt-up or tilt-down",
+}
+
+#: speed and manner words before a move ("slow push in"): the speed is the shot's `motion`, not its move
+MANNER_WORDS = frozenset({"slow", "slowly", "very", "gentle", "gently", "subtle", "slight", "smooth", "soft", "quick", "fast"})
+
 ROLE_SYNONYMS: dict[str, Role] = {
     "set up": Role.SETUP,
     "intro": Role.SETUP,
@@ -124,11 +139,17 @@ def canonical(value: object, enum: type[StrEnum], synonyms: dict[str, object], w
     if value in valid:
         return valid[value]
     key = _key(value)
-    for candidate in (key, key.removesuffix(" shot")):
+    words = key.split()
+    while len(words) > 1 and words[0] in MANNER_WORDS:
+        words = words[1:]
+    plain = " ".join(words)
+    for candidate in dict.fromkeys((key, key.removesuffix(" shot"), plain, plain.removesuffix(" shot"))):
         if candidate.replace(" ", "-") in valid:
             return valid[candidate.replace(" ", "-")]
         if candidate in synonyms:
             return enum(synonyms[candidate])
+    if enum.__name__ == "CameraMove" and plain.removesuffix(" shot") in AMBIGUOUS_CAMERA_MOVES:
+        raise ValueError(f"camera move {value!r} says several moves: write one of {AMBIGUOUS_CAMERA_MOVES[plain.removesuffix(' shot')]}")
     names = list(valid) + list(synonyms)
     close = difflib.get_close_matches(key.replace(" ", "-"), list(valid), n=1, cutoff=0.6) or difflib.get_close_matches(key, names, n=1, cutoff=0.6)
     hint = ""

@@ -10,6 +10,7 @@ from shotcraft.lint.registry import Edit, Hit, Severity, rule
 from shotcraft.lint.vocab import vocabulary
 from shotcraft.plan import presets
 from shotcraft.plan.presets import ROLE_ORDER
+from shotcraft.plan.spelling import MANNER_WORDS
 
 MIN_SHOTS = 3
 
@@ -255,9 +256,11 @@ def _spellings(ctx: LintContext, index: int) -> Iterator[tuple[tuple, str, str]]
 def non_canonical_spelling(ctx: LintContext) -> Iterator[Hit]:
     for index, shot in enumerate(ctx.shots):
         for path, as_written, canonical in _spellings(ctx, index):
+            manner = [word for word in as_written.casefold().split()[:-1] if word in MANNER_WORDS]
+            speed = f" ({' '.join(manner)!r}: a move's speed is the shot's motion strength, not its name)" if manner else ""
             yield Hit(
                 path,
-                f"shot {shot.id}: {as_written!r} read as {canonical!r}",
+                f"shot {shot.id}: {as_written!r} read as {canonical!r}{speed}",
                 f"write {canonical!r}",
                 shot.id,
                 edits=(Edit(path, "set", canonical),),
