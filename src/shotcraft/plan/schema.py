@@ -9,6 +9,7 @@ through :mod:`shotcraft.plan.resolve`.
 
 from __future__ import annotations
 
+import copy
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +33,15 @@ SCHEMA_VERSION = 2
 
 # --- scalar types -----------------------------------------------------------
 
+
+class FixedJsonSchema(WithJsonSchema):
+    """WithJsonSchema handing pydantic a copy: pydantic < 2.11 writes a field's default into the dict it gets,
+    which then showed up in every other field of the same type (pydantic#11014)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        return copy.deepcopy(super().__get_pydantic_json_schema__(core_schema, handler))
+
+
 Id = Annotated[
     str,
     Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="identifier: letters, digits, '_', '-', '.'"),
@@ -41,7 +51,7 @@ Rate = Annotated[
     Fraction,
     BeforeValidator(parse_rate),
     PlainSerializer(format_rate, return_type=str),
-    WithJsonSchema(
+    FixedJsonSchema(
         {
             "anyOf": [
                 {"type": "integer", "minimum": 1, "maximum": 240},
@@ -83,7 +93,7 @@ Resolution = Annotated[
     tuple[int, int],
     BeforeValidator(_parse_resolution),
     PlainSerializer(lambda r: f"{r[0]}x{r[1]}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, even numbers"}),
+    FixedJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, even numbers"}),
 ]
 
 Seconds = Annotated[float, Field(ge=0, le=3600)]
@@ -281,7 +291,8 @@ class Sound(Model):
     dialogue: list[Dialogue] = Field(default_factory=list)
     target_lufs: float | None = Field(None, ge=-40, le=-5, description="final mix; default from the platform")
     true_peak: float = Field(presets.TRUE_PEAK_CEILING_DBTP, ge=-12, le=0, description="ceiling in dBTP")
-    crossfade: Seconds = Field(0.5, le=10, description="ambience crossfade at cuts, seconds")
+    # both bounds here, not `Seconds` narrowed by Field(le=10): pydantic 2.10 applied le=10, 2.14 Seconds' le=3600
+    crossfade: float = Field(0.5, ge=0, le=10, description="ambience crossfade at cuts, seconds")
     production_sound: bool = Field(False, description="mix the sound imported takes carry (voices, room) as a production stem")
     production_lufs: float = Field(-18.0, ge=-40, le=-5, description="level of the production-sound stem")
 
@@ -506,7 +517,7 @@ def _takes_shorthand(value: object) -> object:
 
 class Transition(Model):
     type: Literal["cut", "dissolve", "dip-to-black"] = "cut"
-    duration: Seconds = Field(0.0, le=10)
+    duration: float = Field(0.0, ge=0, le=10)
     audio_offset: float = Field(
         0.0, ge=-10, le=10, description="J/L cut: seconds the incoming sound leads (-, J-cut) or trails (+, L-cut)"
     )

@@ -40,11 +40,13 @@ class RenderProgress:
         self._overall = self._progress.add_task("render", total=sum(self._units.values()) or 1)
 
     def __enter__(self) -> RenderProgress:
-        self._progress.start()
+        if self.enabled:  # a disabled Progress still printed a blank line on stop() (rich 13.0, non-TTY stderr)
+            self._progress.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._progress.stop()
+        if self.enabled:
+            self._progress.stop()
 
     def start(self, spec: JobSpec, attempt: int) -> None:
         label = spec.title + (f" (attempt {attempt})" if attempt > 1 else "")

@@ -77,5 +77,8 @@ def sd15_checkpoint(pipeline: Any) -> dict[str, Any]:
     state = {}
     state.update(unet_to_ldm(pipeline.unet.state_dict(), dict(pipeline.unet.config)))
     state.update(vae_to_ldm(pipeline.vae.state_dict(), dict(pipeline.vae.config)))
-    state.update({"cond_stage_model.transformer.text_model." + k: v for k, v in pipeline.text_encoder.state_dict().items()})
+    # CLIP as transformers 4.x-5.5 names it (`text_model.embeddings...`); transformers 5.6 flattened CLIPTextModel
+    # (`embeddings...`), so the prefix is normalised: both give the one original layout diffusers looks for
+    text_encoder = {k.removeprefix("text_model."): v for k, v in pipeline.text_encoder.state_dict().items()}
+    state.update({"cond_stage_model.transformer.text_model." + k: v for k, v in text_encoder.items()})
     return {k: v.contiguous() for k, v in state.items()}
