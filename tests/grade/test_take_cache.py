@@ -83,6 +83,48 @@ def test_the_grade_reports_thumbnails_are_drawn_once_per_take_and_grade(film, mo
     assert drawn == ["s03"]
 
 
+def _counting_decisions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from shotcraft.grade import plan as grade_plan_module
+
+    decided: list[str] = []
+    original = grade_plan_module._grade_shot
+    monkeypatch.setattr(grade_plan_module, "_grade_shot", lambda *args: (decided.append(args[2].id), original(*args))[1])
+    return decided
+
+
+def _with_exposure(plan, index: int, stops: float):
+    shots = list(plan.film.shots)
+    shots[index] = shots[index].model_copy(update={"grade": shots[index].grade.model_copy(update={"exposure": stops})})
+    return dataclasses.replace(plan, film=plan.film.model_copy(update={"shots": shots}))
+
+
+def test_a_warm_grade_decides_nothing_and_a_changed_shot_is_decided_alone(film, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, plan, clips, reference = film
+    shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
+    decided = _counting_decisions(monkeypatch)
+    assert _graded(plan_grade(plan, make_cut(clips, 6))) == reference and decided == list(SHOTS)
+    decided.clear()
+    assert _graded(plan_grade(plan, make_cut(clips, 6))) == reference and decided == []  # every decision from the cache
+    changed = _with_exposure(plan, 2, 0.5)  # s03's own trim: its decisions only (no shot is matched to s03)
+    again = plan_grade(changed, make_cut(clips, 6))
+    assert decided == ["s03"]
+    assert _graded(again) == _graded(plan_grade(changed, make_cut(clips, 6), cache=False))
+
+
+def test_a_damaged_decision_entry_is_decided_again(film, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, plan, clips, reference = film
+    shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
+    plan_grade(plan, make_cut(clips, 6))
+    entries = [p for p in sorted((root / ".shotcraft" / CACHE_FOLDER).glob("*.json")) if "ops" in json.loads(p.read_text())["data"]]
+    assert len(entries) == 3
+    entry = json.loads(entries[0].read_text())
+    entry["data"]["ops"]["contrast"] += 0.01  # a plausible, wrong number: the entry's digest refuses it
+    entries[0].write_text(json.dumps(entry))
+    decided = _counting_decisions(monkeypatch)
+    assert _graded(plan_grade(plan, make_cut(clips, 6))) == reference
+    assert len(decided) == 1
+
+
 def test_a_moved_project_reuses_its_measurements(film, tmp_path: Path) -> None:
     root, plan, clips, reference = film
     plan_grade(plan, make_cut(clips, 6))  # warm
@@ -98,7 +140,7 @@ def test_a_damaged_graded_statistics_entry_is_ignored_and_rewritten(film) -> Non
     root, plan, clips, reference = film
     shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
     plan_grade(plan, make_cut(clips, 6))  # warm
-    target = sorted((root / ".shotcraft" / CACHE_FOLDER).glob("*.json"))[0]
+    target = next(p for p in sorted((root / ".shotcraft" / CACHE_FOLDER).glob("*.json")) if "after" in json.loads(p.read_text())["data"])
     entry = json.loads(target.read_text())
     entry["data"]["after"]["level"] += 1.0  # a plausible, wrong number: the digest refuses it
     target.write_text(json.dumps(entry))
@@ -142,7 +184,7 @@ def test_make_with_the_cache_present_delivers_the_same_bytes(tmp_path: Path) -> 
     make(plan, tmp_path / "cold", jobs=1, progress=False, only=["distribution", "luts"])
     cache = plan.root / ".shotcraft" / CACHE_FOLDER
     written = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    assert len(written) == 9  # per shot of the cut: its take's measurement, its graded statistics, its report thumbnails
+    assert len(written) == 12  # per shot of the cut: its take's measurement, decisions, graded statistics, report thumbnails
     make(plan, tmp_path / "warm", jobs=1, progress=False, only=["distribution", "luts"])
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == written  # nothing measured or rewritten
     cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in sorted((tmp_path / "cold").rglob("*")) if p.is_file()}

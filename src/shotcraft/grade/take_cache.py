@@ -120,6 +120,22 @@ def thumbnail_key(frame: int, size: tuple[int, int], ops: object, look_sha256: s
                     "look": look_sha256, "lut_size": lut_size, "libraries": _library_versions()})[:32]  # fmt: skip
 
 
+#: the code that decides a shot's grade from its measurement (beside :data:`CODE_FILES`): in every decision key
+DECISION_CODE_FILES = ("grade/correct.py", "grade/intent.py", "grade/grain.py")
+
+
+@functools.cache
+def _decision_code() -> str:
+    package = Path(__file__).resolve().parent.parent
+    return hashlib.sha256(b"".join((package / name).read_bytes() for name in DECISION_CODE_FILES)).hexdigest()
+
+
+def decision_key(measure_key: str, inputs: dict) -> str:
+    """The key of one shot's grade decisions: its take's measurement and every other input, exact (``float.hex``)."""
+    return job_key({"step": "grade-decision", "version": MEASURE_VERSION, "measure": measure_key, "inputs": exact(inputs),
+                    "libraries": _library_versions(), "code": _decision_code()})[:32]  # fmt: skip
+
+
 class TakeCache:
     """Measurements by key in ``<project>/.shotcraft/grade-cache/``; counts what it measured and reused."""
 
