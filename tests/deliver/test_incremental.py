@@ -70,14 +70,14 @@ def test_one_shot_edit_reencodes_its_segments_only_and_matches_a_full_encode(mat
     graded_before, graded_after = plan_grade(plan, before), plan_grade(plan, after)
     entries = deliver(plan, after, graded_after, out, None, audio=mix, kinds=KINDS)
     encoded = _segment_files(out) - cold
-    # what changed: s02's take, and s03's grade, which is harmonized to the previous shot of its kind in its
-    # light group (s02) and so follows s02's new picture; s01 (the group's reference) is untouched
+    # what changed: s02's take and so its grade; s03 is harmonized to the first shot of its kind in its light group
+    # (its hero), never to the shot before it, so s02's new picture re-grades s02 alone; s01 (the reference) is untouched
     regraded = {sid for sid, grade in graded_after.shots.items() if repr(grade.ops) != repr(graded_before.shots[sid].ops)}
-    assert regraded == {"s02", "s03"} and graded_after.shots["s03"].reference == "s01"
+    assert regraded == {"s02"} and graded_after.shots["s03"].reference == "s01"
     changed = {"s02"} | regraded
     touched = [s for s in plan_segments(after) if {after.events[k].shot_id for k in s.events} & changed]
-    # s02's segment, the dissolve into s03 and s03's own segment, for each output; s01's segment reused
-    assert [(s.start, s.stop) for s in touched] == [(12, 21), (21, 27), (27, 36)]
+    # s02's segment and the dissolve into s03, for each output; s01's and s03's own segments reused
+    assert [(s.start, s.stop) for s in touched] == [(12, 21), (21, 27)]
     assert len(encoded) == 2 * len(touched)
     assert len(_segment_files(out)) == 2 * 4  # the replaced segments were pruned
 

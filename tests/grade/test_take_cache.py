@@ -155,6 +155,8 @@ def test_a_damaged_entry_is_ignored_and_rewritten(film, damage: str) -> None:
     root, plan, clips, reference = film
     shutil.rmtree(root / ".shotcraft" / CACHE_FOLDER, ignore_errors=True)
     plan_grade(plan, make_cut(clips, 6))  # warm: exactly this cut's three entries
+    for decided in (root / ".shotcraft" / CACHE_FOLDER).glob("*.json"):
+        decided.unlink()  # the exposure, decisions and statistics: so the measurement itself is read again
     current = sorted((root / ".shotcraft" / CACHE_FOLDER).glob("*.npz"))
     target = current[0]
     data = target.read_bytes()
@@ -184,7 +186,7 @@ def test_make_with_the_cache_present_delivers_the_same_bytes(tmp_path: Path) -> 
     make(plan, tmp_path / "cold", jobs=1, progress=False, only=["distribution", "luts"])
     cache = plan.root / ".shotcraft" / CACHE_FOLDER
     written = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    assert len(written) == 12  # per shot of the cut: its take's measurement, decisions, graded statistics, report thumbnails
+    assert len(written) == 15  # per shot of the cut: its take's measurement, exposure, decisions, graded statistics, thumbnails
     make(plan, tmp_path / "warm", jobs=1, progress=False, only=["distribution", "luts"])
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == written  # nothing measured or rewritten
     cold = {p.relative_to(tmp_path / "cold"): p.read_bytes() for p in sorted((tmp_path / "cold").rglob("*")) if p.is_file()}

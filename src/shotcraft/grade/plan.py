@@ -250,11 +250,14 @@ class _Anchor:
 
 @dataclass(frozen=True)
 class _Measured:
-    """One shot's sample and its exposure decision (decisions run on every ``step``-th pixel)."""
+    """One shot's sample and its exposure decision (decisions run on every ``step``-th pixel).
 
-    sample: measure.Sample
-    pixels: np.ndarray  # decision pixels
-    subject: measure.Subject  # on the decision pixels
+    From the grade cache it comes without its pixels (``sample`` None): what the decisions need of it is in the
+    entry, and :meth:`full` loads the rest only when a decision or a statistic must be computed again."""
+
+    sample: measure.Sample | None
+    pixels: np.ndarray | None  # decision pixels
+    subject: measure.Subject | None  # on the decision pixels
     intent: ExposureIntent
     exposure_slope: float
     exposure: correct.Correction
@@ -262,6 +265,11 @@ class _Measured:
     own_grain: float  # the take's own grain
     take_sha: str  # the take's content and its measurement's key ("" without the cache)
     measure_key: str
+    found_by: str = ""  # how the subject was found (faces, skin, key region)
+    full: Any = field(default=None, repr=False, compare=False)  # () -> the same _Measured with its pixels
+
+    def loaded(self) -> _Measured:
+        return self if self.sample is not None else self.full()
 
 
 def _looks_for_people(shot: Shot) -> bool:
@@ -292,6 +300,35 @@ def _take_measure(event: CutEvent, shot: Shot, sample_frames: int, takes: TakeCa
 
 
 def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: int, takes: TakeCache) -> _Measured:
+    """:func:`_measure_and_expose`, from the grade cache when this take was measured and exposed for this shot and
+    light before: then without loading its sample (a one-shot edit would otherwise load every shot's frames)."""
+    if takes.folder is None:
+        return _measure_and_expose(event, shot, light, sample_frames, takes)
+    take_sha = takes.take_sha256(event.clip_path, event.shot_id)
+    key = measure_key(take_sha, event.source_in, event.duration, count=sample_frames, size=measure.SAMPLE_SIZE,
+                      look_for_people=_looks_for_people(shot), grain_crop=GRAIN_CROP)  # fmt: skip
+    exposed_key = decision_key(key, {"step": "exposure", "shot": shot.model_dump(mode="json"), "light": asdict(light)})
+    full = lambda: _measure_and_expose(event, shot, light, sample_frames, takes)  # noqa: E731
+    known = takes.load_json(take_sha, exposed_key)
+    if known is not None:
+        try:
+            anchor = _Anchor(np.asarray(known["anchor"]["estimates"], dtype=np.float64), float(known["anchor"]["saturation"]),
+                             float(known["anchor"]["contrast"]))  # fmt: skip
+            if anchor.estimates.shape == (3, 3):
+                takes.reused += 1  # the measurement is not taken again (its sample is loaded only if a decision needs it)
+                return _Measured(None, None, None, ExposureIntent(**known["intent"]), float(known["slope"]), correct.Correction(**known["exposure"]),
+                                 anchor, float(known["own_grain"]), take_sha, key, str(known["found_by"]), full)  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            pass  # not what this code writes: measured again and rewritten
+    measured = full()
+    takes.store_json(take_sha, exposed_key, {
+        "intent": asdict(measured.intent), "slope": measured.exposure_slope, "exposure": asdict(measured.exposure),
+        "anchor": {"estimates": measured.anchor.estimates.tolist(), "saturation": measured.anchor.saturation,
+                   "contrast": measured.anchor.contrast}, "own_grain": measured.own_grain, "found_by": measured.found_by})  # fmt: skip
+    return measured
+
+
+def _measure_and_expose(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: int, takes: TakeCache) -> _Measured:
     """Sample the shot, find its subject, and decide its exposure (step 1: everything else is measured after it)."""
     taken, take_sha, key = _take_measure(event, shot, sample_frames, takes)
     sample = measure.Sample(taken.frames)
@@ -302,7 +339,7 @@ def _measured(event: CutEvent, shot: Shot, light: LightIntent, sample_frames: in
     slope, exposure = correct.decide_exposure(pixels, subject, intent)
     exposed = np.clip(pixels * slope, 0.0, 1.0)
     anchor = _Anchor(taken.estimates, measure.saturation_of(exposed), measure.contrast_of(exposed))
-    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor, taken.grain, take_sha, key)
+    return _Measured(sample, pixels, subject, intent, slope, exposure, anchor, taken.grain, take_sha, key, subject.found_by)
 
 
 def _decided(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings, light: LightIntent, reference: str | None,
@@ -327,7 +364,7 @@ def _decided(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings, l
                 return _grade_from_entry(known, film, event, shot, light, reference, measured, look, takes)
             except (KeyError, TypeError, ValueError):
                 pass  # not what this code writes: decided again and rewritten
-    grade = _grade_shot(film, event, shot, settings, light, reference, measured, neutral, kind, look, target_grain, takes)
+    grade = _grade_shot(film, event, shot, settings, light, reference, measured.loaded(), neutral, kind, look, target_grain, takes)
     if key:
         before = grade.before
         takes.store_json(measured.take_sha, key, {
@@ -354,7 +391,7 @@ def _grade_from_entry(entry: dict[str, Any], film: Film, event: CutEvent, shot: 
     grain = replace(grain_mod.GrainSettings.from_texture(film.charters.texture, seed), strength=float(entry["grain"]))
     return ShotGrade(
         shot_id=shot.id, ops=ops, grain=grain, reference=reference, lut_size=film.grade.lut_size, look=look, light=light,
-        intent=measured.intent, subject=measured.subject.found_by, corrections=corrections, flags=tuple(correct.flags_for(shot.id, corrections)),
+        intent=measured.intent, subject=measured.found_by, corrections=corrections, flags=tuple(correct.flags_for(shot.id, corrections)),
         before=before, take_sha=measured.take_sha, **_graded_stats(measured, ops, look, takes),
     )  # fmt: skip
 
@@ -421,6 +458,7 @@ def _graded_stats(measured: _Measured, ops: ShotOps, look: LookTransform | None,
             neutral = tuple(float(v) for v in estimates[0])  # as ShotStats.of derives it
             return {"after": measure.ShotStats(after["level"], neutral, estimates, after["contrast"], after["saturation"]),  # type: ignore[arg-type]
                     "anchor": _Anchor(np.asarray(anchor["estimates"], dtype=np.float64), anchor["saturation"], anchor["contrast"])}  # fmt: skip
+    measured = measured.loaded()
     pixels, subject = measured.pixels, measured.subject
     after = measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look)))
     anchor = _Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
