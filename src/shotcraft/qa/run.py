@@ -250,6 +250,11 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
     return report
 
 
+def _existing_references(plan: LoadedPlan, paths: Any) -> tuple[str, ...]:
+    """A sheet's reference images that exist, resolved against the plan (a missing one is reported by the caller)."""
+    return tuple(str(plan.resolve_path(p)) for p in paths if plan.resolve_path(p).is_file())
+
+
 def character_sheets(plan: LoadedPlan, shot: Any, record_: Any) -> tuple[CharacterSheet, ...]:
     """The faces a take of ``shot`` must show: each character's reference images, else the take's locked keyframe."""
     by_id = {c.id: c for c in plan.film.characters}
@@ -258,7 +263,7 @@ def character_sheets(plan: LoadedPlan, shot: Any, record_: Any) -> tuple[Charact
         character = by_id.get(character_id)
         if character is None:
             continue
-        images = tuple(str(plan.resolve_path(p)) for p in character.references if plan.resolve_path(p).is_file())
+        images = _existing_references(plan, character.references)
         if not images and record_.keyframe_path is not None and len(shot.characters) == 1:
             images = (str(record_.keyframe_path),)  # one character on the keyframe: its face is theirs
         if images:
@@ -280,7 +285,7 @@ def prop_sheets(plan: LoadedPlan, shot: Any, record_: Any) -> tuple[PropSheet, .
         if prop is None:
             continue
         name = prop.name or prop.id
-        images = tuple(str(plan.resolve_path(p)) for p in prop.references if plan.resolve_path(p).is_file())
+        images = _existing_references(plan, prop.references)
         if images:
             sheets.append(PropSheet(prop.id, name, images))
         elif record_.keyframe_path is not None and len(shot.props) == 1 and shot.type.value in PROP_KEYFRAME_TYPES:
