@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' footage maker
@@ -25,19 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' foota
 from shotcraft.fsutil import write_json  # noqa: E402
 from shotcraft.qa import Expected, analyze_clip  # noqa: E402
 from shotcraft.qa.model import PropSheet  # noqa: E402
+from bench.qa import best_of  # noqa: E402 - the same timing as the QA bench
 from tests.qa import props_footage as footage  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 720
-
-
-def best_of(repeat: int, run) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of the fastest of ``repeat`` runs."""
-    times = []
-    for _ in range(repeat):
-        started, cpu = time.perf_counter(), time.process_time()
-        run()
-        times.append((time.perf_counter() - started, time.process_time() - cpu))
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:
