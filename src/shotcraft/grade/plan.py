@@ -387,13 +387,18 @@ def _grade_from_entry(entry: dict[str, Any], film: Film, event: CutEvent, shot: 
         raise ValueError("estimates")
     before = measure.ShotStats(float(entry["before"]["level"]), triple(estimates[0]), estimates, float(entry["before"]["contrast"]),
                                float(entry["before"]["saturation"]))  # fmt: skip
-    seed = derive_seed(film.production.id, shot.id, "grain" if event.seed is None else f"grain:{event.seed}")
-    grain = replace(grain_mod.GrainSettings.from_texture(film.charters.texture, seed), strength=float(entry["grain"]))
+    grain = _grain(film, event, shot, float(entry["grain"]))
     return ShotGrade(
         shot_id=shot.id, ops=ops, grain=grain, reference=reference, lut_size=film.grade.lut_size, look=look, light=light,
         intent=measured.intent, subject=measured.found_by, corrections=corrections, flags=tuple(correct.flags_for(shot.id, corrections)),
         before=before, take_sha=measured.take_sha, **_graded_stats(measured, ops, look, takes),
     )  # fmt: skip
+
+
+def _grain(film: Film, event: CutEvent, shot: Shot, strength: float) -> grain_mod.GrainSettings:
+    """The shot's grain: the charter's texture, seeded by the film, the shot and its take's seed, at ``strength``."""
+    seed = derive_seed(film.production.id, shot.id, "grain" if event.seed is None else f"grain:{event.seed}")
+    return replace(grain_mod.GrainSettings.from_texture(film.charters.texture, seed), strength=strength)
 
 
 def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings, light: LightIntent, reference: str | None,
@@ -436,8 +441,7 @@ def _grade_shot(film: Film, event: CutEvent, shot: Shot, settings: GradeSettings
     # 4. grain: every shot ends at the charter's grain
     added, grained = correct.decide_grain(measured.own_grain, target_grain)
     corrections.append(grained)
-    seed = derive_seed(film.production.id, shot.id, "grain" if event.seed is None else f"grain:{event.seed}")
-    grain = replace(grain_mod.GrainSettings.from_texture(film.charters.texture, seed), strength=added)
+    grain = _grain(film, event, shot, added)
     return ShotGrade(
         shot_id=shot.id, ops=ops, grain=grain, reference=reference, lut_size=film.grade.lut_size, look=look, light=light,
         intent=measured.intent, subject=subject.found_by, corrections=tuple(corrections), flags=tuple(correct.flags_for(shot.id, corrections)),
