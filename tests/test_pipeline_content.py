@@ -131,3 +131,15 @@ def test_the_sound_step_key_follows_each_file_content_not_its_stat(copy, name):
     assert key() == first
     _tone(path, 123, 0.5, 0.1)
     assert key() != first
+
+
+def test_skipping_the_bundle_re_runs_the_cut_alone_and_leaves_the_otioz_out(copy):
+    """`--skip otioz` while iterating: no re-zipped media, the rest of the hand-off as before; asked again, it is back."""
+    plan = load_plan(copy / "film.yaml")
+    skipped = make(plan, copy / "out", jobs=1, progress=False, skip=["bundle"])
+    assert set(skipped.checks["reused"]) == {"render", "sound", "finish", "report"}
+    kinds = {entry.kind for entry in skipped.entries}
+    assert "otioz" not in kinds and {"otio", "edl", "media", "rough-cut"} <= kinds
+    again = make(plan, copy / "out", jobs=1, progress=False)
+    assert set(again.checks["reused"]) == {"render", "sound", "finish", "report"}
+    assert [entry.path for entry in again.entries if entry.kind == "otioz"] == ["mk.otioz"]

@@ -91,18 +91,20 @@ def _cut(ctx: MakeContext) -> None:
     It runs after sound (which needs only the timeline) so the rough cut is encoded once with its
     sound, never re-muxed in place, and every timeline can point at the mix and stems.
     """
+    from shotcraft.deliver.deliver import select_kinds
     from shotcraft.edit.export import export_cut
     from shotcraft.media.video import probe
 
     timeline = ctx.state["timeline"]
+    bundle = "otioz" in select_kinds(ctx.plan.film, ctx.state.get("only"), ctx.state.get("skip"))
     sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
     # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
     key = job_key({"step": "cut", "timeline": timeline_key_data(timeline), "sound": [(name, _output_sha(ctx, path)) for name, path in sound],
-                   "media": ctx.plan.film.delivery.editing_media, "shotcraft": __version__})  # fmt: skip
+                   "media": ctx.plan.film.delivery.editing_media, "bundle": bundle, "shotcraft": __version__})  # fmt: skip
     entries = _reuse(ctx, "cut", key)
     _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s", reused=entries is not None)
     if entries is None:
-        cut = export_cut(ctx.plan, ctx.state["project"], ctx.out_dir, timeline=timeline, sound=sound)
+        cut = export_cut(ctx.plan, ctx.state["project"], ctx.out_dir, timeline=timeline, sound=sound, bundle=bundle)
         info = probe(cut.rough_cut)
         entries = [ManifestEntry("rough-cut", ctx.manifest.relative(cut.rough_cut), duration=info.duration, frames=info.frames, codec=info.codec)]
         for kind, path in cut.interchange.items():
@@ -151,7 +153,7 @@ def _finish(ctx: MakeContext) -> None:
     from shotcraft.grade.plan import plan_grade
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
-    kinds = select_kinds(film, ctx.state.get("only"), ctx.state.get("skip"))
+    kinds = tuple(k for k in select_kinds(film, ctx.state.get("only"), ctx.state.get("skip")) if k != "otioz")  # the cut's
     key = job_key({"step": "finish", "kinds": kinds, "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
                    "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
                    "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),

@@ -291,7 +291,7 @@ def make_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     executor: str = typer.Option("local", "--executor", help="local (worker processes here) or ray (a Ray cluster)."),
     address: str = typer.Option(None, "--address", help="With --executor ray: auto, ray://HOST:10001 or HOST:6379 (default: a local Ray)."),
-    only: str = typer.Option(None, "--only", help="Deliver only these, comma-separated: master, web, vertical, feed, square, poster, contact-sheet, luts."),
+    only: str = typer.Option(None, "--only", help="Deliver only these, comma-separated: master, web, vertical, feed, square, poster, contact-sheet, luts, otioz."),
     skip: str = typer.Option(None, "--skip", help="Leave these deliverables out while iterating (e.g. --skip master)."),
 ) -> None:
     """Render what changed, QA, cut, sound, finishing and the report; one line per stage with its time, then

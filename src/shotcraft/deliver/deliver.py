@@ -49,9 +49,11 @@ if TYPE_CHECKING:
     from shotcraft.grade.plan import GradePlan
 
 VIDEO_KINDS = ("master", "distribution", "mobile", "feed", "square")
-ALL_KINDS = (*VIDEO_KINDS, "poster", "contact-sheet", "luts")
+#: "otioz" is the cut's bundle (the .otioz: timeline, media and sound in one zip), written by the cut step: a
+#: deliverable to choose like the others, since re-zipping every take on each make is what iterating can skip
+ALL_KINDS = (*VIDEO_KINDS, "poster", "contact-sheet", "luts", "otioz")
 #: names a user may type for a kind (`make --only master,web`)
-KIND_ALIASES = {"web": "distribution", "vertical": "mobile", "4:5": "feed", "1:1": "square"}
+KIND_ALIASES = {"web": "distribution", "vertical": "mobile", "4:5": "feed", "1:1": "square", "bundle": "otioz"}
 QUEUE_FRAMES = 4
 THUMB_WIDTH = 320
 

@@ -59,6 +59,7 @@ def export_cut(
     timeline: Timeline | None = None,
     sound: list[tuple[str, Path]] | None = None,
     clip_metadata: dict[str, dict[str, Any]] | None = None,
+    bundle: bool = True,
 ) -> CutExport:
     """Build the cut (a conformed edit included; or use ``timeline``) and write every hand-off file into ``out_dir``.
 
@@ -66,6 +67,7 @@ def export_cut(
     ``clip_metadata``: shot id -> metadata merged into that shot's clips, e.g. the grade's
     ``{"cdl": {"asc_sop": {"slope": [...], "offset": [...], "power": [...]}, "asc_sat": 1.0}}``, which the EDL
     writes as ``*ASC_SOP`` / ``*ASC_SAT`` comments and the .otio keeps.
+    ``bundle``: write the .otioz too (False while iterating: the media folder and timelines are the same hand-off).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -81,7 +83,8 @@ def export_cut(
     media = conform_media(timeline, out_dir, plan.film.delivery.editing_media, reels=reels)
     sources = Sources(base=out_dir, media=media, sound=sound_files(timeline, sound, {n: reels[(n, "")] for n in names}),
                       clip_metadata=dict(clip_metadata or {}))  # fmt: skip
-    interchange = export_interchange(timeline, out_dir, stem, sources=sources, markers=review_markers(project))  # the studio's notes
+    interchange = export_interchange(timeline, out_dir, stem, sources=sources, markers=review_markers(project),  # the studio's notes
+                                     bundle=bundle)
     from shotcraft.render.store import PROJECT_FOLDER
 
     # segments kept in the project folder: `cut` and `make` share them (the rough cut is encoded once)

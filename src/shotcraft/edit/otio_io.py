@@ -274,12 +274,13 @@ def _fixed_zip_times(path: Path) -> None:
 
 
 def export_interchange(
-    timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None, markers: dict[tuple[str, str], list[Any]] | None = None
+    timeline: Timeline, out_dir: str | Path, stem: str, *, sources: Sources | None = None, markers: dict[tuple[str, str], list[Any]] | None = None,
+    bundle: bool = True,
 ) -> dict[str, Path]:
-    """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side (and .otioz with ``sources``); kind -> path."""
+    """Write .otio, .edl, .xml (FCP 7) and .fcpxml side by side (and .otioz with ``sources`` and ``bundle``); kind -> path."""
     out_dir = Path(out_dir)
     written = {kind: write_interchange(timeline, out_dir / f"{stem}{suffix}", kind, sources=sources, markers=markers) for kind, (suffix, _) in FORMATS.items()}
-    if sources is not None and sources.media:
+    if bundle and sources is not None and sources.media:
         written["otioz"] = write_bundle(timeline, out_dir / f"{stem}.otioz", sources)
     return written
 

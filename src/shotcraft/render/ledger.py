@@ -154,6 +154,7 @@ class Ledger:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._jobs_seen: dict[str, tuple[tuple[Any, ...], JobRow]] = {}
         try:
             if read_only:
                 self._db = _connect_read_only(self.path)
@@ -175,6 +176,7 @@ class Ledger:
         """An in-memory ledger with the schema and no rows: what a never-rendered film reads as (no file made)."""
         ledger = cls.__new__(cls)
         ledger.path, ledger.read_only = Path(":memory:"), True
+        ledger._jobs_seen = {}
         ledger._db = sqlite3.connect(":memory:", isolation_level=None)
         ledger._db.row_factory = sqlite3.Row
         ledger._migrate()
@@ -282,7 +284,17 @@ class Ledger:
 
     def job(self, key: str) -> JobRow | None:
         row = self._db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
-        return _job_row(row, self.path) if row is not None else None
+        if row is None:
+            return None
+        # a make asks for the same jobs thousands of times (every listing of takes); checking and decoding a
+        # row is most of that, so an unchanged row (the same column values) gives back the row it gave before
+        values = tuple(row)
+        known = self._jobs_seen.get(key)
+        if known is not None and known[0] == values:
+            return known[1]
+        job = _job_row(row, self.path)
+        self._jobs_seen[key] = (values, job)
+        return job
 
     def jobs(self, *, shot_id: str | None = None) -> list[JobRow]:
         if shot_id is None:
