@@ -130,7 +130,7 @@ def _sound(ctx: MakeContext) -> None:
         _remember(ctx, "sound", key, entries, checks=result.to_dict(ctx.out_dir))
     ctx.state["mix"] = ctx.out_dir / next(e.path for e in entries if e.kind == "mix")
     ctx.state["stems"] = [e for e in entries if e.kind == "stem"]
-    ctx.manifest.checks["sound"] = _load_state(ctx.out_dir)["sound"]["checks"]
+    ctx.manifest.checks["sound"] = _state_of(ctx)["sound"]["checks"]
     for entry in entries:
         ctx.manifest.add(entry)
 
@@ -173,7 +173,7 @@ def _finish(ctx: MakeContext) -> None:
         entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2))
         entries += export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
-    ctx.manifest.checks["grade"] = _load_state(ctx.out_dir)["finish"]["checks"]
+    ctx.manifest.checks["grade"] = _state_of(ctx)["finish"]["checks"]
     _summary(ctx, f"{len(entries)} deliverable(s)", reused=reused)
     conformance = {e.path: e.extra["conformance"].get("ok") for e in entries if "conformance" in e.extra}
     ctx.manifest.checks["conformance"] = conformance
@@ -194,7 +194,7 @@ def _report(ctx: MakeContext) -> None:
     result = ctx.state["qa"]
     # keyed before the expensive part: the QA data as scored, and the keys of the steps whose results close it
     # (finish: grade and conformance; sound: loudness). Paths inside the film's folder are made relative.
-    state = _load_state(ctx.out_dir)
+    state = _state_of(ctx)
     scored = json.dumps(result.to_dict(), default=str, sort_keys=True).replace(str(ctx.plan.root), "<film>")
     key = job_key({"step": "report", "qa": scored, "finish": (state.get("finish") or {}).get("key"),
                    "sound": (state.get("sound") or {}).get("key"), "shotcraft": __version__})  # fmt: skip
@@ -208,7 +208,7 @@ def _report(ctx: MakeContext) -> None:
         entries = [ManifestEntry("qa-report", ctx.manifest.relative(html)), ManifestEntry("qa-json", ctx.manifest.relative(data))]
         _remember(ctx, "report", key, entries, checks=result.checklist)
     else:
-        result.checklist = _load_state(ctx.out_dir)["report"]["checks"] or result.checklist  # as closed last time
+        result.checklist = _state_of(ctx)["report"]["checks"] or result.checklist  # as closed last time
     for entry in entries:
         ctx.manifest.add(entry)
     ctx.manifest.checks["checklist"] = {item["item"]: item["status"] for item in result.checklist}
@@ -254,9 +254,16 @@ def _load_state(out_dir: Path) -> dict[str, Any]:
         return {}
 
 
+def _state_of(ctx: MakeContext) -> dict[str, Any]:
+    """The make's record of its steps, read once per make (the steps' reuse checks and results read it often)."""
+    if "make_record" not in ctx.state:
+        ctx.state["make_record"] = _load_state(ctx.out_dir)
+    return ctx.state["make_record"]
+
+
 def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
     """The entries a previous make wrote for this step, if its key matches and every file hashes as recorded."""
-    record = _load_state(ctx.out_dir).get(step)
+    record = _state_of(ctx).get(step)
     if not record or record.get("key") != key:
         return None
     for relative, digest in record.get("files", {}).items():
@@ -268,7 +275,7 @@ def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
 
 
 def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry], *, checks: Any = None) -> None:
-    state = _load_state(ctx.out_dir)
+    state = _state_of(ctx)
     state[step] = {
         "key": key,
         "checks": checks,

@@ -94,11 +94,14 @@ class PropSheet:
 
 
 def file_digest(path: str | Path) -> str:
-    import hashlib
+    """The first 16 hex digits of a file's sha256, through the project's stat-keyed hash cache (a warm run reads
+    nothing); "missing" for a file that cannot be read."""
+    from shotcraft import files
+    from shotcraft.errors import ShotcraftError
 
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    except OSError:
+        return files.content_sha256(path, "output", where=str(path))[:16]
+    except (OSError, ShotcraftError):
         return "missing"
 
 
