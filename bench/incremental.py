@@ -11,6 +11,8 @@ size (stated in the results). In one run, on a private folder:
 - reference: the edited plan finished from an empty output folder (renders cached),
   to check the incremental deliverables are byte-identical to a full encode.
 
+The default deliverables leave out the `.otioz` bundle (a deliverable kind: `--only all` writes the plan's own).
+
 Targets (issue #22): reworded <= 1.2/N of the cold make's finishing time (every
 stage after render) plus that shot's render; unchanged < 3 % of the cold make.
 Time is wall clock and CPU (this process and its children: render workers, ffmpeg).
