@@ -91,12 +91,11 @@ def _cut(ctx: MakeContext) -> None:
     It runs after sound (which needs only the timeline) so the rough cut is encoded once with its
     sound, never re-muxed in place, and every timeline can point at the mix and stems.
     """
-    from shotcraft.deliver.deliver import select_kinds
     from shotcraft.edit.export import export_cut
     from shotcraft.media.video import probe
 
     timeline = ctx.state["timeline"]
-    bundle = "otioz" in select_kinds(ctx.plan.film, ctx.state.get("only"), ctx.state.get("skip"))
+    bundle = "otioz" in ctx.state["kinds"]
     sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
     # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
     key = job_key({"step": "cut", "timeline": timeline_key_data(timeline), "sound": [(name, _output_sha(ctx, path)) for name, path in sound],
@@ -148,12 +147,12 @@ def _sound_view(ctx: MakeContext, timeline: Any) -> dict[str, Any]:
 
 def _finish(ctx: MakeContext) -> None:
     """Grade across shots (baked LUTs + grain), then master, distribution, mobile, stills, each conformance-checked."""
-    from shotcraft.deliver.deliver import deliver, select_kinds
+    from shotcraft.deliver.deliver import deliver
     from shotcraft.grade.export import export_grade
     from shotcraft.grade.plan import plan_grade
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
-    kinds = tuple(k for k in select_kinds(film, ctx.state.get("only"), ctx.state.get("skip")) if k != "otioz")  # the cut's
+    kinds = tuple(k for k in ctx.state["kinds"] if k != "otioz")  # the bundle is the cut's
     key = job_key({"step": "finish", "kinds": kinds, "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
                    "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
                    "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
@@ -363,11 +362,10 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
         raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
     sweep_stale_temps(out_dir)  # what a killed make left behind
     manifest = Manifest(out_dir=out_dir, title=plan.film.production.title, plan=str(plan.path))
-    if only or skip:  # fail before any stage runs, naming the option
-        from shotcraft.deliver.deliver import select_kinds
+    from shotcraft.deliver.deliver import select_kinds
 
-        select_kinds(plan.film, only, skip)
-    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {"only": only, "skip": skip}, executor)
+    # the deliverables, decided once (before any stage runs, so a bad --only/--skip fails naming the option)
+    ctx = MakeContext(plan, out_dir, manifest, jobs, progress, {"kinds": select_kinds(plan.film, only, skip)}, executor)
     stages: dict[str, str] = {}
     timings: dict[str, float] = {}  # seconds per stage (wall clock)
     manifest.checks["stages"] = stages
