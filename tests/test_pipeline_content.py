@@ -3,6 +3,7 @@ copied project re-runs nothing; every stage reports through the event stream."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -143,3 +144,25 @@ def test_skipping_the_bundle_re_runs_the_cut_alone_and_leaves_the_otioz_out(copy
     again = make(plan, copy / "out", jobs=1, progress=False)
     assert set(again.checks["reused"]) == {"render", "sound", "finish", "report"}
     assert [entry.path for entry in again.entries if entry.kind == "otioz"] == ["mk.otioz"]
+
+
+def test_the_graded_cuts_are_measured_beside_the_encodes_and_the_report_finds_them(copy, monkeypatch):
+    """The finish step measures the QA's graded cuts on a worker thread while ffmpeg encodes; the report step reads them."""
+    import threading
+
+    from shotcraft.qa import graded
+
+    threads: list[str] = []
+    measure = graded.graded_cuts
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(graded, "graded_cuts", recorded)
+    _cube(copy / "looks" / "look.cube", 0.7)  # a new grade: the finish and the report re-run
+    checks, _ = _make(copy)
+    assert not {"finish", "report"} & set(checks["reused"])
+    assert threads and all(name.startswith("shotcraft-beside") for name in threads), threads
+    report = json.loads((copy / "out" / "qa" / "report.json").read_text())
+    assert report["cuts_graded"] is True and len(report["cuts"]) == 1

@@ -7,12 +7,15 @@ error; the manifest written so far says which step failed.
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from shotcraft import __version__
 from shotcraft.errors import InputError, RenderError
@@ -21,6 +24,9 @@ from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft import events, files
 from shotcraft.render.keys import canonical, job_key
+
+T = TypeVar("T")
+S = TypeVar("S")
 
 
 @dataclass
@@ -150,6 +156,7 @@ def _finish(ctx: MakeContext) -> None:
     from shotcraft.deliver.deliver import deliver
     from shotcraft.grade.export import export_grade
     from shotcraft.grade.plan import plan_grade
+    from shotcraft.qa.graded import graded_cut_checks
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
     kinds = tuple(k for k in ctx.state["kinds"] if k != "otioz")  # the bundle is the cut's
@@ -169,8 +176,16 @@ def _finish(ctx: MakeContext) -> None:
         if ctx.stage is not None:
             ctx.stage.note("encoding deliverables")
         ctx.state["grade_plan"] = grade_plan
-        entries = deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2))
-        entries += export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
+
+        def grade_files(stop: threading.Event) -> list[ManifestEntry]:
+            written = export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
+            # the QA report's cuts judged as graded, measured now and cached for the report step
+            graded_cut_checks(ctx.plan, timeline, grade_plan.with_own_tables(), cache_dir=ctx.out_dir / "qa", stop=stop)
+            return written
+
+        entries, grade_entries = _beside(
+            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2)), grade_files)
+        entries += grade_entries
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
     ctx.manifest.checks["grade"] = _state_of(ctx)["finish"]["checks"]
     _summary(ctx, f"{len(entries)} deliverable(s)", reused=reused)
@@ -181,6 +196,25 @@ def _finish(ctx: MakeContext) -> None:
     failed = [path for path, ok in conformance.items() if not ok]
     if failed:
         raise RenderError(f"conformance failed for {', '.join(failed)} (see manifest.json checks)")
+
+
+def _beside(work: Callable[[], T], side: Callable[[threading.Event], S]) -> tuple[T, S]:
+    """``work()`` here while ``side(stop)`` runs on a worker thread; both results once both are done.
+
+    The finish step's encodes and stream copies are ffmpeg's work; Python's (the grade's files, the graded cuts)
+    runs beside them on the core a one-shot edit leaves idle. When ``work`` fails or the wait is interrupted (Ctrl-C),
+    ``stop`` is set and the error is raised once the side work has ended; the side's own failure is raised after
+    ``work`` ends.
+    """
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-beside") as lane:
+        future = lane.submit(contextvars.copy_context().run, side, stop)  # the make's hash cache and event stage
+        try:
+            result = work()
+            return result, future.result()
+        except BaseException:  # Ctrl-C while waiting for the side work too
+            stop.set()
+            raise
 
 
 def _report(ctx: MakeContext) -> None:

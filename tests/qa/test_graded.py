@@ -125,3 +125,20 @@ def test_after_a_one_shot_grade_change_only_the_cut_sides_of_that_shot_are_re_me
     assert measured == ["s03"]  # one side of one cut: the incoming side of s02 -> s03
     fresh = graded_module.graded_cuts(edited_timeline, edited_grade.transform, graded_module.resolve_thresholds(edited_plan.film.qa.thresholds))
     assert [c.to_dict() for c in result.cuts] == [c.to_dict() for c in fresh]
+
+
+def test_a_stopped_measuring_keeps_no_checks_and_the_next_call_measures_them(graded, tmp_path) -> None:
+    """`make` measures the graded cuts beside the encodes; when the encodes fail it stops them before the next cut."""
+    import threading
+
+    from shotcraft.qa.graded import Stopped, graded_cut_checks
+
+    plan, result, timeline, grade_plan, _ = graded
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Stopped):
+        graded_cut_checks(plan, timeline, grade_plan.with_own_tables(), cache_dir=tmp_path, stop=stop)
+    assert not list(tmp_path.glob(".graded-*.json"))  # no whole-cut record of a half measuring
+    cuts = graded_cut_checks(plan, timeline, grade_plan.with_own_tables(), cache_dir=tmp_path)
+    assert [c.to_dict() for c in cuts] == [c.to_dict() for c in result.cuts]  # the same figures as the plan's own tables
+    assert len(list(tmp_path.glob(".graded-*.json"))) == 1

@@ -13,8 +13,10 @@ frame. Every correction's bound, and every bound reached, is in
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -123,6 +125,8 @@ class GradePlan:
     _banks: OrderedDict[tuple[str, int, int], grain_mod.GrainBank] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     cache: TakeCache | None = field(default=None, repr=False)  # the project's grade cache (the report's thumbnails)
+    _baking: dict[tuple, Future] = field(default_factory=dict, repr=False, compare=False)  # tables being baked, by table key
+    _parent: GradePlan | None = field(default=None, repr=False, compare=False)  # the plan whose tables this one reads (with_own_tables)
 
     @property
     def flags(self) -> list[correct.GradeFlag]:
@@ -138,20 +142,18 @@ class GradePlan:
 
         return bank.apply(apply_table(table, frame), frame_index)
 
+    def with_own_tables(self) -> GradePlan:
+        """The same grade with a cache of baked tables of its own, reading this plan's: a second thread grading other
+        shots (the QA's graded cuts beside the encodes) would otherwise evict the tables the encoders use (two are
+        kept), while a table this plan holds or is baking is taken, not baked twice."""
+        return replace(self, _tables=OrderedDict(), _banks=OrderedDict(), _lock=threading.Lock(), _baking={}, _parent=self)
+
     def _prepared(self, shot_id: str, width: int, height: int) -> tuple[np.ndarray, grain_mod.GrainBank]:
         with self._lock:
             try:
                 grade = self.shots[shot_id]
             except KeyError:
                 raise InputError(f"grade: shot {shot_id!r} is not in the grade plan") from None
-            lut_key = grade.table_key
-            table = self._tables.get(lut_key)
-            if table is None:
-                table = expand_to_table(grade.lut, grain_mod.luminance_weight)
-                self._tables[lut_key] = table
-                while len(self._tables) > CACHED_SHOTS:
-                    self._tables.popitem(last=False)
-            self._tables.move_to_end(lut_key)
             key = (shot_id, width, height)
             bank = self._banks.get(key)
             if bank is None:
@@ -160,7 +162,47 @@ class GradePlan:
                 while len(self._banks) > CACHED_SHOTS:
                     self._banks.popitem(last=False)
             self._banks.move_to_end(key)
-            return table, bank
+        return self._table(grade), bank
+
+    def _table(self, grade: ShotGrade) -> np.ndarray:
+        """The shot's 256^3 table, baked once (~0.3-0.6 s) outside the lock: another shot's frames are not held up."""
+        lut_key = grade.table_key
+        with self._lock:
+            table = self._tables.get(lut_key)
+            if table is not None:
+                self._tables.move_to_end(lut_key)
+                return table
+            baking = self._baking.get(lut_key)
+            mine = baking is None
+            if mine:
+                baking = self._baking[lut_key] = Future()
+        if not mine:
+            return baking.result()  # another thread is baking it
+        try:
+            table = self._parent._held_table(lut_key) if self._parent is not None else None
+            if table is None:
+                table = expand_to_table(grade.lut, grain_mod.luminance_weight)
+        except BaseException as exc:
+            with self._lock:
+                del self._baking[lut_key]
+            baking.set_exception(exc)
+            raise
+        with self._lock:
+            self._tables[lut_key] = table
+            while len(self._tables) > CACHED_SHOTS:
+                self._tables.popitem(last=False)
+            del self._baking[lut_key]
+        baking.set_result(table)
+        return table
+
+    def _held_table(self, lut_key: tuple) -> np.ndarray | None:
+        """The table if this plan holds it or is baking it (then once baked), else None; its cache is left as it is."""
+        with self._lock:
+            table, baking = self._tables.get(lut_key), self._baking.get(lut_key)
+        if table is None and baking is not None:
+            with contextlib.suppress(Exception):
+                table = baking.result()
+        return table
 
     def report(self) -> dict[str, Any]:
         return {

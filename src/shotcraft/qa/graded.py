@@ -17,6 +17,7 @@ checklist is recomputed from the graded cuts.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -136,12 +137,17 @@ def graded_window(event: Any, start: int, count: int, size: tuple[int, int], tra
     return ClipReport(path=event.clip_path, verdict="pass", score=100.0, flags=[], metrics={}, series=series, frames=frames, rate=rate)
 
 
+class Stopped(Exception):
+    """The measuring was asked to stop (its caller failed): nothing half-measured is kept as the cut's checks."""
+
+
 def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float], *,
-                sides: SideCache | None = None) -> list[CutCheck]:
+                sides: SideCache | None = None, stop: threading.Event | None = None) -> list[CutCheck]:
     """Continuity between consecutive events, measured on graded frames (same windows as the ungraded check).
 
     With ``sides``, each side of each cut is remembered by what it depends on (the take's content, the frames, the
-    size, that shot's grade): after a one-shot edit only the cuts touching that shot are re-measured."""
+    size, that shot's grade): after a one-shot edit only the cuts touching that shot are re-measured. ``stop``, once
+    set, ends the measuring before the next cut (:class:`Stopped`)."""
     rate = timeline.rate
     window = max(2, int(round(WINDOW_SECONDS * float(rate))))
     grain_window = max(window, int(round(GRAIN_WINDOW_SECONDS * float(rate))))
@@ -149,6 +155,8 @@ def graded_cuts(timeline: Any, transform: Transform, thresholds: dict[str, float
     events = list(timeline.events)
     checks = []
     for index in range(1, len(events)):
+        if stop is not None and stop.is_set():
+            raise Stopped
         out_event, in_event = events[index - 1], events[index]
         out_end = out_event.source_in + out_event.duration - 1
         out_start = max(0, out_end - grain_window + 1)
@@ -180,22 +188,7 @@ def grade_continuity(result: Any, plan: Any, timeline: Any, grade_plan: Any = No
 
     if timeline is None or not timeline.events:
         return
-    thresholds = resolve_thresholds(plan.film.qa.thresholds)
-    cache = Path(cache_dir) / f".graded-{_key(plan, timeline, thresholds)}.json" if cache_dir is not None else None
-    cuts = _load(cache)
-    if cuts is None:
-        if grade_plan is None:
-            from shotcraft.grade.plan import plan_grade
-
-            grade_plan = plan_grade(plan, timeline)
-        sides = SideCache(Path(cache_dir) / ".graded-sides", grade_plan) if cache_dir is not None else None
-        cuts = graded_cuts(timeline, grade_plan.transform, thresholds, sides=sides)
-        if cache is not None:
-            for stale in cache.parent.glob(".graded-*.json"):
-                stale.unlink(missing_ok=True)
-            write_json(cache, [c.to_dict() | {"index": c.index, "raw_deltas": c.deltas} for c in cuts])
-        if sides is not None:
-            sides.forget_unused()
+    cuts = graded_cut_checks(plan, timeline, grade_plan, cache_dir=cache_dir)
     result.cuts_ungraded = list(result.cuts)
     result.cuts = cuts
     result.graded = True
@@ -204,3 +197,30 @@ def grade_continuity(result: Any, plan: Any, timeline: Any, grade_plan: Any = No
     # lines later stages closed (sound, mobile) keep their measured status; the picture lines are recomputed
     result.checklist = [closed.get(item["item"], item) if item["item"] in ("contextualized sound", "validated mobile version") else item
                         for item in fresh]
+
+
+def graded_cut_checks(plan: Any, timeline: Any, grade_plan: Any = None, *, cache_dir: Path | None = None,
+                      stop: threading.Event | None = None) -> list[CutCheck]:  # fmt: skip
+    """Every cut of ``timeline`` judged on the graded picture, from ``cache_dir`` when nothing it depends on changed.
+
+    `make` calls it once beside the encodes (the finish step, on the core a one-shot edit leaves idle) so the
+    report step finds it cached; ``stop`` ends it early (:class:`Stopped`) when the encodes fail.
+    """
+    thresholds = resolve_thresholds(plan.film.qa.thresholds)
+    cache = Path(cache_dir) / f".graded-{_key(plan, timeline, thresholds)}.json" if cache_dir is not None else None
+    cuts = _load(cache)
+    if cuts is not None:
+        return cuts
+    if grade_plan is None:
+        from shotcraft.grade.plan import plan_grade
+
+        grade_plan = plan_grade(plan, timeline)
+    sides = SideCache(Path(cache_dir) / ".graded-sides", grade_plan) if cache_dir is not None else None
+    cuts = graded_cuts(timeline, grade_plan.transform, thresholds, sides=sides, stop=stop)
+    if cache is not None:
+        for stale in cache.parent.glob(".graded-*.json"):
+            stale.unlink(missing_ok=True)
+        write_json(cache, [c.to_dict() | {"index": c.index, "raw_deltas": c.deltas} for c in cuts])
+    if sides is not None:
+        sides.forget_unused()
+    return cuts
