@@ -157,6 +157,7 @@ def _finish(ctx: MakeContext) -> None:
     from shotcraft.grade.export import export_grade
     from shotcraft.grade.plan import plan_grade
     from shotcraft.qa.graded import graded_cut_checks
+    from shotcraft.qa.report import draw_pictures
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
     kinds = tuple(k for k in ctx.state["kinds"] if k != "otioz")  # the bundle is the cut's
@@ -179,8 +180,9 @@ def _finish(ctx: MakeContext) -> None:
 
         def grade_files(stop: threading.Event) -> list[ManifestEntry]:
             written = export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
-            # the QA report's cuts judged as graded, measured now and cached for the report step
+            # the QA report's cuts judged as graded and its takes' pictures, made now and cached for the report step
             graded_cut_checks(ctx.plan, timeline, grade_plan.with_own_tables(), cache_dir=ctx.out_dir / "qa", stop=stop)
+            draw_pictures(ctx.state["qa"], ctx.out_dir / "qa", stop=stop)
             return written
 
         entries, grade_entries = _beside(
@@ -201,7 +203,7 @@ def _finish(ctx: MakeContext) -> None:
 def _beside(work: Callable[[], T], side: Callable[[threading.Event], S]) -> tuple[T, S]:
     """``work()`` here while ``side(stop)`` runs on a worker thread; both results once both are done.
 
-    The finish step's encodes and stream copies are ffmpeg's work; Python's (the grade's files, the graded cuts)
+    The finish step's encodes and stream copies are ffmpeg's work; Python's (the grade's files, the QA report's graded cuts and pictures)
     runs beside them on the core a one-shot edit leaves idle. When ``work`` fails or the wait is interrupted (Ctrl-C),
     ``stop`` is set and the error is raised once the side work has ended; the side's own failure is raised after
     ``work`` ends.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,25 @@ def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
         if stale.name not in used:
             stale.unlink(missing_ok=True)  # pictures of analyses no longer in the film
     return html_path, json_path
+
+
+def draw_pictures(result: Any, out_dir: str | Path, *, stop: threading.Event | None = None) -> int:
+    """Draw each take's pictures that the report's cache lacks (``out_dir/.images``); returns how many takes were drawn.
+
+    `make` calls it beside the encodes, on the core a one-shot edit leaves idle; the report step then reads them.
+    ``stop``, once set, ends it before the next take (what was drawn stays: each take's pictures are exact).
+    """
+    cache = Path(out_dir) / IMAGE_CACHE
+    drawn = 0
+    for shot in result.shots:
+        for take in shot.takes:
+            if stop is not None and stop.is_set():
+                return drawn
+            key = take.report.cache_key
+            if key and not (cache / f"{key}-v{IMAGES_VERSION}.json").is_file():
+                _images(take.report, cache)
+                drawn += 1
+    return drawn
 
 
 def write_files_report(reports: Sequence[ClipReport], out_dir: str | Path) -> tuple[Path, Path]:
@@ -177,48 +197,43 @@ def crop_200(frame: np.ndarray, region: tuple[float, float, float, float] | None
 
 def curves_png(report: ClipReport) -> str:
     """Metric curves over time, flagged ranges shaded, as a data URI."""
-    import matplotlib
+    import io
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: its global figure registry is not for threads (make draws beside the encodes)
 
     s = {k: np.asarray(v, dtype=np.float64) for k, v in report.series.items()}
     t = np.arange(report.frames)
     rate = float(report.rate)
-    figure, axes = plt.subplots(4, 1, figsize=(6.4, 4.6), dpi=80, sharex=True)
-    try:
-        panels = [
-            (axes[0], [("L", "lightness L*", None), ("L_std", "contrast", None)]),
-            (axes[1], [("speed", "motion %w/s", 100 * rate)]),
-            (axes[2], [("unexplained", "unexplained luma", None), ("border_ratio", "border/interior", None)]),
-            (axes[3], [("acuity", "acuity x100", 100.0), ("halo", "halo x100", 100.0), ("grain", "grain", None)]),
-        ]
-        for axis, lines in panels:
-            for name, label, scale in lines:
-                values = s.get(name)
-                if values is None:
-                    continue
-                values = values * scale if scale else values
-                finite = np.isfinite(values)
-                style = "o-" if finite.sum() < report.frames / 2 else "-"
-                axis.plot(t[finite], values[finite], style, label=label, linewidth=1, markersize=2)
-            axis.legend(loc="upper right", fontsize=6, frameon=False)
-            axis.tick_params(labelsize=6)
-            for flag in report.flags:
-                colour = "#d33" if flag.severity == "major" else "#e90" if flag.severity == "minor" else "#999"
-                axis.axvspan(flag.start_frame - 0.5, flag.end_frame + 0.5, color=colour, alpha=0.15, linewidth=0)
-        for cut in report.cuts:
-            for axis in axes:
-                axis.axvline(cut, color="#333", linewidth=0.8, linestyle="--")
-        axes[-1].set_xlabel("frame", fontsize=7)
-        # fixed margins: tight_layout measured every label's text extent again (about 40 % of a chart's cost)
-        figure.subplots_adjust(left=0.07, right=0.985, top=0.985, bottom=0.085, hspace=0.12)
-        import io
-
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(6.4, 4.6), dpi=80)
+    axes = figure.subplots(4, 1, sharex=True)
+    panels = [
+        (axes[0], [("L", "lightness L*", None), ("L_std", "contrast", None)]),
+        (axes[1], [("speed", "motion %w/s", 100 * rate)]),
+        (axes[2], [("unexplained", "unexplained luma", None), ("border_ratio", "border/interior", None)]),
+        (axes[3], [("acuity", "acuity x100", 100.0), ("halo", "halo x100", 100.0), ("grain", "grain", None)]),
+    ]
+    for axis, lines in panels:
+        for name, label, scale in lines:
+            values = s.get(name)
+            if values is None:
+                continue
+            values = values * scale if scale else values
+            finite = np.isfinite(values)
+            style = "o-" if finite.sum() < report.frames / 2 else "-"
+            axis.plot(t[finite], values[finite], style, label=label, linewidth=1, markersize=2)
+        axis.legend(loc="upper right", fontsize=6, frameon=False)
+        axis.tick_params(labelsize=6)
+        for flag in report.flags:
+            colour = "#d33" if flag.severity == "major" else "#e90" if flag.severity == "minor" else "#999"
+            axis.axvspan(flag.start_frame - 0.5, flag.end_frame + 0.5, color=colour, alpha=0.15, linewidth=0)
+    for cut in report.cuts:
+        for axis in axes:
+            axis.axvline(cut, color="#333", linewidth=0.8, linestyle="--")
+    axes[-1].set_xlabel("frame", fontsize=7)
+    # fixed margins: tight_layout measured every label's text extent again (about 40 % of a chart's cost)
+    figure.subplots_adjust(left=0.07, right=0.985, top=0.985, bottom=0.085, hspace=0.12)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
