@@ -175,3 +175,32 @@ def test_a_second_report_reuses_every_picture(film, tmp_path, monkeypatch) -> No
     again = run_qa(film, open_project(film), record=False)
     second, _ = write_plan_report(again, tmp_path / "qa")
     assert second.read_text() == first.read_text()
+
+
+def test_pictures_drawn_beforehand_are_the_ones_the_report_shows(film, tmp_path, monkeypatch) -> None:
+    """`make` draws the takes' pictures beside the encodes (another thread); the report then plots nothing."""
+    import threading
+
+    from shotcraft.qa import report as report_module
+    from shotcraft.qa.report import draw_pictures
+
+    result = run_qa(film, open_project(film), record=False)
+    takes = sum(len(s.takes) for s in result.shots)
+    stop = threading.Event()
+    stop.set()
+    assert draw_pictures(result, tmp_path / "early", stop=stop) == 0  # stopped before the first take
+    drawn: list[int] = []
+    worker = threading.Thread(target=lambda: drawn.append(draw_pictures(result, tmp_path / "early")))
+    worker.start()
+    worker.join(120)
+    assert drawn == [takes] and draw_pictures(result, tmp_path / "early") == 0
+
+    def no_drawing(*_args, **_kwargs):
+        raise AssertionError("drawn beforehand: the report must not plot or decode")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(report_module, "curves_png", no_drawing)
+        patched.setattr(report_module, "_grab", no_drawing)
+        early, _ = write_plan_report(run_qa(film, open_project(film), record=False), tmp_path / "early")
+    late, _ = write_plan_report(run_qa(film, open_project(film), record=False), tmp_path / "late")
+    assert early.read_text() == late.read_text()
