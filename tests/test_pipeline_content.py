@@ -166,3 +166,27 @@ def test_the_graded_cuts_are_measured_beside_the_encodes_and_the_report_finds_th
     assert threads and all(name.startswith("shotcraft-beside") for name in threads), threads
     report = json.loads((copy / "out" / "qa" / "report.json").read_text())
     assert report["cuts_graded"] is True and len(report["cuts"]) == 1
+
+
+def test_a_deliverable_skipped_after_a_change_is_named_stale_until_it_is_made_again(copy):
+    """`--skip master` while iterating leaves the old master in the folder: named on the attention list once the cut has
+    moved on from it (never while it still shows the film), gone from the list when a make writes it again."""
+    plan_file = copy / "film.yaml"
+
+    def make_with(**options):
+        manifest = make(load_plan(plan_file), copy / "out", jobs=1, progress=False, **options)
+        listed = {entry["path"] for entry in json.loads((copy / "out" / "manifest.json").read_text())["deliverables"]}
+        return manifest.checks, listed
+
+    master = "mk_master.mov"
+    assert (copy / "out" / master).is_file()
+    checks, listed = make_with(skip=["master"])
+    assert checks["stale"] == [] and master not in listed  # nothing changed: the master still shows this cut
+    _cube(copy / "looks" / "look.cube", 0.6)  # a new grade: the master on disk no longer shows the film
+    checks, listed = make_with(skip=["master"])
+    assert checks["stale"] == [master] and master not in listed
+    stale = [item for item in checks["attention"] if item["kind"] == "stale"]
+    assert len(stale) == 1 and master in stale[0]["message"] and stale[0]["command"].startswith("shotcraft make ")
+    checks, listed = make_with()
+    assert checks["stale"] == [] and master in listed
+    assert not [item for item in checks["attention"] if item["kind"] == "stale"]

@@ -1,4 +1,4 @@
-"""What needs the filmmaker's eyes after a `make`: QA rejects, risky picks, sound and grade warnings.
+"""What needs the filmmaker's eyes after a `make`: QA rejects, risky picks, sound and grade warnings, stale files.
 
 Each item says what is wrong and the command that shows it; `make` prints them
 at the end and keeps them in manifest.json (``checks.attention``).
@@ -18,7 +18,7 @@ LARGE_GAIN_RATIO = 1.25
 
 @dataclass(frozen=True)
 class Attention:
-    kind: str  # "qa-reject" | "risky-pick" | "sound" | "grade"
+    kind: str  # "qa-reject" | "risky-pick" | "sound" | "stale" | "grade"
     message: str
     command: str
 
@@ -51,6 +51,12 @@ def attention_items(plan_file: str | Path, out_dir: Path, checks: dict[str, Any]
         if check.get("ok") is False:  # a check's severity says how bad a failure would be; ok says if it failed
             items.append(Attention("sound", f"{check.get('code', 'sound')}: {check.get('message', '')}",
                                    f"shotcraft loudness {shlex.quote(str(out_dir / 'sound' / 'mix.wav'))}"))  # fmt: skip
+    stale = checks.get("stale") or []
+    if stale:
+        named = ", ".join(stale[:3]) + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
+        items.append(Attention("stale", f"{len(stale)} file(s) in the output folder are from an earlier cut, not this one "
+                                        f"(a deliverable this make skipped, or a shot no longer in the film): {named}",
+                               f"shotcraft make {plan}"))  # fmt: skip
     for shot_id, grade in sorted(((checks.get("grade") or {}).get("shots") or {}).items()):
         reason = _large_correction(grade)
         if reason:

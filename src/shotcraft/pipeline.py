@@ -104,8 +104,9 @@ def _cut(ctx: MakeContext) -> None:
     bundle = "otioz" in ctx.state["kinds"]
     sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
     # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
-    key = job_key({"step": "cut", "timeline": timeline_key_data(timeline), "sound": [(name, _output_sha(ctx, path)) for name, path in sound],
-                   "media": ctx.plan.film.delivery.editing_media, "bundle": bundle, "shotcraft": __version__})  # fmt: skip
+    inputs = {"step": "cut", "timeline": timeline_key_data(timeline), "sound": [(name, _output_sha(ctx, path)) for name, path in sound],
+              "media": ctx.plan.film.delivery.editing_media, "shotcraft": __version__}  # fmt: skip
+    key = job_key({**inputs, "bundle": bundle})
     entries = _reuse(ctx, "cut", key)
     _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s", reused=entries is not None)
     if entries is None:
@@ -115,7 +116,10 @@ def _cut(ctx: MakeContext) -> None:
         for kind, path in cut.interchange.items():
             entries.append(ManifestEntry(kind, ctx.manifest.relative(path), duration=timeline.seconds, frames=timeline.duration))
         entries += [ManifestEntry("media", ctx.manifest.relative(path), codec=ctx.plan.film.delivery.editing_media) for path in cut.media]
+        _left_out(ctx, "cut", job_key(inputs), entries)
         _remember(ctx, "cut", key, entries)
+    else:
+        _left_out(ctx, "cut", job_key(inputs), entries)
     for entry in entries:
         ctx.manifest.add(entry)
 
@@ -161,13 +165,14 @@ def _finish(ctx: MakeContext) -> None:
 
     film, timeline, mix = ctx.plan.film, ctx.state["timeline"], ctx.state.get("mix")
     kinds = tuple(k for k in ctx.state["kinds"] if k != "otioz")  # the bundle is the cut's
-    key = job_key({"step": "finish", "kinds": kinds, "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
-                   "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
-                   "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
-                   "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
-                   "look": files.content_sha256(ctx.plan.resolve_path(film.grade.look), "look", where=f"{ctx.plan.file}: grade.look")
-                           if film.grade.look else None,
-                   "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": __version__})  # fmt: skip
+    inputs = {"step": "finish", "timeline": timeline_key_data(timeline), "grade": _without(film.grade.model_dump(mode="json"), "look"),
+              "shot_grades": {s.id: s.grade.model_dump(mode="json") for s in film.shots},
+              "texture": film.charters.texture.model_dump(mode="json"), "delivery": film.delivery.model_dump(mode="json"),
+              "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
+              "look": files.content_sha256(ctx.plan.resolve_path(film.grade.look), "look", where=f"{ctx.plan.file}: grade.look")
+                      if film.grade.look else None,
+              "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": __version__}  # fmt: skip
+    key = job_key({**inputs, "kinds": kinds})
     entries = _reuse(ctx, "finish", key)
     reused = entries is not None
     if entries is None:
@@ -188,7 +193,10 @@ def _finish(ctx: MakeContext) -> None:
         entries, grade_entries = _beside(
             lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2)), grade_files)
         entries += grade_entries
+        _left_out(ctx, "finish", job_key(inputs), entries)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report())
+    else:
+        _left_out(ctx, "finish", job_key(inputs), entries)
     ctx.manifest.checks["grade"] = _state_of(ctx)["finish"]["checks"]
     _summary(ctx, f"{len(entries)} deliverable(s)", reused=reused)
     conformance = {e.path: e.extra["conformance"].get("ok") for e in entries if "conformance" in e.extra}
@@ -318,6 +326,24 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
         "entries": [{"kind": e.kind, "path": e.path, "duration": e.duration, "frames": e.frames, "codec": e.codec, "extra": e.extra} for e in entries],
     }
     write_json(ctx.out_dir / STATE_FILE, state)
+
+
+def _left_out(ctx: MakeContext, step: str, shows: str, entries: list[ManifestEntry]) -> None:
+    """Name the files an earlier make wrote for ``step`` from other inputs and this make did not write (a kind it
+    skipped, a shot no longer in the film): they stay in the folder, listed under ``checks.stale`` and on the
+    attention list, never taken for this cut. ``shows``: the key of the step's inputs, whatever was chosen."""
+    written = _state_of(ctx).setdefault("written", {})  # output path -> [step, the inputs it shows]
+    for entry in entries:
+        written[entry.path] = [step, shows]
+    current = {entry.path for entry in entries}
+    stale = ctx.manifest.checks.setdefault("stale", [])
+    for path, (owner, inputs) in sorted(written.items()):
+        if owner != step or path in current:
+            continue
+        if not (ctx.out_dir / path).is_file():
+            del written[path]  # removed since: nothing to name
+        elif inputs != shows:
+            stale.append(path)
 
 
 def _output_sha(ctx: MakeContext, path: Path) -> str:

@@ -295,7 +295,8 @@ def make_command(
     skip: str = typer.Option(None, "--skip", help="Leave these deliverables out while iterating (e.g. --skip master)."),
 ) -> None:
     """Render what changed, QA, cut, sound, finishing and the report; one line per stage with its time, then
-    what needs your attention (QA rejects, risky picks, sound and grade warnings) with the command to look at each."""
+    what needs your attention (QA rejects, risky picks, sound and grade warnings, files from an earlier cut) with the
+    command to look at each."""
     from shotcraft.events import listen
     from shotcraft.pipeline import make
     from shotcraft.render.executor import default_jobs, executor_for
