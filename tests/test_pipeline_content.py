@@ -190,3 +190,23 @@ def test_a_deliverable_skipped_after_a_change_is_named_stale_until_it_is_made_ag
     checks, listed = make_with()
     assert checks["stale"] == [] and master in listed
     assert not [item for item in checks["attention"] if item["kind"] == "stale"]
+
+
+def test_a_failed_report_keeps_the_finish_it_follows(copy, monkeypatch):
+    """The finish's files are hashed while the report step runs; when that step fails, the finish is still recorded
+    (its deliverables are whole) and the next make reuses it."""
+    from shotcraft.errors import ShotcraftError
+    from shotcraft.qa import report as report_module
+
+    def broken(*_args, **_kwargs):
+        raise ShotcraftError("the report could not be written")
+
+    _cube(copy / "looks" / "look.cube", 0.65)  # a new grade: the finish and the report re-run
+    with monkeypatch.context() as patched:
+        patched.setattr(report_module, "write_plan_report", broken)
+        with pytest.raises(ShotcraftError, match="report could not"):
+            make(load_plan(copy / "film.yaml"), copy / "out", jobs=1, progress=False)
+    record = json.loads((copy / "out" / ".shotcraft-make.json").read_text())
+    assert "mk_master.mov" in record["finish"]["files"]
+    checks, _ = _make(copy)
+    assert "finish" in checks["reused"] and "report" not in checks["reused"]
