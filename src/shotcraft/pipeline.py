@@ -211,10 +211,10 @@ def _finish(ctx: MakeContext) -> None:
 def _beside(work: Callable[[], T], side: Callable[[threading.Event], S]) -> tuple[T, S]:
     """``work()`` here while ``side(stop)`` runs on a worker thread; both results once both are done.
 
-    The finish step's encodes and stream copies are ffmpeg's work; Python's (the grade's files, the QA report's graded cuts and pictures)
-    runs beside them on the core a one-shot edit leaves idle. When ``work`` fails or the wait is interrupted (Ctrl-C),
-    ``stop`` is set and the error is raised once the side work has ended; the side's own failure is raised after
-    ``work`` ends.
+    The finish step's encodes and stream copies are ffmpeg's work; Python's (the grade's files, the QA report's graded
+    cuts and pictures) runs beside them on the core a one-shot edit leaves idle. When ``work`` fails or the wait is
+    interrupted (Ctrl-C), ``stop`` is set and the error is raised once the side work has ended; the side's own failure
+    is raised after ``work`` ends.
     """
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-beside") as lane:
