@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
+# numba's on-disk cache (librosa's beat tracker) is not safe for two processes compiling at once: two workers that
+# shared the venv's __pycache__ left an index naming the other's code, and every later call crashed (a segfault in
+# test_beats). Each worker keeps its own, inside the venv, so it is compiled once per worker and venv.
+os.environ["NUMBA_CACHE_DIR"] = str(Path(sys.prefix) / "numba-cache" / os.environ.get("PYTEST_XDIST_WORKER", "main"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
