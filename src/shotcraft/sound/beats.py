@@ -13,6 +13,10 @@ Bars are counted in 4/4 from the first beat (librosa estimates no downbeats).
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,27 +47,57 @@ def measure_beats(path: str | Path) -> BeatGrid:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: music file not found")
-    try:
-        y, sr = librosa.load(str(path), sr=SAMPLE_RATE, mono=True)
-    except Exception as exc:  # noqa: BLE001 - any decoder failure is the file's
-        raise InputError(f"{path}: not a readable audio file ({type(exc).__name__})") from None
-    if y.size < sr:
-        raise InputError(f"{path}: under one second of audio")
-    envelope = librosa.onset.onset_strength(y=y, sr=sr, hop_length=FINE_HOP)
-    tempo, frames = librosa.beat.beat_track(onset_envelope=envelope, sr=sr, hop_length=FINE_HOP, units="frames")
-    if len(frames) < 2:
-        raise InputError(f"{path}: no steady beat found")
-    reach = max(1, int(SNAP_S * sr / FINE_HOP))
-    snapped = []
-    for frame in frames:
-        lo, hi = max(0, frame - reach), min(len(envelope), frame + reach + 1)
-        snapped.append(lo + int(np.argmax(envelope[lo:hi])))
-    times = _attacks(librosa, y, sr, librosa.frames_to_time(np.array(snapped), sr=sr, hop_length=FINE_HOP))
+    with compiling_alone():
+        try:
+            y, sr = librosa.load(str(path), sr=SAMPLE_RATE, mono=True)
+        except Exception as exc:  # noqa: BLE001 - any decoder failure is the file's
+            raise InputError(f"{path}: not a readable audio file ({type(exc).__name__})") from None
+        if y.size < sr:
+            raise InputError(f"{path}: under one second of audio")
+        envelope = librosa.onset.onset_strength(y=y, sr=sr, hop_length=FINE_HOP)
+        tempo, frames = librosa.beat.beat_track(onset_envelope=envelope, sr=sr, hop_length=FINE_HOP, units="frames")
+        if len(frames) < 2:
+            raise InputError(f"{path}: no steady beat found")
+        reach = max(1, int(SNAP_S * sr / FINE_HOP))
+        snapped = []
+        for frame in frames:
+            lo, hi = max(0, frame - reach), min(len(envelope), frame + reach + 1)
+            snapped.append(lo + int(np.argmax(envelope[lo:hi])))
+        times = _attacks(librosa, y, sr, librosa.frames_to_time(np.array(snapped), sr=sr, hop_length=FINE_HOP))
     # the tracker often starts a beat or two late: extend the steady grid back to the music's start
     period = float(np.median(np.diff(times)))
     while times[0] - period >= -period / 4 and len(times) < 100_000:
         times.insert(0, max(0.0, times[0] - period))
     return BeatGrid(float(np.atleast_1d(tempo)[0]), tuple(times), float(y.size / sr))
+
+
+def compiler_lock_path() -> Path:
+    """The lock file the user's shotcraft processes take around librosa (see :func:`compiling_alone`)."""
+    return Path(tempfile.gettempdir()) / f"shotcraft-numba-{os.getuid() if hasattr(os, 'getuid') else 0}.lock"
+
+
+@contextmanager
+def compiling_alone() -> Iterator[None]:
+    """One of this user's processes at a time inside librosa. Its functions are compiled by numba into an on-disk cache
+    that is not safe for two processes compiling at once: two test workers left an index naming the other's code, and
+    every later call in that install crashed (a segfault). Once compiled, a measure holds the lock for well under a
+    second. Without POSIX locks or a writable temporary folder it runs unlocked, as before."""
+    handle = None
+    try:
+        import fcntl
+
+        handle = open(compiler_lock_path(), "a")  # noqa: SIM115 - closed below, after the lock is released
+    except (ImportError, OSError):
+        pass
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _attacks(librosa, y: np.ndarray, sr: int, peaks: np.ndarray) -> list[float]:
