@@ -210,3 +210,71 @@ def test_a_failed_report_keeps_the_finish_it_follows(copy, monkeypatch):
     assert "mk_master.mov" in record["finish"]["files"]
     checks, _ = _make(copy)
     assert "finish" in checks["reused"] and "report" not in checks["reused"]
+
+
+def _second_copy(made, tmp_path) -> Path:
+    target = tmp_path / "second" / "film"
+    shutil.copytree(made[0], target)
+    return target
+
+
+def test_with_two_jobs_the_cut_runs_beside_the_finish_and_the_manifest_reads_as_with_one(made, copy, tmp_path):
+    """`-j 2`: the rough cut is encoded on the make's worker while the finish encodes; the manifest lists the same
+    deliverables in the same order, with the same steps done and reused, as a make with one job."""
+    import threading
+
+    other = _second_copy(made, tmp_path)
+    for folder in (copy, other):
+        _tone(folder / "sound" / "music.wav", 247, 3, 0.2)  # a new mix: the cut and the finish both re-run
+    threads: dict[tuple[str, str], str] = {}
+
+    def seen(event):
+        threads[(event.stage, event.kind)] = threading.current_thread().name
+
+    with listen(seen):
+        two = make(load_plan(other / "film.yaml"), other / "out", jobs=2, progress=False)
+    one = make(load_plan(copy / "film.yaml"), copy / "out", jobs=1, progress=False)
+    assert threads[("cut", "done")].startswith("shotcraft-step")
+    assert threads[("finish", "start")] == threads[("report", "done")] == threading.current_thread().name
+    assert list(two.checks["stage_seconds"]) == [step.name for step in STEPS]
+    for key in ("stages", "reused", "stale", "conformance"):
+        assert two.checks[key] == one.checks[key], key
+    listed = [json.loads((f / "out" / "manifest.json").read_text())["deliverables"] for f in (copy, other)]
+    assert [(e["kind"], e["path"]) for e in listed[0]] == [(e["kind"], e["path"]) for e in listed[1]]
+    assert (copy / "out" / "mk-rough-cut.mp4").read_bytes() == (other / "out" / "mk-rough-cut.mp4").read_bytes()
+
+
+def test_a_cut_failing_beside_the_finish_stops_the_make_and_keeps_the_finish(copy):
+    """The cut's error is the make's (named, one line); the finish that ran beside it is whole, recorded and reused."""
+    from shotcraft.errors import ShotcraftError
+
+    _tone(copy / "sound" / "music.wav", 262, 3, 0.2)
+    rough_cut = copy / "out" / "mk-rough-cut.mp4"
+    rough_cut.unlink()
+    rough_cut.mkdir()  # the rough cut cannot be written
+    with pytest.raises(ShotcraftError, match="mk-rough-cut.mp4"):
+        make(load_plan(copy / "film.yaml"), copy / "out", jobs=2, progress=False)
+    written = json.loads((copy / "out" / "manifest.json").read_text())
+    assert written["checks"]["stages"]["cut"] == "failed" and written["checks"]["stages"]["finish"] == "done"
+    assert "report" not in written["checks"]["stages"] or written["checks"]["stages"]["report"] != "done"
+    rough_cut.rmdir()
+    checks, _ = _make(copy)
+    assert "finish" in checks["reused"] and "cut" not in checks["reused"]
+    assert rough_cut.is_file()
+
+
+def test_a_finish_failing_while_the_cut_runs_keeps_the_cut(copy):
+    from shotcraft.errors import ShotcraftError
+
+    _tone(copy / "sound" / "music.wav", 277, 3, 0.2)
+    master = copy / "out" / "mk_master.mov"
+    master.unlink()
+    master.mkdir()
+    with pytest.raises(ShotcraftError, match="mk_master.mov"):
+        make(load_plan(copy / "film.yaml"), copy / "out", jobs=2, progress=False)
+    written = json.loads((copy / "out" / "manifest.json").read_text())
+    assert written["checks"]["stages"]["cut"] == "done" and written["checks"]["stages"]["finish"] == "failed"
+    assert "rough-cut" in {entry["kind"] for entry in written["deliverables"]}
+    master.rmdir()
+    checks, _ = _make(copy)
+    assert "cut" in checks["reused"] and "finish" not in checks["reused"]

@@ -60,6 +60,8 @@ _WRITE_FAULTS = {
     "EACCES": "permission denied",
     "EPERM": "permission denied",
     "EROFS": "read-only file system",
+    "EISDIR": "a folder of that name is in the way",
+    "ENOTDIR": "a file is in the way of its folder",
 }
 
 

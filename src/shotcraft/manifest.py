@@ -48,6 +48,18 @@ class Manifest:
         self.entries.append(entry)
         return entry
 
+    def merge(self, other: Manifest, *, at: int) -> None:
+        """``other``'s entries placed at ``at`` (a step that ran beside later ones keeps its place in step order) and
+        its checks; a list in both (the stale files) becomes one sorted list."""
+        keys = {(e.kind, e.path) for e in other.entries}
+        before = sum(1 for e in self.entries[:at] if (e.kind, e.path) in keys)
+        self.entries = [e for e in self.entries if (e.kind, e.path) not in keys]
+        at -= before
+        self.entries[at:at] = other.entries
+        for name, value in other.checks.items():
+            mine = self.checks.get(name)
+            self.checks[name] = sorted({*mine, *value}) if isinstance(mine, list) and isinstance(value, list) else value
+
     def relative(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.out_dir.resolve()).as_posix()
 

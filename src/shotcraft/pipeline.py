@@ -7,13 +7,14 @@ error; the manifest written so far says which step failed.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,12 +40,15 @@ class MakeContext:
     state: dict[str, Any]  # what a stage hands to the next (the timeline, the render report)
     stage: events.Stage | None = None  # the running step's progress handle
     executor: Any = None  # a render Executor (Ray...); None: local worker processes
+    record_lock: threading.RLock = field(default_factory=threading.RLock)  # the step record, for steps running at once
 
 
 @dataclass(frozen=True)
 class Step:
     name: str
     run: Callable[[MakeContext], None]
+    #: with two jobs or more the step runs on a worker beside the steps after it, and is done before this one starts
+    until: str | None = None
 
 
 def _render(ctx: MakeContext) -> None:
@@ -83,10 +87,10 @@ def _edit(ctx: MakeContext) -> None:
     from shotcraft.render.store import open_project
 
     project = open_project(ctx.plan)
-    missing = [s.id for s in ctx.plan.film.shots if project.picked_take(s.id) is None]
+    picked = {record.shot_id for record in project.takes() if record.picked}  # one reading of the store
+    missing = [s.id for s in ctx.plan.film.shots if s.id not in picked]
     if missing:
         raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
-    ctx.state["project"] = project
     timeline = ctx.state["timeline"] = build_timeline(ctx.plan, project)
     _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s")
 
@@ -95,10 +99,12 @@ def _cut(ctx: MakeContext) -> None:
     """Write the hand-off: media folder, rough cut with the mix, timelines with the mix and stems.
 
     It runs after sound (which needs only the timeline) so the rough cut is encoded once with its
-    sound, never re-muxed in place, and every timeline can point at the mix and stems.
+    sound, never re-muxed in place, and every timeline can point at the mix and stems. Nothing later
+    reads what it writes: with two jobs it runs beside the finish (one encode lane each on a one-shot edit).
     """
     from shotcraft.edit.export import export_cut
     from shotcraft.media.video import probe
+    from shotcraft.render.store import open_project
 
     timeline = ctx.state["timeline"]
     bundle = "otioz" in ctx.state["kinds"]
@@ -110,7 +116,8 @@ def _cut(ctx: MakeContext) -> None:
     entries = _reuse(ctx, "cut", key)
     _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s", reused=entries is not None)
     if entries is None:
-        cut = export_cut(ctx.plan, ctx.state["project"], ctx.out_dir, timeline=timeline, sound=sound, bundle=bundle)
+        # its own reading of the store (the studio's review markers): a store connection belongs to one thread
+        cut = export_cut(ctx.plan, open_project(ctx.plan, read_only=True), ctx.out_dir, timeline=timeline, sound=sound, bundle=bundle)
         info = probe(cut.rough_cut)
         entries = [ManifestEntry("rough-cut", ctx.manifest.relative(cut.rough_cut), duration=info.duration, frames=info.frames, codec=info.codec)]
         for kind, path in cut.interchange.items():
@@ -263,16 +270,66 @@ def _attention(ctx: MakeContext) -> None:
     from shotcraft.render.store import open_project
 
     project = open_project(ctx.plan, read_only=True)
-    picks = {}
-    for shot in ctx.plan.film.shots:
-        record = project.picked_take(shot.id)
-        if record is not None:
-            picks[shot.id] = (record.label, record.pick_reason)
+    picks = {record.shot_id: (record.label, record.pick_reason) for record in project.takes() if record.picked}
     items = attention_items(ctx.plan.path, ctx.out_dir, ctx.manifest.checks, ctx.state.get("qa"), picks)
     ctx.manifest.checks["attention"] = [item.to_dict() for item in items]
     # one event for front ends that keep the stream (JSON lines); the CLI prints the list itself at the end
     events.emit(events.Event("summary", "note", f"{len(items)} item(s) need attention",
                              data={"items": [item.to_dict() for item in items]}))  # fmt: skip
+
+
+def _run_step(ctx: MakeContext, step: Step) -> str:
+    """``step`` inside its progress stage; its outcome ("done", or "reused" when its inputs did not change)."""
+    with events.stage(step.name) as ctx.stage:
+        step.run(ctx)
+    return ctx.stage.outcome
+
+
+def _ended(ctx: MakeContext, name: str, outcome: str) -> None:
+    ctx.manifest.checks["stages"][name] = "done"
+    if outcome == "reused":
+        ctx.manifest.checks["reused"].append(name)
+    ctx.manifest.write()
+
+
+@dataclass
+class _Running:
+    """A step running on the make's worker (:attr:`Step.until`)."""
+
+    step: Step
+    ctx: MakeContext  # the make's, with a manifest of its own: merged into the make's at `at` once done
+    at: int
+    started: float
+    future: Future[str] | None = None
+    seconds: float = 0.0
+
+
+def _started(ctx: MakeContext, step: Step, lane: ThreadPoolExecutor) -> _Running:
+    own = replace(ctx, manifest=Manifest(ctx.out_dir, ctx.manifest.title, ctx.manifest.plan), stage=None)
+    running = _Running(step, own, len(ctx.manifest.entries), time.perf_counter())
+
+    def work() -> str:
+        try:
+            return _run_step(own, step)
+        finally:
+            running.seconds = time.perf_counter() - running.started
+
+    running.future = lane.submit(contextvars.copy_context().run, work)  # the make's hash cache
+    return running
+
+
+def _joined(ctx: MakeContext, running: _Running) -> None:
+    """Wait for a step on the worker; its entries take its place among the make's (the manifest reads in step order)."""
+    name = running.step.name
+    try:
+        outcome = running.future.result() if running.future is not None else "done"
+    except BaseException:
+        ctx.manifest.checks["stages"][name] = "failed"
+        raise
+    finally:
+        ctx.manifest.checks["stage_seconds"][name] = round(running.seconds, 3)
+    ctx.manifest.merge(running.ctx.manifest, at=running.at)
+    _ended(ctx, name, outcome)
 
 
 def _summary(ctx: MakeContext, text: str, *, reused: bool = False) -> None:
@@ -298,9 +355,10 @@ def _load_state(out_dir: Path) -> dict[str, Any]:
 
 def _state_of(ctx: MakeContext) -> dict[str, Any]:
     """The make's record of its steps, read once per make (the steps' reuse checks and results read it often)."""
-    if "make_record" not in ctx.state:
-        ctx.state["make_record"] = _load_state(ctx.out_dir)
-    return ctx.state["make_record"]
+    with ctx.record_lock:
+        if "make_record" not in ctx.state:
+            ctx.state["make_record"] = _load_state(ctx.out_dir)
+        return ctx.state["make_record"]
 
 
 def _reuse(ctx: MakeContext, step: str, key: str) -> list[ManifestEntry] | None:
@@ -329,14 +387,17 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
                           for e in entries]}  # fmt: skip
     state = _state_of(ctx)
     if hash_later:
-        state.pop(step, None)  # an earlier make's record of this step no longer describes the folder
-        if "hashing" not in ctx.state:
-            ctx.state["hashing"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-hash")
-        digests = ctx.state["hashing"].submit(contextvars.copy_context().run, _digests, ctx, entries)
-        ctx.state.setdefault("pending", {})[step] = (record, digests)
+        with ctx.record_lock:
+            state.pop(step, None)  # an earlier make's record of this step no longer describes the folder
+            if "hashing" not in ctx.state:
+                ctx.state["hashing"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-hash")
+            digests = ctx.state["hashing"].submit(contextvars.copy_context().run, _digests, ctx, entries)
+            ctx.state.setdefault("pending", {})[step] = (record, digests)
         return
-    state[step] = {**record, "files": _digests(ctx, entries)}
-    write_json(ctx.out_dir / STATE_FILE, state)
+    digests = _digests(ctx, entries)
+    with ctx.record_lock:
+        state[step] = {**record, "files": digests}
+        write_json(ctx.out_dir / STATE_FILE, state)
 
 
 def _digests(ctx: MakeContext, entries: list[ManifestEntry]) -> dict[str, str]:
@@ -354,18 +415,23 @@ def _settle(ctx: MakeContext, *, failed: bool) -> None:
 
     After a failed step the steps that succeeded are still recorded (their files are whole); a hashing error is then
     dropped (the step is done again next time) so the step's own error is the one raised."""
-    pending = ctx.state.pop("pending", {})
-    hashing = ctx.state.pop("hashing", None)
+    with ctx.record_lock:
+        pending = ctx.state.pop("pending", {})
+        hashing = ctx.state.pop("hashing", None)
     try:
         state = _state_of(ctx)
         for step, (record, digests) in pending.items():
             try:
-                state[step] = {**record, "files": digests.result()}
+                result = digests.result()
             except Exception:
                 if not failed:
                     raise
+                continue
+            with ctx.record_lock:
+                state[step] = {**record, "files": result}
         if pending:
-            write_json(ctx.out_dir / STATE_FILE, state)
+            with ctx.record_lock:
+                write_json(ctx.out_dir / STATE_FILE, state)
     finally:
         if hashing is not None:
             hashing.shutdown(wait=True)
@@ -375,18 +441,20 @@ def _left_out(ctx: MakeContext, step: str, shows: str, entries: list[ManifestEnt
     """Name the files an earlier make wrote for ``step`` from other inputs and this make did not write (a kind it
     skipped, a shot no longer in the film): they stay in the folder, listed under ``checks.stale`` and on the
     attention list, never taken for this cut. ``shows``: the key of the step's inputs, whatever was chosen."""
-    written = _state_of(ctx).setdefault("written", {})  # output path -> [step, the inputs it shows]
-    for entry in entries:
-        written[entry.path] = [step, shows]
-    current = {entry.path for entry in entries}
-    stale = ctx.manifest.checks.setdefault("stale", [])
-    for path, (owner, inputs) in sorted(written.items()):
-        if owner != step or path in current:
-            continue
-        if not (ctx.out_dir / path).is_file():
-            del written[path]  # removed since: nothing to name
-        elif inputs != shows:
-            stale.append(path)
+    with ctx.record_lock:
+        written = _state_of(ctx).setdefault("written", {})  # output path -> [step, the inputs it shows]
+        for entry in entries:
+            written[entry.path] = [step, shows]
+        current = {entry.path for entry in entries}
+        stale = ctx.manifest.checks.setdefault("stale", [])
+        for path, (owner, inputs) in sorted(written.items()):
+            if owner != step or path in current:
+                continue
+            if not (ctx.out_dir / path).is_file():
+                del written[path]  # removed since: nothing to name
+            elif inputs != shows:
+                stale.append(path)
+        stale.sort()  # the same list whichever step ended first
 
 
 def _output_sha(ctx: MakeContext, path: Path) -> str:
@@ -446,7 +514,7 @@ STEPS: list[Step] = [
     Step("qa", _qa),
     Step("edit", _edit),
     Step("sound", _sound),
-    Step("cut", _cut),
+    Step("cut", _cut, until="report"),
     Step("finish", _finish),
     Step("report", _report),
 ]
@@ -477,24 +545,36 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     manifest.checks["stage_seconds"] = timings
     reused: list[str] = []
     manifest.checks["reused"] = reused
-    with files.project_hashes(plan.root / files.PROJECT_FOLDER):
-        for step in STEPS:
-            stages[step.name] = "running"
-            started = time.perf_counter()
-            try:
-                with events.stage(step.name) as ctx.stage:
-                    step.run(ctx)
-            except BaseException:
-                stages[step.name] = "failed"
-                manifest.write()
-                _settle(ctx, failed=True)
-                raise
-            finally:
-                timings[step.name] = round(time.perf_counter() - started, 3)
-            stages[step.name] = "done"
-            if ctx.stage.outcome == "reused":
-                reused.append(step.name)
+    beside = (jobs or 1) > 1
+    running: dict[str, _Running] = {}  # steps on the worker, by name
+    with files.project_hashes(plan.root / files.PROJECT_FOLDER), ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-step") as lane:
+        try:
+            for step in STEPS:
+                for name in [name for name, r in running.items() if r.step.until == step.name]:
+                    _joined(ctx, running.pop(name))
+                stages[step.name] = "running"
+                timings[step.name] = 0.0  # its place in the order, whichever thread ends it
+                if step.until and beside:
+                    running[step.name] = _started(ctx, step, lane)
+                    continue
+                started = time.perf_counter()
+                try:
+                    outcome = _run_step(ctx, step)
+                except BaseException:
+                    stages[step.name] = "failed"
+                    raise
+                finally:
+                    timings[step.name] = round(time.perf_counter() - started, 3)
+                _ended(ctx, step.name, outcome)
+            for name in list(running):
+                _joined(ctx, running.pop(name))
+        except BaseException:
+            for name in list(running):  # a step beside the failed one ends first (its work, if whole, is kept)
+                with contextlib.suppress(BaseException):
+                    _joined(ctx, running.pop(name))
             manifest.write()
+            _settle(ctx, failed=True)
+            raise
         ctx.stage = None
         _settle(ctx, failed=False)
     manifest.write()

@@ -33,6 +33,7 @@ class ProgressView:
             mode = "rich" if getattr(self.stream, "isatty", lambda: False)() else "plain"
         self.mode = mode
         self._status: Any = None
+        self._status_stage = ""  # whose status shows (two stages can run at once: the cut beside the finish)
         self._last_plain = 0.0
         self.lines: list[str] = []  # the closing lines, in order (the make summary reuses them)
 
@@ -46,7 +47,8 @@ class ProgressView:
         if event.stage == "summary":
             return  # make prints what needs attention itself, once, at the end
         if event.kind in ("done", "reused", "failed"):
-            self._stop_status()
+            if event.stage == self._status_stage:
+                self._stop_status()
             text = f"{event.stage:<8} {event.message or event.kind}  ({event.seconds or 0:.1f} s)"
             if event.kind == "failed":
                 text = f"{event.stage:<8} failed: {event.message}  ({event.seconds or 0:.1f} s)"
@@ -56,8 +58,8 @@ class ProgressView:
             self._write(f"{event.stage:<8} warning: {event.message}")
         elif event.kind == "start":
             if self.mode == "rich" and event.stage != "render":  # render draws its own bars
-                self._start_status(f"{event.stage}…")
-        elif self.mode == "rich" and self._status is not None:
+                self._start_status(event.stage, f"{event.stage}…")
+        elif self.mode == "rich" and self._status is not None and event.stage == self._status_stage:
             from rich.text import Text
 
             self._status.update(Text(f"{event.stage}: {_describe(event)}"))  # plan text may hold [markup]
@@ -77,19 +79,20 @@ class ProgressView:
         self.stream.write(text + "\n")
         self.stream.flush()
 
-    def _start_status(self, text: str) -> None:
+    def _start_status(self, stage: str, text: str) -> None:
         from rich.console import Console
 
         self._stop_status()
         from rich.text import Text
 
         self._status = Console(file=self.stream, highlight=False).status(Text(text), spinner="dots")
+        self._status_stage = stage
         self._status.start()
 
     def _stop_status(self) -> None:
         if self._status is not None:
             self._status.stop()
-            self._status = None
+            self._status, self._status_stage = None, ""
 
 
 def _describe(event: Event) -> str:

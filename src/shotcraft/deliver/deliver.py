@@ -36,7 +36,7 @@ from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentSto
 from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path, file_sha256, sweep_stale_temps
+from shotcraft.fsutil import atomic_path, file_sha256, sweep_stale_temps, write_bytes
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.media.prefetch import prefetch
 from shotcraft.media.video import VideoWriter
@@ -248,12 +248,11 @@ def deliver(
             final[output.kind] = output.path
 
         # 4. Stills from the frames kept while encoding
-        stills = {t: encoder.still(t) for t in sorted(wanted_stills)}
         if "poster" in kinds:
-            _write_png(paths.poster, stills[poster_frame])
+            _write_png(paths.poster, encoder.still(poster_frame))
             final["poster"] = paths.poster
         if "contact-sheet" in kinds:
-            thumbs = [(thumb_at[t], t, _thumbnail(stills[t])) for t in sorted(thumb_at)]
+            thumbs = [(thumb_at[t], t, encoder.thumbnail(t)) for t in sorted(thumb_at)]
             _write_png(paths.contact_sheet, contact_sheet(thumbs, timeline.rate))
             final["contact-sheet"] = paths.contact_sheet
         if frames is None:
@@ -321,6 +320,20 @@ class _SegmentEncoder:
         if image is None:
             raise InputError(f"deliver: the kept frame {self._still_paths[t]} is unreadable")
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def thumbnail(self, t: int) -> np.ndarray:
+        """Still ``t`` at the contact sheet's width, kept beside the still: after a one-shot edit the sheet reads one
+        small image per shot, not every shot's full frame (45 full-HD PNGs are seconds to decode)."""
+        import cv2
+
+        path = self._still_paths[t].with_suffix(".thumb.png")
+        self.used.append(path)
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
+        if image is not None:
+            return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        thumb = _thumbnail(self.still(t))
+        _write_png(path, thumb)
+        return thumb
 
     def encode(self, index: int, segment: Segment, outputs: list[VideoOutput] | None = None, *, stills: bool = True) -> None:
         """Encode segment ``index`` into ``outputs`` (default: every output) that lack it; ``stills``: keep its stills too."""
@@ -475,8 +488,7 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
     ok, data = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise InputError(f"deliver: could not encode {path.name}")
-    with atomic_path(path) as temp:
-        temp.write_bytes(data.tobytes())
+    write_bytes(path, data.tobytes())  # an unchanged poster is left as it is
 
 
 def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, output: VideoOutput | None, audio: Path | None) -> ManifestEntry:

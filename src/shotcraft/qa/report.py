@@ -9,6 +9,7 @@ File mode shows the same per-clip view for any clips.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import threading
 from collections.abc import Iterable, Sequence
@@ -287,7 +288,9 @@ def _folder(out_dir: str | Path) -> Path:
     return out_dir
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> Environment:
+    """One environment per process: its template is compiled once (a tenth of a second), not on every report."""
     env = Environment(loader=PackageLoader("shotcraft.qa", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * float(v):.1f} %"

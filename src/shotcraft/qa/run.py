@@ -140,12 +140,15 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     base = film.qa.thresholds
     resolve_thresholds(base, where=f"{plan.file}: qa.thresholds")  # fail early, naming the field
     shots: list[ShotQA] = []
+    by_shot: dict[str, list[Any]] = {}
+    for record_ in project.takes():  # one reading of the store (a user's pick is all QA reads of the picks)
+        by_shot.setdefault(record_.shot_id, []).append(record_)
     for resolved in resolve_shots(film):
         shot = resolved.shot
         thresholds = resolve_thresholds(base, shot.qa.thresholds, where=f"{plan.file}: shot {shot.id} qa.thresholds")
         motions = {t.label: t.motion for t in resolved.takes}
         takes, not_done = [], []
-        for record_ in project.takes(shot.id):
+        for record_ in by_shot.get(shot.id, []):
             if not record_.done:
                 not_done.append(record_.label)
                 continue
