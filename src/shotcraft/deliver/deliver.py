@@ -232,29 +232,39 @@ def deliver(
             for index, segment in enumerate(segments):
                 encoder.encode(index, segment)
 
-        # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec
-        final: dict[str, Path] = {}
+        # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec, on workers (ffmpeg copying,
+        #    mostly I/O) while this thread draws the stills
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
         mix_name = file_sha256(audio) if audio is not None else "silence"
-        for output in outputs:
+
+        tracks: dict[str, Path] = {}
+        for output in outputs:  # first, one after another: two outputs may share a track
             profile = output.profile
             audio_key = job_key({"mix": mix_name, "codec": profile.audio_codec, "bit_rate": profile.audio_bit_rate, "seconds": str(seconds)})
-            track = store.path("audio", audio_key, AUDIO_SUFFIX[profile.audio_codec])
+            track = tracks[output.kind] = store.path("audio", audio_key, AUDIO_SUFFIX[profile.audio_codec])
             if not track.is_file():
                 encode_audio(Path(audio) if audio is not None else None, profile, seconds, track)
             encoder.used.append(track)
-            parts = [encoder.part(index, output) for index in range(len(segments))]
-            concat(parts, track, profile, output.path, store.root / f"{output.kind}.ffconcat")
-            final[output.kind] = output.path
 
-        # 4. Stills from the frames kept while encoding
-        if "poster" in kinds:
-            _write_png(paths.poster, encoder.still(poster_frame))
-            final["poster"] = paths.poster
-        if "contact-sheet" in kinds:
-            thumbs = [(thumb_at[t], t, encoder.thumbnail(t)) for t in sorted(thumb_at)]
-            _write_png(paths.contact_sheet, contact_sheet(thumbs, timeline.rate))
-            final["contact-sheet"] = paths.contact_sheet
+        def assemble(output: VideoOutput) -> Path:
+            parts = [encoder.part(index, output) for index in range(len(segments))]
+            return concat(parts, tracks[output.kind], output.profile, output.path, store.root / f"{output.kind}.ffconcat")
+
+        final: dict[str, Path] = {}
+        with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="shotcraft-assemble") as assembling:
+            assembled = [(output.kind, assembling.submit(assemble, output)) for output in outputs]
+            # 4. Stills from the frames kept while encoding
+            stills: dict[str, Path] = {}
+            if "poster" in kinds:
+                _write_png(paths.poster, encoder.still(poster_frame))
+                stills["poster"] = paths.poster
+            if "contact-sheet" in kinds:
+                thumbs = [(thumb_at[t], t, encoder.thumbnail(t)) for t in sorted(thumb_at)]
+                _write_png(paths.contact_sheet, contact_sheet(thumbs, timeline.rate))
+                stills["contact-sheet"] = paths.contact_sheet
+            for kind, future in assembled:  # in the outputs' order, whichever ended first
+                final[kind] = future.result()
+        final.update(stills)
         if frames is None:
             store.prune(encoder.used)
 
