@@ -7,6 +7,8 @@ size (stated in the results). In one run, on a private folder:
 - cold: `make` from an empty store and an empty output folder;
 - reworded: one shot's subject changed, then `make` (its two takes re-render, its
   segments and the transitions touching it re-encode, everything else is reused);
+  once per shot of --shot, one after another (by default one shot of each kind:
+  a tight portrait's QA costs twice a wide's);
 - unchanged: `make` again with nothing changed;
 - reference: the edited plan finished from an empty output folder (renders cached),
   to check the incremental deliverables are byte-identical to a full encode.
@@ -70,7 +72,8 @@ def main() -> int:
     parser.add_argument("--shots", type=int, default=45)
     parser.add_argument("--resolution", default="320x180")
     parser.add_argument("--only", default="master,poster,contact-sheet", help="deliverables (make --only); 'all' for the plan's")
-    parser.add_argument("--shot", default="s23", help="the shot reworded")
+    parser.add_argument("--shot", default="s21,s22,s23,s24,s25",
+                        help="the shots reworded, one after another (default: one of each kind, the last with a dissolve)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "incremental.json"))
     args = parser.parse_args()
@@ -105,10 +108,12 @@ def main() -> int:
             return figures
 
         results["cold"] = run("cold")
-        text = plan_file.read_text(encoding="utf-8")
-        number = int(args.shot[1:])
-        plan_file.write_text(text.replace(f"'Ana in shot {number}'", f"'Ana in shot {number}, looking back'"), encoding="utf-8")
-        results["reworded"] = run("reworded")
+        results["reworded"] = {}
+        for shot in args.shot.split(","):
+            text = plan_file.read_text(encoding="utf-8")
+            number = int(shot[1:])
+            plan_file.write_text(text.replace(f"'Ana in shot {number}'", f"'Ana in shot {number}, looking back'"), encoding="utf-8")
+            results["reworded"][shot] = run(f"reworded {shot}")
         results["unchanged"] = run("unchanged")
         results["reference"] = run("reference")
         identical = {}
@@ -118,15 +123,17 @@ def main() -> int:
                 identical[entry["kind"]] = mine.read_bytes() == whole.read_bytes()
         results["identical_to_full_encode"] = identical
 
-    cold, reworded, unchanged = results["cold"], results["reworded"], results["unchanged"]
+    cold, unchanged = results["cold"], results["unchanged"]
     n = args.shots
-    budget = 1.2 / n * cold["finishing_s"] + reworded["stages_s"].get("render", 0.0)
+    each = {}
+    for shot, reworded in results["reworded"].items():
+        budget = 1.2 / n * cold["finishing_s"] + reworded["stages_s"].get("render", 0.0)
+        each[shot] = {"wall_s": reworded["wall_s"], "budget_s": round(budget, 2), "over_budget": round(reworded["wall_s"] / budget, 3),
+                      "finishing_over_cold_finishing": round(reworded["finishing_s"] / cold["finishing_s"], 4), "met": reworded["wall_s"] <= budget}
     results["targets"] = {
-        "reworded_wall_s": reworded["wall_s"],
-        "reworded_budget_s": round(budget, 2),
-        "reworded_finishing_over_cold_finishing": round(reworded["finishing_s"] / cold["finishing_s"], 4),
+        "reworded": each,
         "one_over_n": round(1 / n, 4),
-        "reworded_met": reworded["wall_s"] <= budget,
+        "reworded_met": all(e["met"] for e in each.values()),
         "unchanged_over_cold": round(unchanged["wall_s"] / cold["wall_s"], 4),
         "unchanged_met": unchanged["wall_s"] < 0.03 * cold["wall_s"],
     }

@@ -9,6 +9,7 @@ grain is not drawn at thumbnail size, its numbers are in the table.
 from __future__ import annotations
 
 import base64
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +124,17 @@ def _shot_view(event: CutEvent, grade: ShotGrade, cache: TakeCache | None = None
     }
 
 
-def render_grade_report(grade_plan: GradePlan, timeline: Timeline, *, title: str) -> str:
+@functools.lru_cache(maxsize=1)
+def _template() -> Any:
+    """The page's template, compiled once per process (a studio or a long session writes it after every edit)."""
     import jinja2
 
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(TEMPLATE)
+
+
+def render_grade_report(grade_plan: GradePlan, timeline: Timeline, *, title: str) -> str:
     shots = [_shot_view(event, grade_plan.shots[event.shot_id], grade_plan.cache) for event in timeline.events if event.shot_id in grade_plan.shots]
-    return environment.from_string(TEMPLATE).render(
+    return _template().render(
         title=title, shots=shots, lut_size=grade_plan.lut_size, look=grade_plan.look, flags=grade_plan.flags,
         bounds=grade_plan.report()["bounds"], continuity=grade_plan.continuity, thumb_w=THUMB_SIZE[0], thumb_h=THUMB_SIZE[1],
     )  # fmt: skip
