@@ -278,3 +278,17 @@ def test_a_finish_failing_while_the_cut_runs_keeps_the_cut(copy):
     master.rmdir()
     checks, _ = _make(copy)
     assert "cut" in checks["reused"] and "finish" not in checks["reused"]
+
+
+def test_without_jobs_make_uses_one_per_core_for_every_step(copy, monkeypatch):
+    """`shotcraft make` without -j: the finish's lanes and the cut beside it follow the cores, like the render."""
+    import threading
+
+    from shotcraft.render import executor
+
+    monkeypatch.setattr(executor, "default_jobs", lambda: 2)
+    _tone(copy / "sound" / "music.wav", 294, 3, 0.2)
+    ended: dict[str, str] = {}
+    with listen(lambda event: ended.__setitem__(event.stage, threading.current_thread().name) if event.kind == "done" else None):
+        make(load_plan(copy / "film.yaml"), copy / "out", jobs=None, progress=False)
+    assert ended["cut"].startswith("shotcraft-step") and ended["finish"] == threading.current_thread().name

@@ -525,9 +525,13 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     """Run every stage that exists on ``plan``; deliverables and manifest.json land in ``out_dir``.
 
     ``only`` / ``skip``: deliverable kinds (or aliases: web, vertical) to make or leave out while iterating.
+    ``jobs``: render workers; from two, the finish encodes in two lanes and the cut runs beside it. None: one per core
+    (at most 4), as `shotcraft make` without ``-j``.
     """
     from shotcraft.outputs import check_output_folder
+    from shotcraft.render.executor import default_jobs
 
+    jobs = default_jobs() if jobs is None else jobs
     out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -545,7 +549,7 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     manifest.checks["stage_seconds"] = timings
     reused: list[str] = []
     manifest.checks["reused"] = reused
-    beside = (jobs or 1) > 1
+    beside = jobs > 1
     running: dict[str, _Running] = {}  # steps on the worker, by name
     with files.project_hashes(plan.root / files.PROJECT_FOLDER), ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-step") as lane:
         try:

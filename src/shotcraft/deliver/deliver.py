@@ -336,7 +336,7 @@ class _SegmentEncoder:
         small image per shot, not every shot's full frame (45 full-HD PNGs are seconds to decode)."""
         import cv2
 
-        path = self._still_paths[t].with_suffix(".thumb.png")
+        path = self._still_paths[t].with_suffix(f".thumb{THUMB_WIDTH}.png")  # the width in the name: another width is another file
         self.used.append(path)
         image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
         if image is not None:
