@@ -35,7 +35,7 @@ class MakeContext:
     plan: LoadedPlan
     out_dir: Path
     manifest: Manifest
-    jobs: int | None
+    jobs: int  # decided once by make(): render workers, and from two the finish's lanes and the cut beside it
     progress: bool
     state: dict[str, Any]  # what a stage hands to the next (the timeline, the render report)
     stage: events.Stage | None = None  # the running step's progress handle
@@ -53,9 +53,8 @@ class Step:
 
 def _render(ctx: MakeContext) -> None:
     from shotcraft.render.engine import render_plan
-    from shotcraft.render.executor import default_jobs
 
-    report = render_plan(ctx.plan, jobs=ctx.jobs or default_jobs(), progress=ctx.progress, executor=ctx.executor)
+    report = render_plan(ctx.plan, jobs=ctx.jobs, progress=ctx.progress, executor=ctx.executor)
     ctx.state["render"] = report
     ctx.manifest.checks["render"] = report.to_dict()
     _summary(ctx, f"{len(report.rendered)} job(s) rendered, {len(report.cached)} cached, {len(report.failed)} failed",
@@ -198,7 +197,7 @@ def _finish(ctx: MakeContext) -> None:
             return written
 
         entries, grade_entries = _beside(
-            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs or 1, 2)), grade_files)
+            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2)), grade_files)
         entries += grade_entries
         _left_out(ctx, "finish", job_key(inputs), entries)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report(), hash_later=True)
@@ -300,7 +299,7 @@ class _Running:
     ctx: MakeContext  # the make's, with a manifest of its own: merged into the make's at `at` once done
     at: int
     started: float
-    future: Future[str] | None = None
+    future: Future[str] = field(init=False)
     seconds: float = 0.0
 
 
@@ -322,7 +321,7 @@ def _joined(ctx: MakeContext, running: _Running) -> None:
     """Wait for a step on the worker; its entries take its place among the make's (the manifest reads in step order)."""
     name = running.step.name
     try:
-        outcome = running.future.result() if running.future is not None else "done"
+        outcome = running.future.result()
     except BaseException:
         ctx.manifest.checks["stages"][name] = "failed"
         raise
@@ -531,7 +530,7 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     from shotcraft.outputs import check_output_folder
     from shotcraft.render.executor import default_jobs
 
-    jobs = default_jobs() if jobs is None else jobs
+    jobs = jobs or default_jobs()  # the one place the default is decided (0 and None alike, as the render took them)
     out_dir = check_output_folder(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
