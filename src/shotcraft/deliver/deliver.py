@@ -13,6 +13,7 @@ deliverable that looks finished.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentSto
 from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
+from shotcraft.files import content_sha256
 from shotcraft.fsutil import atomic_path, file_sha256, sweep_stale_temps, write_bytes
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.media.prefetch import prefetch
@@ -233,7 +235,7 @@ def deliver(
                 encoder.encode(index, segment)
 
         # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec, on workers (ffmpeg copying,
-        #    mostly I/O) while this thread draws the stills
+        #    mostly I/O, then the file's conformance and checksum) while this thread draws the stills
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
         mix_name = file_sha256(audio) if audio is not None else "silence"
 
@@ -246,13 +248,16 @@ def deliver(
                 encode_audio(Path(audio) if audio is not None else None, profile, seconds, track)
             encoder.used.append(track)
 
-        def assemble(output: VideoOutput) -> Path:
+        def assemble(output: VideoOutput) -> ManifestEntry:
+            """The deliverable by stream copy, then its conformance and checksum (each worker reads what it wrote)."""
             parts = [encoder.part(index, output) for index in range(len(segments))]
-            return concat(parts, tracks[output.kind], output.profile, output.path, store.root / f"{output.kind}.ffconcat")
+            path = concat(parts, tracks[output.kind], output.profile, output.path, store.root / f"{output.kind}.ffconcat")
+            return _entry(output.kind, path, out_dir, film, timeline, output, audio)
 
-        final: dict[str, Path] = {}
+        entries: list[ManifestEntry] = []
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="shotcraft-assemble") as assembling:
-            assembled = [(output.kind, assembling.submit(assemble, output)) for output in outputs]
+            # each in the caller's context: the checksums go through the make's hash cache
+            assembled = [assembling.submit(contextvars.copy_context().run, assemble, output) for output in outputs]
             # 4. Stills from the frames kept while encoding
             stills: dict[str, Path] = {}
             if "poster" in kinds:
@@ -262,17 +267,12 @@ def deliver(
                 thumbs = [(thumb_at[t], t, encoder.thumbnail(t)) for t in sorted(thumb_at)]
                 _write_png(paths.contact_sheet, contact_sheet(thumbs, timeline.rate))
                 stills["contact-sheet"] = paths.contact_sheet
-            for kind, future in assembled:  # in the outputs' order, whichever ended first
-                final[kind] = future.result()
-        final.update(stills)
+            entries += [future.result() for future in assembled]  # in the outputs' order, whichever ended first
+        # 5. Manifest entries (the videos' conformance and checksum were measured on the workers); each shot's .cube
+        entries += [_entry(kind, path, out_dir, film, timeline, None, audio) for kind, path in stills.items()]
         if frames is None:
             store.prune(encoder.used)
 
-    # 5. Conformance and manifest entries; each shot's grade as a .cube for the colourist
-    entries: list[ManifestEntry] = []
-    by_kind = {output.kind: output for output in outputs}
-    for kind, path in final.items():
-        entries.append(_entry(kind, path, out_dir, film, timeline, by_kind.get(kind), audio))
     if "luts" in kinds and grade_plan is not None:
         from shotcraft.grade.plan import export_cubes
 
@@ -507,6 +507,8 @@ def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline,
         return ManifestEntry(kind=kind, path=relative, codec="png")
     width, height = output.size
     report = check_deliverable(path, output.profile_name, rate=timeline.rate, frames=timeline.duration, width=width, height=height)
+    # for whoever receives it to check the transfer (through the project's hash cache: the make records it too)
+    sha256 = content_sha256(path, "output", where=f"deliver: {relative}")
     return ManifestEntry(
         kind=kind,
         path=relative,
@@ -519,5 +521,6 @@ def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline,
             "pix_fmt": report.facts["pix_fmt"],
             "audio": "mix" if audio is not None else "silence",
             "conformance": report.to_dict(),
+            "sha256": sha256,
         },
     )

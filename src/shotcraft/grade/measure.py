@@ -55,7 +55,7 @@ class Sample:
 def sample_take(path: Path, source_in: int, duration: int, *, count: int = SAMPLE_FRAMES, size: tuple[int, int] = SAMPLE_SIZE) -> Sample:
     """``count`` frames spread over the used part of a take (frames source_in .. source_in + duration)."""
     wanted = set(np.linspace(source_in, source_in + max(duration - 1, 0), count).round().astype(int).tolist())
-    frames = [frame for index, frame in enumerate(read_frames(path, size=size, start=source_in, count=duration), start=source_in) if index in wanted]
+    frames = list(read_frames(path, size=size, start=source_in, count=duration, only=wanted))
     if not frames:
         raise ValueError(f"{path}: no frames in {source_in}..{source_in + duration}")
     return Sample(np.stack(frames))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -125,8 +125,13 @@ def _enum_int(value: object) -> int | None:
         return None
 
 
-def read_frames(path: str | Path, *, size: tuple[int, int] | None = None, start: int = 0, count: int | None = None) -> Iterator[np.ndarray]:
-    """Decode frames as RGB uint8 arrays; ``size=(w, h)`` scales during conversion (cheap proxies)."""
+def read_frames(path: str | Path, *, size: tuple[int, int] | None = None, start: int = 0, count: int | None = None,
+                only: Collection[int] | None = None) -> Iterator[np.ndarray]:
+    """Decode frames as RGB uint8 arrays; ``size=(w, h)`` scales during conversion (cheap proxies).
+
+    ``only``: the frame indices wanted among ``start .. start + count``; the others are decoded (a stream decodes in
+    order) but not converted, which is most of a small sample's cost.
+    """
     path = Path(path)
     try:
         container = av.open(str(path))
@@ -141,10 +146,8 @@ def read_frames(path: str | Path, *, size: tuple[int, int] | None = None, start:
                 if index >= start:
                     if count is not None and index >= start + count:
                         break
-                    if size is not None:
-                        yield frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
-                    else:
-                        yield frame.to_ndarray(format="rgb24")
+                    if only is None or index in only:
+                        yield frame.to_ndarray(format="rgb24", width=size[0], height=size[1]) if size else frame.to_ndarray(format="rgb24")
                 index += 1
         except av.error.FFmpegError as exc:
             raise InputError(f"{path}: decoding failed at frame {index} ({error_reason(exc)})") from None
