@@ -182,29 +182,24 @@ def _finish(ctx: MakeContext) -> None:
     entries = _reuse(ctx, "finish", key)
     reused = entries is not None
     if entries is None:
+        if ctx.stage is not None:
+            ctx.stage.note("grading")
+        grade_plan = ctx.state["grade_plan"] = plan_grade(ctx.plan, timeline)
+        if ctx.stage is not None:
+            ctx.stage.note("encoding deliverables")
 
-        def graded() -> list[ManifestEntry]:
-            if ctx.stage is not None:
-                ctx.stage.note("grading")
-            grade_plan = ctx.state["grade_plan"] = plan_grade(ctx.plan, timeline)
-            if ctx.stage is not None:
-                ctx.stage.note("encoding deliverables")
+        def grade_files(stop: threading.Event) -> list[ManifestEntry]:
+            written = export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
+            # the QA report's cuts judged as graded and its takes' pictures, made now and cached for the report step
+            graded_cut_checks(ctx.plan, timeline, grade_plan.with_own_tables(), cache_dir=ctx.out_dir / "qa", stop=stop)
+            draw_pictures(ctx.state["qa"], ctx.out_dir / "qa", stop=stop)
+            return written
 
-            def grade_files(stop: threading.Event) -> list[ManifestEntry]:
-                written = export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
-                # the QA report's cuts judged as graded, measured now and cached for the report step
-                graded_cut_checks(ctx.plan, timeline, grade_plan.with_own_tables(), cache_dir=ctx.out_dir / "qa", stop=stop)
-                return written
-
-            delivered, written = _beside(
-                lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2)), grade_files)
-            return delivered + written
-
-        # the QA report's pictures of new takes need no grade: drawn from the start, cached for the report step (a
-        # one-shot edit's last second was these charts alone, after the encodes)
-        entries, _ = _beside(graded, lambda stop: draw_pictures(ctx.state["qa"], ctx.out_dir / "qa", stop=stop))
+        entries, grade_entries = _beside(
+            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2)), grade_files)
+        entries += grade_entries
         _left_out(ctx, "finish", job_key(inputs), entries)
-        _remember(ctx, "finish", key, entries, checks=ctx.state["grade_plan"].report(), hash_later=True)
+        _remember(ctx, "finish", key, entries, checks=grade_plan.report(), hash_later=True)
     else:
         _left_out(ctx, "finish", job_key(inputs), entries)
     ctx.manifest.checks["grade"] = _record(ctx, "finish")["checks"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import av
@@ -45,6 +46,8 @@ def test_every_deliverable_conforms_and_lands_in_the_manifest(tmp_path: Path, fi
             assert report["ok"], [c for c in report["checks"] if not c["ok"]]
             assert entry.frames == 2 * FRAMES and entry.duration == pytest.approx(1.0)
             assert report["facts"]["audio_rate"] == 48000
+            # the checksum a recipient verifies the transfer with: the file's own bytes, hashed here by hashlib
+            assert entry.extra["sha256"] == hashlib.sha256((out / entry.path).read_bytes()).hexdigest()
     assert entries[0].codec == "prores" and entries[0].extra["pix_fmt"] == "yuv422p10le"
     assert (entries[1].extra["width"], entries[1].extra["height"]) == (1920, 1080)  # the web master: 1080p at least
     assert (entries[2].extra["width"], entries[2].extra["height"]) == (1080, 1920)  # vertical 9:16 at 1080 wide
