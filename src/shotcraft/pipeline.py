@@ -86,7 +86,8 @@ def _edit(ctx: MakeContext) -> None:
     from shotcraft.render.store import open_project
 
     project = open_project(ctx.plan)
-    picked = {record.shot_id for record in project.takes() if record.picked}  # one reading of the store
+    # one reading of the store: the picks the cut takes, and the attention list's (nothing in the make changes them after)
+    picked = ctx.state["picks"] = {record.shot_id: (record.label, record.pick_reason) for record in project.takes() if record.picked}
     missing = [s.id for s in ctx.plan.film.shots if s.id not in picked]
     if missing:
         raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
@@ -265,11 +266,8 @@ def _report(ctx: MakeContext) -> None:
 def _attention(ctx: MakeContext) -> None:
     """What needs the filmmaker's eyes (rejects, risky picks, sound and grade warnings), each with its command."""
     from shotcraft.attention import attention_items
-    from shotcraft.render.store import open_project
 
-    project = open_project(ctx.plan, read_only=True)
-    picks = {record.shot_id: (record.label, record.pick_reason) for record in project.takes() if record.picked}
-    items = attention_items(ctx.plan.path, ctx.out_dir, ctx.manifest.checks, ctx.state.get("qa"), picks)
+    items = attention_items(ctx.plan.path, ctx.out_dir, ctx.manifest.checks, ctx.state.get("qa"), ctx.state["picks"])
     ctx.manifest.checks["attention"] = [item.to_dict() for item in items]
     # one event for front ends that keep the stream (JSON lines); the CLI prints the list itself at the end
     events.emit(events.Event("summary", "note", f"{len(items)} item(s) need attention",
