@@ -169,11 +169,7 @@ def test_a_veo_create_timeout_is_shown_and_resolved_without_a_second_create(veo_
     assert "submit-uncertain" in listing.output and "shotcraft remote resolve" in listing.output
     assert not render_plan(load_plan(path), jobs=1, progress=False).ok and state.creates == 1  # nothing sent again
 
-    for _ in range(400):  # the held create finishes on the server once released
-        if state.tasks:
-            break
-        state.release.wait(0.05)
-    (operation,) = state.tasks  # what the user finds in the Cloud console
+    (operation,) = state.wait_for_task()  # the held create, finished once released: what the user finds in the Cloud console
     resolved = runner.invoke(app, ["remote", "resolve", str(path), "s01", "A", "--task-id", operation])
     assert resolved.exit_code == 0, resolved.output
     assert render_plan(load_plan(path), jobs=1, progress=False).ok and state.creates == 1

@@ -73,10 +73,7 @@ def test_a_lost_create_answer_is_taken_over_never_paid_twice(kling, frames):
     assert state.created.wait(10)
     state.release.set()
     state.behaviour.stall_create = False
-    for _ in range(400):  # the held create finishes on the server once released
-        if state.tasks:
-            break
-        state.release.wait(0.05)
+    state.wait_for_task()  # the held create finishes on the server once released
     external = provider.payload(req)["external_task_id"]
     assert external in str(caught.value)
     assert provider.poll(external).details["external_task_id"] == external  # `remote resolve --task-id <it>` can follow it

@@ -59,6 +59,17 @@ class FakeState:
         self.requests.append(body)
         self.created.set()
 
+    def wait_for_task(self, seconds: float = 20.0) -> dict[str, dict[str, Any]]:
+        """The tasks once the server has stored one: a create held by ``stall`` finishes on the server's thread after
+        ``release``. Each pause waits on an event nobody sets (``release`` is set by then: waiting on it returns at
+        once, which made this a busy loop that a loaded machine could end before the server stored anything)."""
+        pause = threading.Event()
+        for _ in range(int(seconds / 0.05)):
+            if self.tasks:
+                break
+            pause.wait(0.05)
+        return self.tasks
+
     async def stall(self) -> None:
         """Hold a create until the test releases it (never a fixed sleep: no timing in tests)."""
         while self.behaviour.stall_create and not self.release.is_set():
