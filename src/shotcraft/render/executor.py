@@ -16,7 +16,7 @@ import queue
 import signal
 import time
 from abc import ABC, abstractmethod
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,19 +145,9 @@ class LocalExecutor(Executor):
     # --- worker processes ----------------------------------------------------------------
 
     def _run_pooled(self, graph: _Graph, handler: JobHandler, objects_folder: Path) -> None:
-        from shotcraft.backends.registry import registered_specs
-
-        context = multiprocessing.get_context("spawn")  # no fork: backends may hold threads or CUDA state
-        progress_queue = context.Queue()
-        init = (_init_worker, (progress_queue, registered_specs(), os.getpid()))
-        pools: dict[bool, ProcessPoolExecutor] = {}
-        capacity = {False: self.jobs, True: 1}
-
-        def pool(device: bool) -> ProcessPoolExecutor:
-            if device not in pools:
-                pools[device] = ProcessPoolExecutor(capacity[device], mp_context=context, initializer=init[0], initargs=init[1])
-            return pools[device]
-
+        progress_queue = multiprocessing.get_context("spawn").Queue()
+        pools = _WorkerPools({False: self.jobs, True: 1}, progress_queue)
+        capacity = pools.capacity
         running: dict[Future, tuple[JobSpec, int]] = {}
         attempts: dict[str, int] = {}
         waiting: list[JobSpec] = []
@@ -166,7 +156,7 @@ class LocalExecutor(Executor):
         def submit(spec: JobSpec) -> None:
             attempts[spec.key] = attempts.get(spec.key, 0) + 1
             handler.started(spec, attempts[spec.key])
-            future = pool(spec.one_process_per_device).submit(_worker_run, spec, str(objects_folder), handler.input_path(spec))
+            future = pools.submit(spec.one_process_per_device, _worker_run, spec, str(objects_folder), handler.input_path(spec))
             running[future] = (spec, attempts[spec.key])
 
         try:
@@ -186,11 +176,9 @@ class LocalExecutor(Executor):
                     spec, attempt = running.pop(future)
                     try:
                         result = future.result()
-                    except (TransientJobError, BrokenProcessPool) as exc:
-                        if isinstance(exc, BrokenProcessPool):
-                            broken = pools.pop(spec.one_process_per_device, None)
-                            if broken is not None:
-                                broken.shutdown(wait=False, cancel_futures=True)
+                    except (TransientJobError, BrokenProcessPool, CancelledError) as exc:
+                        if not isinstance(exc, TransientJobError):  # its pool broke (a worker died): a fresh one
+                            pools.retire_pool_of(future)
                             exc = TransientJobError("a worker process died")
                         if attempt < MAX_ATTEMPTS:
                             waiting.append(spec)
@@ -200,18 +188,74 @@ class LocalExecutor(Executor):
                         graph.failed(handler, spec, str(exc), attempts=attempt)
                     else:
                         graph.finished(handler, spec, result)
+                    pools.forget(future)
         except BaseException:
-            # Ctrl-C or a store error: stop the workers now rather than let them finish long jobs
-            for executor in pools.values():
-                for process in list(getattr(executor, "_processes", {}).values()):
-                    process.terminate()
-                executor.shutdown(wait=False, cancel_futures=True)
-            pools.clear()
+            pools.terminate()  # Ctrl-C or a store error: stop the workers now rather than let them finish long jobs
             raise
         finally:
-            for executor in pools.values():
-                executor.shutdown(wait=True, cancel_futures=True)
+            pools.shutdown()
             progress_queue.close()
+
+
+class _WorkerPools:
+    """The worker process pools of one run, one per kind (shared, or one process per device), made on first use.
+
+    A pool breaks when one of its workers dies (a crash, the OOM killer). The futures it was running fail with
+    :class:`BrokenProcessPool` and their jobs are retried; a job submitted after the death but before those failures
+    were seen must not fail with them, so it goes to a fresh pool (a race a loaded machine hits).
+    """
+
+    def __init__(self, capacity: dict[bool, int], progress_queue: multiprocessing.Queue) -> None:
+        from shotcraft.backends.registry import registered_specs
+
+        self.capacity = capacity
+        self._context = multiprocessing.get_context("spawn")  # no fork: backends may hold threads or CUDA state
+        self._initargs = (progress_queue, registered_specs(), os.getpid())
+        self._pools: dict[bool, ProcessPoolExecutor] = {}
+        self._owners: dict[Future, ProcessPoolExecutor] = {}
+
+    def submit(self, device: bool, fn, /, *args) -> Future:
+        try:
+            future = self._pool(device).submit(fn, *args)
+        except BrokenProcessPool:
+            self._retire(self._pools[device])
+            future = self._pool(device).submit(fn, *args)
+        self._owners[future] = self._pools[device]
+        return future
+
+    def retire_pool_of(self, future: Future) -> None:
+        """The pool that ran ``future`` broke: no more work goes to it (a fresh pool made since is kept)."""
+        owner = self._owners.get(future)
+        if owner is not None:
+            self._retire(owner)
+
+    def forget(self, future: Future) -> None:
+        self._owners.pop(future, None)
+
+    def _retire(self, broken: ProcessPoolExecutor) -> None:
+        for device, pool in list(self._pools.items()):
+            if pool is broken:
+                del self._pools[device]
+                broken.shutdown(wait=False)  # its other futures still end, with BrokenProcessPool, and are retried
+
+    def terminate(self) -> None:
+        for executor in self._pools.values():
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+            executor.shutdown(wait=False, cancel_futures=True)
+        self._pools.clear()
+
+    def shutdown(self) -> None:
+        for executor in self._pools.values():
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._pools.clear()
+
+    def _pool(self, device: bool) -> ProcessPoolExecutor:
+        if device not in self._pools:
+            self._pools[device] = ProcessPoolExecutor(
+                self.capacity[device], mp_context=self._context, initializer=_init_worker, initargs=self._initargs
+            )
+        return self._pools[device]
 
 
 def _drain(progress_queue: multiprocessing.Queue, handler: JobHandler, by_key: dict[str, JobSpec]) -> None:
