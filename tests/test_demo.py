@@ -88,7 +88,7 @@ class _ReportParser(HTMLParser):
         self.text.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img" and any(k == "src" and (v or "").startswith("data:image/png;base64,") for k, v in attrs):
+        if tag == "img" and any(k == "src" and (v or "").startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for k, v in attrs):
             self.images += 1
 
 

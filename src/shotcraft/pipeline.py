@@ -91,7 +91,8 @@ def _edit(ctx: MakeContext) -> None:
     missing = [s.id for s in ctx.plan.film.shots if s.id not in picked]
     if missing:
         raise InputError(f"{ctx.plan.file}: no done take to cut for shot(s) {', '.join(missing)} (run `shotcraft render`)")
-    timeline = ctx.state["timeline"] = build_timeline(ctx.plan, project)
+    # the cut QA checked continuity on, built from the same picks a moment ago (else built here)
+    timeline = ctx.state["timeline"] = getattr(ctx.state.get("qa"), "timeline", None) or build_timeline(ctx.plan, project)
     _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s")
 
 
@@ -197,7 +198,9 @@ def _finish(ctx: MakeContext) -> None:
             return written
 
         entries, grade_entries = _beside(
-            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2)), grade_files)
+            # the checksums are the make's own hashing of its files, in the background while the report is written
+            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2),
+                            checksums=False), grade_files)  # fmt: skip
         entries += grade_entries
         _left_out(ctx, "finish", job_key(inputs), entries)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report(), hash_later=True)
@@ -424,6 +427,7 @@ def _settle(ctx: MakeContext, *, failed: bool) -> None:
                     raise
                 continue
             with ctx.record_lock:
+                _checksums_into(record["entries"], result)
                 state[step] = {**record, "files": result}
         if pending:
             with ctx.record_lock:
@@ -431,6 +435,14 @@ def _settle(ctx: MakeContext, *, failed: bool) -> None:
     finally:
         if hashing is not None:
             hashing.shutdown(wait=True)
+
+
+def _checksums_into(entries: list[dict[str, Any]], digests: dict[str, str]) -> None:
+    """Each video deliverable's sha256 in its manifest entry (the record's ``extra`` is the entry's own dict), as
+    :func:`shotcraft.deliver.deliver.deliver` gives it with its checksums on: for whoever receives the file."""
+    for entry in entries:
+        if "conformance" in entry["extra"] and entry["path"] in digests:
+            entry["extra"]["sha256"] = digests[entry["path"]]
 
 
 def _left_out(ctx: MakeContext, step: str, shows: str, entries: list[ManifestEntry]) -> None:
@@ -572,8 +584,8 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
             for name in list(running):  # a step beside the failed one ends first (its work, if whole, is kept)
                 with contextlib.suppress(BaseException):
                     _joined(ctx, running.pop(name))
+            _settle(ctx, failed=True)  # first: the finished steps' checksums go into the manifest
             manifest.write()
-            _settle(ctx, failed=True)
             raise
         ctx.stage = None
         _settle(ctx, failed=False)

@@ -34,7 +34,7 @@ class Report(HTMLParser):
             self.shots[self.current] = 0
         if "data-take" in a and self.current:
             self.shots[self.current] += 1
-        if tag == "img" and (a.get("src") or "").startswith("data:image/png;base64,"):
+        if tag == "img" and (a.get("src") or "").startswith(("data:image/png;base64,", "data:image/jpeg;base64,")):
             self.images += 1
         if tag == "li" and "data-status" in a:
             self.checklist.append(a["data-status"])

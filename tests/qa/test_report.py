@@ -35,3 +35,30 @@ def test_files_report_is_self_contained(clips, tmp_path) -> None:
     assert "QA108 border-artifacts" in html and "200%" in html
     assert "src=\"http" not in html and "<script" not in html  # nothing fetched from elsewhere
     assert [d["verdict"] for d in json.loads(json_path.read_text())] == ["reject", "pass"]
+
+
+def test_a_take_thumbnail_is_a_jpeg_of_its_middle_frame(clips) -> None:
+    import cv2
+
+    from shotcraft.media.video import read_frames
+    from shotcraft.qa.report import _images, _thumb
+
+    path = clips.get("clean")
+    report = analyze_clip(path)
+    uri = _images(report, None)["thumb"]
+    assert uri.startswith("data:image/jpeg;base64,")
+    shown = cv2.cvtColor(cv2.imdecode(np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    middle = _thumb(list(read_frames(path))[report.frames // 2])
+    assert shown.shape == middle.shape
+    mse = float(np.mean((shown.astype(np.float64) - middle) ** 2))
+    assert 10 * np.log10(255**2 / max(mse, 1e-9)) > 35  # the middle frame, not a neighbour (those differ by motion)
+    neighbour = _thumb(list(read_frames(path))[report.frames // 2 + 3])
+    assert float(np.mean((shown.astype(np.float64) - neighbour) ** 2)) > 2 * mse
+
+
+def test_a_damaged_take_still_shows_a_frame(clips) -> None:
+    from shotcraft.qa.report import _grab
+
+    path = clips.get("corrupt")
+    frames = _grab(path, [10, 60])
+    assert len(frames) == 2 and all(f.ndim == 3 for f in frames)

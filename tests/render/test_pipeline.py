@@ -30,6 +30,8 @@ def test_make_renders_cuts_and_writes_the_manifest_then_warm_make_redoes_nothing
     assert list(data["checks"]["stages"]) == [step.name for step in STEPS]
     assert data["checks"]["render"]["rendered"] == 12
     assert any(entry.kind == "rough-cut" for entry in manifest.entries)
+    videos = _checksummed_videos(out, data)
+    assert {"master", "distribution"} <= set(videos)  # hashed in the background, then written into the manifest
 
     stamp = (out / rough["path"]).stat().st_mtime_ns
     result = CliRunner().invoke(app, ["make", str(plan.root / "film.yaml"), "--out", str(out), "--no-progress"])
@@ -39,6 +41,7 @@ def test_make_renders_cuts_and_writes_the_manifest_then_warm_make_redoes_nothing
     runs = open_project(plan).ledger.runs()
     assert runs[-1]["jobs_rendered"] == 0
     assert (out / rough["path"]).stat().st_mtime_ns == stamp  # the cut was reused, not re-encoded
+    assert _checksummed_videos(out, json.loads((out / "manifest.json").read_text())) == videos  # reused with the finish
 
     (out / rough["path"]).write_bytes(b"damaged")
     make(plan, out, jobs=1, progress=False)
@@ -52,3 +55,14 @@ def test_make_stops_with_one_line_when_a_take_fails(tmp_path, test_backends):
     assert "render job(s) failed, first: shot s02" in result.stderr
     data = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert data["checks"]["stages"]["render"] == "failed" and data["deliverables"] == []
+
+
+def _checksummed_videos(out, manifest: dict) -> dict[str, str]:
+    """Each video deliverable's manifest sha256, checked against hashlib over the file's bytes."""
+    import hashlib
+
+    videos = {e["kind"]: e["sha256"] for e in manifest["deliverables"] if "conformance" in e}
+    for entry in manifest["deliverables"]:
+        if entry["kind"] in videos:
+            assert videos[entry["kind"]] == hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest(), entry["path"]
+    return videos

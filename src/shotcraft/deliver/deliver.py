@@ -38,7 +38,7 @@ from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
 from shotcraft.files import content_sha256
-from shotcraft.fsutil import atomic_path, file_sha256, sweep_stale_temps, write_bytes
+from shotcraft.fsutil import atomic_path, sweep_stale_temps, write_bytes
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.media.prefetch import prefetch
 from shotcraft.media.video import VideoWriter
@@ -165,6 +165,7 @@ def deliver(
     kinds: tuple[str, ...] | None = None,
     frames: Iterator[np.ndarray] | None = None,
     jobs: int = 1,
+    checksums: bool = True,
 ) -> list[ManifestEntry]:
     """Write the deliverables of the cut; returns their manifest entries (also added to ``manifest``).
 
@@ -173,6 +174,8 @@ def deliver(
     timeline frames); it is encoded as one segment and not cached. ``jobs`` workers
     encode at once, each a lane of the outputs with its own player (see
     :func:`_encode_in_lanes`: every encoder still runs once at a time).
+    ``checksums`` False: the entries carry no ``sha256`` (the caller hashes the files itself: `make` does it in the
+    background while its report is written, then fills them in).
     """
     # 1. Check inputs
     film = plan.film if isinstance(plan, LoadedPlan) else plan
@@ -237,7 +240,7 @@ def deliver(
         # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec, on workers (ffmpeg copying,
         #    mostly I/O, then the file's conformance and checksum) while this thread draws the stills
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
-        mix_name = file_sha256(audio) if audio is not None else "silence"
+        mix_name = content_sha256(audio, "output", where="deliver: audio mix") if audio is not None else "silence"
 
         tracks: dict[str, Path] = {}
         for output in outputs:  # first, one after another: two outputs may share a track
@@ -252,7 +255,7 @@ def deliver(
             """The deliverable by stream copy, then its conformance and checksum (each worker reads what it wrote)."""
             parts = [encoder.part(index, output) for index in range(len(segments))]
             path = concat(parts, tracks[output.kind], output.profile, output.path, store.root / f"{output.kind}.ffconcat")
-            return _entry(output.kind, path, out_dir, film, timeline, output, audio)
+            return _entry(output.kind, path, out_dir, film, timeline, output, audio, checksum=checksums)
 
         entries: list[ManifestEntry] = []
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="shotcraft-assemble") as assembling:
@@ -448,7 +451,7 @@ def _shot_keys(grade_plan: GradePlan | None) -> dict[str, Any]:
     if grade_plan is None:
         return {}
     return {shot_id: {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed],
-                      "lut_size": grade.lut_size, "look": file_sha256(grade_plan.look) if grade_plan.look else None}
+                      "lut_size": grade.lut_size, "look": content_sha256(grade_plan.look, "look", where="grade.look") if grade_plan.look else None}
             for shot_id, grade in grade_plan.shots.items()}  # fmt: skip
 
 
@@ -501,14 +504,15 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
     write_bytes(path, data.tobytes())  # an unchanged poster is left as it is
 
 
-def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, output: VideoOutput | None, audio: Path | None) -> ManifestEntry:
+def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, output: VideoOutput | None, audio: Path | None,
+           *, checksum: bool = True) -> ManifestEntry:  # fmt: skip
     relative = path.resolve().relative_to(out_dir.resolve()).as_posix()
     if output is None:
         return ManifestEntry(kind=kind, path=relative, codec="png")
     width, height = output.size
     report = check_deliverable(path, output.profile_name, rate=timeline.rate, frames=timeline.duration, width=width, height=height)
     # for whoever receives it to check the transfer (through the project's hash cache: the make records it too)
-    sha256 = content_sha256(path, "output", where=f"deliver: {relative}")
+    checksums = {"sha256": content_sha256(path, "output", where=f"deliver: {relative}")} if checksum else {}
     return ManifestEntry(
         kind=kind,
         path=relative,
@@ -521,6 +525,6 @@ def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline,
             "pix_fmt": report.facts["pix_fmt"],
             "audio": "mix" if audio is not None else "silence",
             "conformance": report.to_dict(),
-            "sha256": sha256,
+            **checksums,
         },
     )

@@ -129,7 +129,7 @@ def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool, 
 
 
 #: bump when the pictures drawn for a take change: cached ones are then redrawn
-IMAGES_VERSION = 1
+IMAGES_VERSION = 2
 
 
 def _images(report: ClipReport, cache: Path | None) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def _images(report: ClipReport, cache: Path | None) -> dict[str, Any]:
         frame = frames.get(_flag_frame(flag))
         if frame is not None:
             crops.append({"code": flag.code, "start": flag.start_frame, "image": _data_uri(crop_200(frame, flag.region))})
-    images = {"thumb": _data_uri(_thumb(frames[middle])) if middle in frames else None,
+    images = {"thumb": _data_uri(_thumb(frames[middle]), photo=True) if middle in frames else None,
               "curves": curves_png(report) if report.frames > 1 else None, "crops": crops}
     if path is not None:
         write_json(path, images)
@@ -247,15 +247,17 @@ def _grab(path: Path, indices: Sequence[int]) -> list[np.ndarray]:
     if not wanted:
         return []
     found: dict[int, np.ndarray] = {}
-    last: tuple[int, np.ndarray] | None = None
     try:
-        for index, frame in enumerate(read_frames(path, count=wanted[-1] + 1)):
-            last = (index, frame)
-            if index in wanted:
-                found[index] = frame
+        # only the wanted frames are converted (a take's middle frame: half its frames were converted for one)
+        for index, frame in zip(wanted, read_frames(path, count=wanted[-1] + 1, only=set(wanted))):
+            found[index] = frame
     except ShotcraftError:
-        if last is not None:
-            found.setdefault(*last)  # the decoder stopped: the last good frame stands in
+        pass  # the decoder stopped: the nearest frame that decoded stands in below
+    if not found and wanted[0] > 0:
+        try:  # stopped before the first wanted frame: the first frame stands in
+            found.update(zip([0], read_frames(path, count=1)))
+        except ShotcraftError:
+            pass
     out = []
     for index in wanted:
         if index in found:
@@ -272,11 +274,17 @@ def _thumb(frame: np.ndarray) -> np.ndarray:
     return cv2.resize(frame, (THUMB_WIDTH, max(2, round(height * THUMB_WIDTH / width))), interpolation=cv2.INTER_AREA)
 
 
-def _data_uri(rgb: np.ndarray) -> str:
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+#: the thumbnails' JPEG quality: a thumbnail is for recognising the take (a 320 px PNG of a photographic frame was
+#: 78 KB, a third of a 45-shot report shown three times); crops stay PNG, they are for judging pixels
+THUMB_JPEG_QUALITY = 90
+
+
+def _data_uri(rgb: np.ndarray, *, photo: bool = False) -> str:
+    kind, params = ("jpeg", [cv2.IMWRITE_JPEG_QUALITY, THUMB_JPEG_QUALITY]) if photo else ("png", [])
+    ok, encoded = cv2.imencode(f".{'jpg' if photo else 'png'}", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)
     if not ok:
-        raise InputError("could not encode a report image as PNG")
-    return "data:image/png;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+        raise InputError(f"could not encode a report image as {kind.upper()}")
+    return f"data:image/{kind};base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
 
 
 def _folder(out_dir: str | Path) -> Path:

@@ -94,6 +94,7 @@ class QAResult:
     graded: bool = False  # the cuts were re-measured on graded frames (shotcraft.qa.graded)
     cuts_ungraded: list[CutCheck] = field(default_factory=list)  # the same cuts on the takes as rendered, when graded
     checklist: list[dict[str, Any]] = field(default_factory=list)
+    timeline: Any = None  # the cut continuity was checked on, built from the picks QA left (make's edit step takes it)
     report_path: Path | None = None
     json_path: Path | None = None
 
@@ -141,6 +142,7 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     resolve_thresholds(base, where=f"{plan.file}: qa.thresholds")  # fail early, naming the field
     shots: list[ShotQA] = []
     by_shot: dict[str, list[Any]] = {}
+    renders = _renders_in_ledger(project)
     for record_ in project.takes():  # one reading of the store (a user's pick is all QA reads of the picks)
         by_shot.setdefault(record_.shot_id, []).append(record_)
     for resolved in resolve_shots(film):
@@ -165,14 +167,14 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
                                   flags=[f.to_dict() for f in report.flags], metrics=report.to_dict()["metrics"])
         user_pick = next((t.label for t in takes if t.picked_by_user), None)
         scores = [TakeScore(t.label, t.report.verdict, t.report.score, tuple(t.report.flags)) for t in takes]
-        passes = passes_for(max(_renders_in_ledger(project, shot.id), len(takes)), take_count(film, shot))
+        passes = passes_for(max(renders.get(shot.id, 0), len(takes)), take_count(film, shot))
         proposal = propose(shot.id, scores, picked=user_pick, passes=passes)
         if record:
             project.set_qa_proposal(shot.id, proposal.take if proposal.take in {t.label for t in takes} else None, proposal.reason)
         takes.sort(key=lambda t: rank_key(t.report.verdict, t.report.score, t.label))
         shots.append(ShotQA(shot.id, resolved.index, shot.role.value if shot.role else None, shot.type.value, takes, proposal, not_done))
     result = QAResult(title=film.production.title, plan=str(plan.path), shots=shots, cuts=[])
-    result.cuts, result.cut_note = _continuity(plan, project, timeline, shots)
+    result.cuts, result.cut_note, result.timeline = _continuity(plan, project, timeline, shots)
     result.identity = cut_identity([(s.shot_id, s.chosen.report.metrics.get("faces", {}).get("identities", []))
                                     for s in shots if s.chosen is not None], resolve_thresholds(base))
     result.props = cut_props([(s.shot_id, s.chosen.report.metrics.get("props", [])) for s in shots if s.chosen is not None],
@@ -351,24 +353,22 @@ def _planned_speed(project: Any, record_: Any, resolved: Any, motion: float) -> 
     return round(camera.path_speed(views, resolved.fps, aspect), 6)
 
 
-def _renders_in_ledger(project: Any, shot_id: str) -> int:
-    """Done renderings (and imports) of a shot the ledger remembers, superseded ones included."""
+def _renders_in_ledger(project: Any) -> dict[str, int]:
+    """Per shot, the done renderings (and imports) the ledger remembers, superseded ones included (one query)."""
     ledger = getattr(project, "ledger", None)
-    if ledger is None or not hasattr(ledger, "jobs"):
-        return 0
-    return sum(1 for job in ledger.jobs(shot_id=shot_id) if getattr(job, "kind", "") in ("clip", "import") and job.state == "done")
+    return ledger.done_renders() if ledger is not None and hasattr(ledger, "done_renders") else {}
 
 
-def _continuity(plan: LoadedPlan, project: Any, timeline: Any, shots: list[ShotQA]) -> tuple[list[CutCheck], str | None]:
+def _continuity(plan: LoadedPlan, project: Any, timeline: Any, shots: list[ShotQA]) -> tuple[list[CutCheck], str | None, Any]:
     if timeline is None:
         if importlib.util.find_spec("shotcraft.edit.build") is None:
-            return [], "the edit stage (shotcraft.edit.build) is not in this build: continuity not checked"
+            return [], "the edit stage (shotcraft.edit.build) is not in this build: continuity not checked", None
         from shotcraft.edit.build import build_timeline
 
         try:
             timeline = build_timeline(plan, project)
         except ShotcraftError as error:
-            return [], f"no cut to check: {error}"
+            return [], f"no cut to check: {error}", None
     by_take = {(t.shot_id, t.label): t.report for s in shots for t in s.takes}
     reports = []
     for event in timeline.events:
@@ -377,4 +377,4 @@ def _continuity(plan: LoadedPlan, project: Any, timeline: Any, shots: list[ShotQ
             report = analyze_clip(event.clip_path)
         reports.append(report)
     thresholds = resolve_thresholds(plan.film.qa.thresholds)
-    return check_cut(list(timeline.events), reports, thresholds, timeline.rate), None
+    return check_cut(list(timeline.events), reports, thresholds, timeline.rate), None, timeline

@@ -303,6 +303,11 @@ class Ledger:
             rows = self._db.execute("SELECT * FROM jobs WHERE shot_id = ? ORDER BY take, kind", (shot_id,))
         return [_job_row(row, self.path) for row in rows]
 
+    def done_renders(self) -> dict[str, int]:
+        """Per shot, the clip renders and imports done, superseded ones included (QA's count of passes)."""
+        rows = self._db.execute("SELECT shot_id, COUNT(*) FROM jobs WHERE kind IN ('clip', 'import') AND state = 'done' GROUP BY shot_id")
+        return {shot_id: count for shot_id, count in rows}
+
     def mark_running(self, key: str, run_id: int) -> None:
         now = time.time()
         with self.transaction() as db:
