@@ -20,7 +20,6 @@ path, so their outputs are byte-identical by construction (tests check it).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from fractions import Fraction
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.edit.timeline import Timeline
-from shotcraft.fsutil import atomic_path, file_sha256
+from shotcraft import files
+from shotcraft.fsutil import atomic_path
 from shotcraft.media.video import VideoWriter, run_ffmpeg
 from shotcraft.render.keys import job_key
 
@@ -76,17 +76,11 @@ def plan_segments(timeline: Timeline) -> list[Segment]:
 
 
 class ContentNames:
-    """Content hashes of takes, memoised by (path, size, mtime): keys never hold a path."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, int, int], str] = {}
+    """Content hashes of takes, through the project's persistent hash cache (a take is re-read only when its stat
+    changed: a one-shot edit hashed every take of the film again, twice, before): keys never hold a path."""
 
     def __call__(self, path: Path) -> str:
-        stat = os.stat(path)
-        token = (str(path), stat.st_size, stat.st_mtime_ns)
-        if token not in self._known:
-            self._known[token] = file_sha256(path)
-        return self._known[token]
+        return files.content_sha256(path, "object", where=f"take {Path(path).name}")
 
 
 def segment_key(timeline: Timeline, segment: Segment, *, output: dict[str, Any], shot_keys: dict[str, Any], names: ContentNames) -> str:
@@ -202,7 +196,7 @@ def encode_cut(timeline: Timeline, target: Path, cache: Path, *, transform=None,
     track = None
     if audio is not None:
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
-        track = store.path("audio", job_key({"mix": file_sha256(audio), "codec": "aac", "bit_rate": audio_bit_rate, "seconds": str(seconds)}), ".m4a")
+        track = store.path("audio", job_key({"mix": files.content_sha256(audio, "output", where="the cut's audio mix"), "codec": "aac", "bit_rate": audio_bit_rate, "seconds": str(seconds)}), ".m4a")
         if not track.is_file():
             encode_track(Path(audio), "aac", audio_bit_rate, seconds, track)
     concat_segments(parts, target, store.root / f"{target.stem}.ffconcat", audio=track, movflags="+faststart")

@@ -18,6 +18,7 @@ import numpy as np
 from shotcraft import files
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.fsutil import write_text
+from shotcraft.html import image_src
 from shotcraft.grade.plan import GradePlan, ShotGrade
 from shotcraft.grade.take_cache import TakeCache, thumbnail_key
 from shotcraft.media.video import read_frames
@@ -108,8 +109,8 @@ def _shot_view(event: CutEvent, grade: ShotGrade, cache: TakeCache | None = None
     return {
         "id": grade.shot_id,
         "take": event.take,
-        "before_png": before,
-        "after_png": after,
+        "before_png": image_src(before),
+        "after_png": image_src(after),
         "light": f"{grade.light.reason}" + (" (its own, by intent)" if grade.light and grade.light.own else "") if grade.light else "",
         "reference": grade.reference if grade.reference not in (None, grade.shot_id) else ("itself" if grade.reference else "not harmonized"),
         "subject": f"found by {grade.subject}",

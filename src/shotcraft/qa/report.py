@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shotcraft.errors import InputError, ShotcraftError
 from shotcraft.fsutil import write_json, write_text
+from shotcraft.html import image_src
 from shotcraft.media.video import read_frames
 from shotcraft.qa.model import CHECK_NAMES, ClipReport, Flag
 from shotcraft.qa.thresholds import TABLE
@@ -111,7 +112,7 @@ def write_files_report(reports: Sequence[ClipReport], out_dir: str | Path) -> tu
 def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool, cache: Path | None = None) -> dict[str, Any]:
     images = _images(report, cache)
     by_flag = {(c["code"], c["start"]): c for c in images["crops"]}
-    crops = [{"flag": f, "frame": _flag_frame(f), "image": by_flag[(f.code, f.start_frame)]["image"]}
+    crops = [{"flag": f, "frame": _flag_frame(f), "image": image_src(by_flag[(f.code, f.start_frame)]["image"])}
              for f in _crop_flags(report.flags) if (f.code, f.start_frame) in by_flag]
     return {
         "label": label,
@@ -122,8 +123,8 @@ def _clip_view(report: ClipReport, *, label: str, picked: bool, proposed: bool, 
         "metrics": report.metrics,
         "picked": picked,
         "proposed": proposed,
-        "thumb": images["thumb"],
-        "curves": images["curves"],
+        "thumb": image_src(images["thumb"]),
+        "curves": image_src(images["curves"]),
         "crops": crops,
     }
 
