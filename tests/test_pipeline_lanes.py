@@ -53,3 +53,30 @@ def test_a_failing_work_stops_the_side_and_is_raised_after_it_ended() -> None:
     with pytest.raises(KeyboardInterrupt):
         _beside(work, side)
     assert ended.is_set()  # no thread of the make is left running after it returns
+
+
+def test_the_make_s_garbage_collection_skips_older_objects_and_gives_them_back() -> None:
+    import gc
+    import weakref
+
+    from shotcraft.pipeline import _older_objects_left_alone
+
+    class Node:
+        pass
+
+    older = Node()
+    older.me = older  # a cycle from before
+    with pytest.raises(RuntimeError), _older_objects_left_alone():
+        assert gc.get_freeze_count() > 0
+        young = Node()
+        young.me = young
+        gone = weakref.ref(young)
+        del young
+        gc.collect()
+        assert gone() is None  # what the make allocates is still collected
+        raise RuntimeError("a failed step")
+    assert gc.get_freeze_count() == 0  # failed or not, everything is collected again afterwards
+    kept = weakref.ref(older)
+    del older
+    gc.collect()
+    assert kept() is None
