@@ -123,7 +123,11 @@ def write_text(target: str | Path, text: str) -> Path:
     return write_bytes(target, text.encode("utf-8"))
 
 
-def write_json(target: str | Path, data: Any) -> Path:
+def write_json(target: str | Path, data: Any, *, compact: bool = False) -> Path:
+    """``data`` as JSON, atomically; indented for people to read, or ``compact`` for a file only shotcraft reads (five
+    times faster to write: Python's C encoder does not indent)."""
+    if compact:
+        return write_text(target, json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n")
     return write_text(target, json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
 

@@ -397,7 +397,7 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
     digests = _digests(ctx, entries)
     with ctx.record_lock:
         state[step] = {**record, "files": digests}
-        write_json(ctx.out_dir / STATE_FILE, state)
+        write_json(ctx.out_dir / STATE_FILE, state, compact=True)
 
 
 def _digests(ctx: MakeContext, entries: list[ManifestEntry]) -> dict[str, str]:
@@ -432,7 +432,7 @@ def _settle(ctx: MakeContext, *, failed: bool) -> None:
                 state[step] = {**record, "files": result}
         if pending:
             with ctx.record_lock:
-                write_json(ctx.out_dir / STATE_FILE, state)
+                write_json(ctx.out_dir / STATE_FILE, state, compact=True)
     finally:
         if hashing is not None:
             hashing.shutdown(wait=True)

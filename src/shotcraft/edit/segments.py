@@ -117,8 +117,8 @@ class SegmentStore:
         removed = 0
         if not self.root.is_dir():
             return 0
-        for path in self.root.rglob("*"):
-            if path.is_file() and path.resolve() not in wanted:
+        for path in self.root.resolve().rglob("*"):  # under the resolved root: its files need no resolving each
+            if path.is_file() and path not in wanted:
                 path.unlink()
                 removed += 1
         return removed
