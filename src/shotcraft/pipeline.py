@@ -598,8 +598,10 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
             for name in list(running):  # a step beside the failed one ends first (its work, if whole, is kept)
                 with contextlib.suppress(BaseException):
                     _joined(ctx, running.pop(name))
-            _settle(ctx, failed=True)  # first: the finished steps' checksums go into the manifest
-            manifest.write()
+            try:
+                _settle(ctx, failed=True)  # first: the finished steps' checksums go into the manifest
+            finally:
+                manifest.write()
             raise
         ctx.stage = None
         _settle(ctx, failed=False)
