@@ -1,4 +1,4 @@
-"""The QA report: one self-contained HTML file (inline PNGs) plus the same data as JSON.
+"""The QA report: one self-contained HTML file (inline pictures: JPEG thumbnails, PNG curves and crops) plus JSON.
 
 Plan mode shows a contact sheet, then per shot its takes side by side with
 verdicts, metric curves over time and the flagged frames as 200% crops, the
