@@ -20,6 +20,7 @@ path, so their outputs are byte-identical by construction (tests check it).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from fractions import Fraction
 from dataclasses import dataclass
@@ -76,11 +77,19 @@ def plan_segments(timeline: Timeline) -> list[Segment]:
 
 
 class ContentNames:
-    """Content hashes of takes, through the project's persistent hash cache (a take is re-read only when its stat
-    changed: a one-shot edit hashed every take of the film again, twice, before): keys never hold a path."""
+    """Content hashes of takes, memoised by (path, size, mtime) for one cut's keys (each take is named once per segment
+    and output), through the project's persistent hash cache (a take is re-read only when its stat changed: a one-shot
+    edit hashed every take of the film again, twice, before): keys never hold a path."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int, int], str] = {}
 
     def __call__(self, path: Path) -> str:
-        return files.content_sha256(path, "object", where=f"take {Path(path).name}")
+        stat = os.stat(path)
+        token = (str(path), stat.st_size, stat.st_mtime_ns)
+        if token not in self._known:
+            self._known[token] = files.content_sha256(path, "object", where=f"take {Path(path).name}")
+        return self._known[token]
 
 
 def segment_key(timeline: Timeline, segment: Segment, *, output: dict[str, Any], shot_keys: dict[str, Any], names: ContentNames) -> str:
