@@ -199,9 +199,7 @@ def _finish(ctx: MakeContext) -> None:
             return written
 
         entries, grade_entries = _beside(
-            # the checksums are the make's own hashing of its files, in the background while the report is written
-            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2),
-                            checksums=False), grade_files)  # fmt: skip
+            lambda: deliver(ctx.plan, timeline, grade_plan, ctx.out_dir, None, audio=mix, kinds=kinds, jobs=min(ctx.jobs, 2)), grade_files)
         entries += grade_entries
         _left_out(ctx, "finish", job_key(inputs), entries)
         _remember(ctx, "finish", key, entries, checks=grade_plan.report(), hash_later=True)
@@ -378,9 +376,9 @@ def _remember(ctx: MakeContext, step: str, key: str, entries: list[ManifestEntry
               hash_later: bool = False) -> None:  # fmt: skip
     """Record what ``step`` wrote (its key, checks, entries and each file's sha256) in the make's step record.
 
-    ``hash_later``: the files are hashed on a worker thread while the next steps run (the master is most of a one-shot
-    edit's hashing, 0.2 s at 320x180 and seconds at 1080p) and the record is written when they are (:func:`_settle`,
-    at the make's end). Until then the step has no record, on disk or here: a make stopped before is not reused.
+    ``hash_later``: the files are hashed on a worker thread while the next steps run and the record is written when
+    they are (:func:`_settle`, at the make's end; the finish's videos are found in the hash cache, hashed by `deliver`
+    beside their conformance check). Until then the step has no record, on disk or here: a make stopped before is not reused.
     """
     record = {"key": key, "checks": checks,
               "entries": [{"kind": e.kind, "path": e.path, "duration": e.duration, "frames": e.frames, "codec": e.codec, "extra": e.extra}
@@ -428,7 +426,6 @@ def _settle(ctx: MakeContext, *, failed: bool) -> None:
                     raise
                 continue
             with ctx.record_lock:
-                _checksums_into(record["entries"], result)
                 state[step] = {**record, "files": result}
         if pending:
             with ctx.record_lock:
@@ -436,14 +433,6 @@ def _settle(ctx: MakeContext, *, failed: bool) -> None:
     finally:
         if hashing is not None:
             hashing.shutdown(wait=True)
-
-
-def _checksums_into(entries: list[dict[str, Any]], digests: dict[str, str]) -> None:
-    """Each video deliverable's sha256 in its manifest entry (the record's ``extra`` is the entry's own dict), as
-    :func:`shotcraft.deliver.deliver.deliver` gives it with its checksums on: for whoever receives the file."""
-    for entry in entries:
-        if "conformance" in entry["extra"] and entry["path"] in digests:
-            entry["extra"]["sha256"] = digests[entry["path"]]
 
 
 def _left_out(ctx: MakeContext, step: str, shows: str, entries: list[ManifestEntry]) -> None:

@@ -15,6 +15,7 @@ import pytest
 from shotcraft.grade.cdl import CDL, CDL_NAMESPACE
 from shotcraft.grade.export import export_grade
 from shotcraft.grade.plan import GradePlan, plan_grade
+from shotcraft.grade.report import _thumbnails
 from shotcraft.media.video import read_frames
 from tests.grade.media import NO_GRAIN, make_cut, make_plan, plan_text
 
@@ -122,9 +123,16 @@ def test_the_grade_report_shows_each_shot_ungraded_and_graded(exported) -> None:
     page.feed((out / "grade" / "report.html").read_text(encoding="utf-8"))
     assert len(page.images) == 2 * len(SHOTS) and not page.links  # self-contained
     for uri in page.images:
-        assert uri.startswith("data:image/png;base64,")
+        assert uri.startswith("data:image/jpeg;base64,")
         image = cv2.imdecode(np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
         assert image is not None and image.shape[:2] == (270, 480)
+    # JPEG shows the grade as it is: each picture within a couple of code values of the exact frame, on average
+    timeline = exported[2]
+    for index, event in enumerate(timeline.events):
+        exact = _thumbnails(event, grade_plan.shots[event.shot_id])
+        for uri, frame in zip(page.images[2 * index : 2 * index + 2], exact, strict=True):
+            shown = cv2.imdecode(np.frombuffer(base64.b64decode(uri.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+            assert np.abs(cv2.cvtColor(shown, cv2.COLOR_BGR2RGB).astype(int) - frame).mean() < 2.0
     text = " ".join(page.text)
     assert "Test <Film>" in text  # escaped in the page, read back as text
     for needle in ("stops", "ΔE2000", "cast ΔE2000", "contrast", "saturation", "grain", "s01 → s02"):

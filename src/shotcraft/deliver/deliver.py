@@ -165,7 +165,6 @@ def deliver(
     kinds: tuple[str, ...] | None = None,
     frames: Iterator[np.ndarray] | None = None,
     jobs: int = 1,
-    checksums: bool = True,
 ) -> list[ManifestEntry]:
     """Write the deliverables of the cut; returns their manifest entries (also added to ``manifest``).
 
@@ -174,8 +173,6 @@ def deliver(
     timeline frames); it is encoded as one segment and not cached. ``jobs`` workers
     encode at once, each a lane of the outputs with its own player (see
     :func:`_encode_in_lanes`: every encoder still runs once at a time).
-    ``checksums`` False: the entries carry no ``sha256`` (the caller hashes the files itself: `make` does it in the
-    background while its report is written, then fills them in).
     """
     # 1. Check inputs
     film = plan.film if isinstance(plan, LoadedPlan) else plan
@@ -238,7 +235,7 @@ def deliver(
                 encoder.encode(index, segment)
 
         # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec, on workers (ffmpeg copying,
-        #    mostly I/O, then the file's conformance and checksum) while this thread draws the stills
+        #    mostly I/O, then the file's conformance beside its checksum) while this thread draws the stills
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
         mix_name = content_sha256(audio, "output", where="deliver: audio mix") if audio is not None else "silence"
 
@@ -255,7 +252,7 @@ def deliver(
             """The deliverable by stream copy, then its conformance and checksum (each worker reads what it wrote)."""
             parts = [encoder.part(index, output) for index in range(len(segments))]
             path = concat(parts, tracks[output.kind], output.profile, output.path, store.root / f"{output.kind}.ffconcat")
-            return _entry(output.kind, path, out_dir, film, timeline, output, audio, checksum=checksums)
+            return _entry(output.kind, path, out_dir, film, timeline, output, audio)
 
         entries: list[ManifestEntry] = []
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="shotcraft-assemble") as assembling:
@@ -504,15 +501,17 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
     write_bytes(path, data.tobytes())  # an unchanged poster is left as it is
 
 
-def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, output: VideoOutput | None, audio: Path | None,
-           *, checksum: bool = True) -> ManifestEntry:  # fmt: skip
+def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline, output: VideoOutput | None, audio: Path | None) -> ManifestEntry:
     relative = path.resolve().relative_to(out_dir.resolve()).as_posix()
     if output is None:
         return ManifestEntry(kind=kind, path=relative, codec="png")
     width, height = output.size
-    report = check_deliverable(path, output.profile_name, rate=timeline.rate, frames=timeline.duration, width=width, height=height)
-    # for whoever receives it to check the transfer (through the project's hash cache: the make records it too)
-    checksums = {"sha256": content_sha256(path, "output", where=f"deliver: {relative}")} if checksum else {}
+    # The checksum, for whoever receives the file to check the transfer, is read on a second thread while the
+    # conformance is measured here: the two reads of a just-written file overlap (hashlib and the demuxer both release
+    # the GIL), and through the project's hash cache the make's own record of the file finds it hashed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotcraft-checksum") as hashing:
+        digest = hashing.submit(contextvars.copy_context().run, content_sha256, path, "output", where=f"deliver: {relative}")
+        report = check_deliverable(path, output.profile_name, rate=timeline.rate, frames=timeline.duration, width=width, height=height)
     return ManifestEntry(
         kind=kind,
         path=relative,
@@ -525,6 +524,6 @@ def _entry(kind: str, path: Path, out_dir: Path, film: Film, timeline: Timeline,
             "pix_fmt": report.facts["pix_fmt"],
             "audio": "mix" if audio is not None else "silence",
             "conformance": report.to_dict(),
-            **checksums,
+            "sha256": digest.result(),
         },
     )

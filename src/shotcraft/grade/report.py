@@ -1,6 +1,6 @@
 """The grade report: each shot ungraded and graded side by side, its numbers, and the cut's continuity.
 
-One self-contained HTML page (thumbnails inlined as PNG data URIs, no
+One self-contained HTML page (thumbnails inlined as JPEG data URIs, no
 script, no external file), rendered with Jinja2 (autoescaped: shot text
 comes from the plan). The thumbnails show the colour grade (the baked LUT);
 grain is not drawn at thumbnail size, its numbers are in the table.
@@ -8,7 +8,6 @@ grain is not drawn at thumbnail size, its numbers are in the table.
 
 from __future__ import annotations
 
-import base64
 import functools
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import numpy as np
 from shotcraft import files
 from shotcraft.edit.timeline import CutEvent, Timeline
 from shotcraft.fsutil import write_text
-from shotcraft.html import image_src
+from shotcraft.html import data_uri, image_src
 from shotcraft.grade.plan import GradePlan, ShotGrade
 from shotcraft.grade.take_cache import TakeCache, thumbnail_key
 from shotcraft.media.video import read_frames
@@ -49,8 +48,8 @@ Order: primary (ASC CDL: exposure toward each shot's intent, measured on its sub
 {% for key in ['cast_de2000', 'neutral_de2000', 'exposure_stops', 'contrast', 'saturation'] %}<td class="num">{{ '%.2f'|format(row.before[key]) }} &rarr; {{ '%.2f'|format(row.after[key]) }}</td>{% endfor %}
 <td class="intended">{% if row.intended_change %}intended change of light{% endif %}</td></tr>{% endfor %}</table>
 {% for shot in shots %}<div class="shot" id="{{ shot.id }}"><h2>{{ shot.id }}</h2>
-<div class="pair"><figure><img src="{{ shot.before_png }}" alt="{{ shot.id }} ungraded" width="{{ thumb_w }}" height="{{ thumb_h }}"><figcaption>ungraded (take {{ shot.take }})</figcaption></figure>
-<figure><img src="{{ shot.after_png }}" alt="{{ shot.id }} graded" width="{{ thumb_w }}" height="{{ thumb_h }}"><figcaption>graded</figcaption></figure></div>
+<div class="pair"><figure><img src="{{ shot.before_image }}" alt="{{ shot.id }} ungraded" width="{{ thumb_w }}" height="{{ thumb_h }}"><figcaption>ungraded (take {{ shot.take }})</figcaption></figure>
+<figure><img src="{{ shot.after_image }}" alt="{{ shot.id }} graded" width="{{ thumb_w }}" height="{{ thumb_h }}"><figcaption>graded</figcaption></figure></div>
 <table>
 <tr><td>light</td><td>{{ shot.light }}</td></tr>
 <tr><td>reference</td><td>{{ shot.reference }}</td></tr>
@@ -65,15 +64,6 @@ Order: primary (ASC CDL: exposure toward each shot's intent, measured on its sub
 </table></div>{% endfor %}
 </body></html>
 """
-
-
-def _png_uri(frame: np.ndarray) -> str:
-    import cv2
-
-    ok, data = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    if not ok:  # pragma: no cover - OpenCV always encodes an RGB uint8 image
-        raise ValueError("cannot encode a thumbnail")
-    return "data:image/png;base64," + base64.b64encode(data.tobytes()).decode("ascii")
 
 
 def _thumbnails(event: CutEvent, grade: ShotGrade) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +86,7 @@ def _thumbnail_uris(event: CutEvent, grade: ShotGrade, cache: TakeCache | None) 
         known = cache.load_json(grade.take_sha, key)
         if known is not None and isinstance(known.get("before"), str) and isinstance(known.get("after"), str):
             return known["before"], known["after"]
-    before, after = (_png_uri(frame) for frame in _thumbnails(event, grade))
+    before, after = (data_uri(frame, photo=True) for frame in _thumbnails(event, grade))
     if key:
         cache.store_json(grade.take_sha, key, {"before": before, "after": after})  # type: ignore[union-attr]
     return before, after
@@ -109,8 +99,8 @@ def _shot_view(event: CutEvent, grade: ShotGrade, cache: TakeCache | None = None
     return {
         "id": grade.shot_id,
         "take": event.take,
-        "before_png": image_src(before),
-        "after_png": image_src(after),
+        "before_image": image_src(before),
+        "after_image": image_src(after),
         "light": f"{grade.light.reason}" + (" (its own, by intent)" if grade.light and grade.light.own else "") if grade.light else "",
         "reference": grade.reference if grade.reference not in (None, grade.shot_id) else ("itself" if grade.reference else "not harmonized"),
         "subject": f"found by {grade.subject}",

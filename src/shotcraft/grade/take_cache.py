@@ -39,6 +39,7 @@ import numpy as np
 
 from shotcraft import files
 from shotcraft.fsutil import write_bytes
+from shotcraft.html import PHOTO_JPEG_QUALITY
 from shotcraft.render.keys import job_key
 
 #: bump when anything in measure.sample_take / find_subject / neutral_estimates / grain_of changes its numbers
@@ -113,10 +114,11 @@ def stats_key(measure_key: str, ops: object, look_sha256: str | None) -> str:
 
 def thumbnail_key(frame: int, size: tuple[int, int], ops: object, look_sha256: str | None, lut_size: int) -> str:
     """The key of a shot's report thumbnails (its take's frame, ungraded and graded): the frame, the size, the exact
-    colour operations, the look's content and the table size (the graded one goes through the baked table)."""
+    colour operations, the look's content and the table size (the graded one goes through the baked table), and how
+    they are encoded (PNG until 2026-12: an entry of the other format is another entry)."""
     from dataclasses import asdict
 
-    return job_key({"step": "grade-thumbnails", "frame": frame, "size": list(size), "ops": exact(asdict(ops)),  # type: ignore[call-overload]
+    return job_key({"step": "grade-thumbnails", "encoding": ["jpeg", PHOTO_JPEG_QUALITY], "frame": frame, "size": list(size), "ops": exact(asdict(ops)),  # type: ignore[call-overload]
                     "look": look_sha256, "lut_size": lut_size, "libraries": _library_versions()})[:32]  # fmt: skip
 
 

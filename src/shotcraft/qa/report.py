@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shotcraft.errors import InputError, ShotcraftError
 from shotcraft.fsutil import write_json, write_text
-from shotcraft.html import image_src
+from shotcraft.html import data_uri, image_src
 from shotcraft.media.video import read_frames
 from shotcraft.qa.model import CHECK_NAMES, ClipReport, Flag
 from shotcraft.qa.thresholds import TABLE
@@ -154,8 +154,8 @@ def _images(report: ClipReport, cache: Path | None) -> dict[str, Any]:
     for flag in crops_for:
         frame = frames.get(_flag_frame(flag))
         if frame is not None:
-            crops.append({"code": flag.code, "start": flag.start_frame, "image": _data_uri(crop_200(frame, flag.region))})
-    images = {"thumb": _data_uri(_thumb(frames[middle]), photo=True) if middle in frames else None,
+            crops.append({"code": flag.code, "start": flag.start_frame, "image": data_uri(crop_200(frame, flag.region))})
+    images = {"thumb": data_uri(_thumb(frames[middle]), photo=True) if middle in frames else None,
               "curves": curves_png(report) if report.frames > 1 else None, "crops": crops}
     if path is not None:
         write_json(path, images)
@@ -274,18 +274,6 @@ def _thumb(frame: np.ndarray) -> np.ndarray:
         return frame
     return cv2.resize(frame, (THUMB_WIDTH, max(2, round(height * THUMB_WIDTH / width))), interpolation=cv2.INTER_AREA)
 
-
-#: the thumbnails' JPEG quality: a thumbnail is for recognising the take (a 320 px PNG of a photographic frame was
-#: 78 KB, a third of a 45-shot report shown three times); crops stay PNG, they are for judging pixels
-THUMB_JPEG_QUALITY = 90
-
-
-def _data_uri(rgb: np.ndarray, *, photo: bool = False) -> str:
-    kind, params = ("jpeg", [cv2.IMWRITE_JPEG_QUALITY, THUMB_JPEG_QUALITY]) if photo else ("png", [])
-    ok, encoded = cv2.imencode(f".{'jpg' if photo else 'png'}", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)
-    if not ok:
-        raise InputError(f"could not encode a report image as {kind.upper()}")
-    return f"data:image/{kind};base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
 
 
 def _folder(out_dir: str | Path) -> Path:
