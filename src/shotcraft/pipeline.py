@@ -189,7 +189,7 @@ def _finish(ctx: MakeContext) -> None:
             ctx.stage.note("grading")
         grade_plan = ctx.state["grade_plan"] = plan_grade(ctx.plan, timeline)
         if ctx.stage is not None:
-            ctx.stage.note("encoding deliverables")
+            ctx.stage.note("encoding deliverables (grade files, graded cuts and QA charts beside)")
 
         def grade_files(stop: threading.Event) -> list[ManifestEntry]:
             written = export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report

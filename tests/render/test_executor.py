@@ -45,9 +45,12 @@ def test_a_job_submitted_after_a_worker_died_runs_in_a_fresh_pool(pools):
     assert fresh.result(timeout=60) == 42
     with pytest.raises(BrokenProcessPool):
         dying.result(timeout=60)
-    pools.retire_pool_of(dying)  # the broken pool was retired already: the fresh one is kept
+    fresh_pool = pools._owners[fresh]
+    pools.ended(dying, broke=True)  # the broken pool was retired already: the fresh one is kept
     assert pools.submit(False, _double, 4).result(timeout=60) == 8
-    assert pools._pools[False] is pools._owners[fresh]
+    assert pools._pools[False] is fresh_pool
+    pools.ended(fresh)
+    assert dying not in pools._owners and fresh not in pools._owners  # a run of thousands of jobs keeps no futures
 
 
 def test_a_broken_pool_leaves_the_other_kinds_pool_alone(pools):
@@ -57,7 +60,7 @@ def test_a_broken_pool_leaves_the_other_kinds_pool_alone(pools):
     dying = pools.submit(False, _die)
     with pytest.raises(BrokenProcessPool):
         dying.result(timeout=60)
-    pools.retire_pool_of(dying)
+    pools.ended(dying, broke=True)
     assert pools._pools.get(True) is device_pool
     assert False not in pools._pools
     assert pools.submit(False, _double, 5).result(timeout=60) == 10

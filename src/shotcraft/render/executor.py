@@ -174,11 +174,12 @@ class LocalExecutor(Executor):
                 _drain(progress_queue, handler, by_key)
                 for future in finished:
                     spec, attempt = running.pop(future)
+                    broke = False
                     try:
                         result = future.result()
                     except (TransientJobError, BrokenProcessPool, CancelledError) as exc:
                         if not isinstance(exc, TransientJobError):  # its pool broke (a worker died): a fresh one
-                            pools.retire_pool_of(future)
+                            broke = True
                             exc = TransientJobError("a worker process died")
                         if attempt < MAX_ATTEMPTS:
                             waiting.append(spec)
@@ -188,7 +189,7 @@ class LocalExecutor(Executor):
                         graph.failed(handler, spec, str(exc), attempts=attempt)
                     else:
                         graph.finished(handler, spec, result)
-                    pools.forget(future)
+                    pools.ended(future, broke=broke)
         except BaseException:
             pools.terminate()  # Ctrl-C or a store error: stop the workers now rather than let them finish long jobs
             raise
@@ -223,14 +224,12 @@ class _WorkerPools:
         self._owners[future] = self._pools[device]
         return future
 
-    def retire_pool_of(self, future: Future) -> None:
-        """The pool that ran ``future`` broke: no more work goes to it (a fresh pool made since is kept)."""
-        owner = self._owners.get(future)
-        if owner is not None:
+    def ended(self, future: Future, *, broke: bool = False) -> None:
+        """``future`` was seen done; ``broke``: its pool broke (a worker died), so no more work goes to that pool (a
+        fresh pool made since is kept). Resubmitted work goes out after this, on the next turn of the loop."""
+        owner = self._owners.pop(future, None)
+        if broke and owner is not None:
             self._retire(owner)
-
-    def forget(self, future: Future) -> None:
-        self._owners.pop(future, None)
 
     def _retire(self, broken: ProcessPoolExecutor) -> None:
         for device, pool in list(self._pools.items()):
