@@ -103,3 +103,17 @@ def test_the_crop_glides_between_shots_only_inside_the_transition_window(deliver
     assert [from_face.centre(t) for t in range(0, start)] != [from_coffee.centre(t) for t in range(0, start)]
     xs = [from_face.centre(t)[0] for t in range(start - 1, end + 1)]
     assert xs == sorted(xs) and xs[0] < 0.4 < 0.6 < xs[-1]  # from the left-hand face to the right-hand one
+
+
+def test_the_path_from_the_sampled_frames_is_the_path_from_every_frame(tmp_path):
+    # shot_path converts only the frames the path looks at; the path is the same as from every frame converted,
+    # over a used range that starts inside the take and one that runs past its end (the last point is held)
+    from shotcraft.deliver.reframe import shot_path
+    from shotcraft.media.faces import face_path
+
+    take = _photo_take(tmp_path / "drift.mp4", data.astronaut(), 10, drift=120)
+    for source_in, duration in ((0, FRAMES), (3, FRAMES - 3), (5, FRAMES + 4)):
+        event = CutEvent("s01", "A", take, source_in, duration, 0, duration, location="street")
+        every = face_path(read_frames(take), duration, Fraction(8), start=source_in)  # 8 fps: a sample every other frame
+        assert every is not None
+        assert np.array_equal(shot_path(event, Fraction(8)), every), (source_in, duration)

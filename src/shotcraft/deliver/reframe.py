@@ -16,14 +16,14 @@ deliver, shared with imports that crop to follow a face; QA sits above and is no
 
 from __future__ import annotations
 
-import itertools
 import threading
+from collections.abc import Iterator
 from fractions import Fraction
 
 import numpy as np
 
 from shotcraft.edit.timeline import CutEvent, Timeline
-from shotcraft.media.faces import detect_faces, face_path, subject_point
+from shotcraft.media.faces import detect_faces, face_path, sampled_frames, subject_point
 from shotcraft.media.video import read_frames
 
 __all__ = ["METHOD", "SAFE_MARGINS", "SubjectPath", "detect_faces", "inside_safe_area", "shot_path", "subject_point"]
@@ -76,9 +76,25 @@ class SubjectPath:
 
 
 def shot_path(event: CutEvent, rate: Fraction) -> np.ndarray:
-    """(duration, 2) crop centres for one shot: its faces followed (:func:`shotcraft.media.faces.face_path`); else the plan's point."""
-    frames = itertools.islice(read_frames(event.clip_path), event.source_in + event.duration)
-    path = face_path(frames, event.duration, rate, start=event.source_in)
+    """(duration, 2) crop centres for one shot: its faces followed (:func:`shotcraft.media.faces.face_path`); else the plan's point.
+
+    Only the frames the path looks at (four a second) are converted to RGB; the others are decoded and passed over
+    (a 1080p frame's conversion is most of its cost), so the path is the same as from every frame converted.
+    """
+    wanted = sampled_frames(event.duration, rate, start=event.source_in)
+    converted = read_frames(event.clip_path, count=event.source_in + event.duration, only=wanted)
+
+    def frames() -> Iterator[np.ndarray | None]:
+        for index in range(event.source_in + event.duration):
+            if index not in wanted:
+                yield None
+                continue
+            frame = next(converted, None)
+            if frame is None:  # the take is shorter than its use: the path holds its last point
+                return
+            yield frame
+
+    path = face_path(frames(), event.duration, rate, start=event.source_in)
     if path is None:
         return np.tile(np.array(event.reframe, dtype=np.float64), (event.duration, 1))
     return path

@@ -56,16 +56,22 @@ def subject_point(boxes: list[Box]) -> tuple[float, float] | None:
     return float((xs * weights).sum() / weights.sum()), float((ys * weights).sum() / weights.sum())
 
 
-def face_path(frames: Iterable[np.ndarray], count: int, rate: Fraction | float, *, start: int = 0) -> np.ndarray | None:
+def sampled_frames(count: int, rate: Fraction | float, *, start: int = 0) -> set[int]:
+    """The frames of ``start .. start + count`` that :func:`face_path` looks at (``rate / 4`` apart): the only ones
+    it reads, so a caller decoding a clip converts just these."""
+    step = max(1, int(round(float(rate) / SAMPLES_PER_SECOND)))
+    return set(range(start, start + count, step))
+
+
+def face_path(frames: Iterable[np.ndarray | None], count: int, rate: Fraction | float, *, start: int = 0) -> np.ndarray | None:
     """(count, 2) centres (fractions of the frame) following the faces in ``frames[start:start + count]``; None: no face.
 
-    Faces are looked for every ``rate / 4`` frames from ``start`` on a proxy; the point is held flat
-    before the first and after the last detection, interpolated between, and smoothed.
+    Faces are looked for in the :func:`sampled_frames` on a proxy (the other frames are not read: they may be None);
+    the point is held flat before the first and after the last detection, interpolated between, and smoothed.
     """
     import cv2
 
-    step = max(1, int(round(float(rate) / SAMPLES_PER_SECOND)))
-    wanted = set(range(start, start + count, step))
+    wanted = sampled_frames(count, rate, start=start)
     points: dict[int, tuple[float, float]] = {}
     proxy = None
     for index, frame in enumerate(frames):
