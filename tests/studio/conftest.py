@@ -125,6 +125,9 @@ def browser():
 @pytest.fixture
 def page(browser, studio):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # every wait ends as soon as its condition holds; the limit is for a hang, and on a loaded two-core runner (the
+    # other test worker encoding 1080p beside) opening a shot took more than Playwright's default 30 s once
+    context.set_default_timeout(90_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
