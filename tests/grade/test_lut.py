@@ -30,6 +30,27 @@ def test_fast_table_equals_trilinear_interpolation() -> None:
     assert np.abs(fast - exact).max() <= 1  # float32 rounding ties only
 
 
+def test_every_entry_of_the_table_is_the_rounded_trilinear_value_and_its_weight() -> None:
+    """All 16.7 million entries against the float64 trilinear interpolation: within one code (float32 ties)."""
+    from shotcraft.grade.grain import luminance_weight
+
+    lut = bake(_warm_contrasty, 33)
+    table = expand_to_table(lut, luminance_weight).view(np.uint8).reshape(256, 256, 256, 4)  # [b, g, r]
+    codes = np.stack(np.meshgrid(np.arange(256), np.arange(256), np.arange(256), indexing="ij"), -1)[..., ::-1]  # [b, g, r] -> (r, g, b)
+    for blue in (0, 1, 97, 128, 254, 255):
+        unit = codes[blue].reshape(-1, 3) / 255.0
+        expected = trilinear(lut.table.astype(np.float64), unit).astype(np.float64)
+        weight = trilinear(luminance_weight(lut.table).astype(np.float64)[..., None].repeat(3, -1), unit)[:, :1]
+        exact = np.clip(np.rint(np.concatenate([expected, weight], axis=1) * 255), 0, 255)
+        assert np.abs(table[blue].reshape(-1, 4).astype(int) - exact).max() <= 1, blue
+
+
+def test_a_grid_beyond_zero_to_one_is_clipped_before_it_is_interpolated() -> None:
+    values = lut_mod.grid(9) * 1.6 - 0.3  # every channel from -0.3 to 1.3
+    wide, clipped = Lut3D(values), Lut3D(np.clip(values, 0.0, 1.0))
+    assert np.array_equal(expand_to_table(wide), expand_to_table(clipped))
+
+
 def test_cube_round_trip_is_red_fastest(tmp_path: Path) -> None:
     lut = bake(_warm_contrasty, 5)
     path = write_cube(lut, tmp_path / "look.cube")

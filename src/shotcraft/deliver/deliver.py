@@ -215,7 +215,7 @@ def deliver(
         else:
             store = SegmentStore(out_dir / CACHE_DIR)
             segments = plan_segments(timeline)
-            shot_keys = _shot_keys(grade_plan)
+            shot_keys = {shot_id: grade_plan.shot_identity(shot_id) for shot_id in grade_plan.shots} if grade_plan is not None else {}
             names = ContentNames()
             keys = {}
             for index, segment in enumerate(segments):
@@ -441,15 +441,6 @@ def _shape(frame: np.ndarray, output: VideoOutput, timeline: Timeline, t: int, c
         larger = output.size[0] > frame.shape[1]
         frame = cv2.resize(frame, output.size, interpolation=cv2.INTER_LANCZOS4 if larger else cv2.INTER_AREA)
     return np.ascontiguousarray(frame)
-
-
-def _shot_keys(grade_plan: GradePlan | None) -> dict[str, Any]:
-    """Each shot's grade as plain data (its segments re-encode when it changes)."""
-    if grade_plan is None:
-        return {}
-    return {shot_id: {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed],
-                      "lut_size": grade.lut_size, "look": content_sha256(grade_plan.look, "look", where="grade.look") if grade_plan.look else None}
-            for shot_id, grade in grade_plan.shots.items()}  # fmt: skip
 
 
 def contact_sheet(thumbs: list[tuple[str, int, np.ndarray]], rate, columns: int = 4) -> np.ndarray:

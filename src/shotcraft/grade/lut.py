@@ -6,8 +6,8 @@ grid over [0, 1]. A ``.cube`` file lists entries red-fastest (blue outermost).
 The fast path for 8-bit video: the LUT is expanded once per shot into a
 256^3 table of packed uint32 (R | G<<8 | B<<16 | W<<24, W a free byte the
 grain uses for its luminance weight), built separably (trilinear
-interpolation is a tensor product of 1-D linear interpolations, so three
-small matrix products do it), so applying it to a frame is one gather.
+interpolation is a tensor product of 1-D linear interpolations, one axis
+after the other), so applying it to a frame is one gather.
 """
 
 from __future__ import annotations
@@ -197,47 +197,43 @@ def _parse_pair(line: str, where: str) -> tuple[float, float]:
 # --- fast application on 8-bit frames -----------------------------------------------
 
 
-def _linear_resample_matrix(size: int, samples: int = 256) -> np.ndarray:
-    """(samples, size) weights: 1-D linear interpolation of a size-point grid at k/(samples-1)."""
-    positions = np.arange(samples, dtype=np.float64) * (size - 1) / (samples - 1)
+def _taps(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each 8-bit code k: the grid cell below k/255 on a size-point grid and its two weights (float32)."""
+    positions = np.arange(256, dtype=np.float64) * (size - 1) / 255
     low = np.minimum(np.floor(positions).astype(np.int64), size - 2)
-    frac = positions - low
-    matrix = np.zeros((samples, size), dtype=np.float32)
-    matrix[np.arange(samples), low] = 1.0 - frac
-    matrix[np.arange(samples), low + 1] += frac
-    return matrix
+    fraction = positions - low
+    return low, (1.0 - fraction).astype(np.float32), fraction.astype(np.float32)
 
 
 def expand_to_table(lut: Lut3D, weight: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """The 256^3 packed uint32 table, index ``r | g << 8 | b << 16``, value ``R | G << 8 | B << 16 | W << 24``.
 
-    Exactly the trilinear interpolation of ``lut`` at every 8-bit input, rounded.
+    The trilinear interpolation of ``lut`` at every 8-bit input (the grid's values taken in [0, 1]), rounded.
     ``weight`` maps the LUT's outputs (N, N, N, 3) to (N, N, N) in [0, 1]; it is
     interpolated like a fourth channel into the spare byte (the grain reads it).
+
+    Separable: two-tap linear interpolation along red, then green (small arrays), then blue, one code at a time
+    into its slice of the table, which is laid out [b, g, r] so every slice is written in place. Element-wise
+    float32 products, not matrix products: a dense product over the grid multiplies 31 zero weights of 33 per
+    entry (0.3-0.6 s and both cores through BLAS, where this takes under 0.1 s on one).
     """
     if lut.domain_min != (0.0, 0.0, 0.0) or lut.domain_max != (1.0, 1.0, 1.0):
         raise ValueError("expand_to_table needs a LUT over [0, 1]")
-    n = lut.size
-    channels = lut.table
-    if weight is not None:
-        channels = np.concatenate([channels, np.asarray(weight(lut.table), dtype=np.float32)[..., None]], axis=-1)
-    depth = channels.shape[-1]
-    matrix = _linear_resample_matrix(n)
-    # Interpolate along blue, then green (small arrays), then red in chunks (one big product each).
-    along_b = np.einsum("kb,rgbc->rgkc", matrix, channels, optimize=True)  # (N r, N g, 256 b, C)
-    along_gb = np.einsum("jg,rgkc->rjkc", matrix, along_b, optimize=True)  # (N r, 256 g, 256 b, C)
-    flat = along_gb.reshape(n, -1) * np.float32(255.0)
+    low, w_low, w_high = _taps(lut.size)
+    values = np.clip(np.asarray(lut.table, dtype=np.float32), 0.0, 1.0)
+    spare = np.asarray(weight(values), dtype=np.float32) if weight is not None else np.zeros(values.shape[:3], dtype=np.float32)
+    channels = np.concatenate([values, spare[..., None]], axis=-1).transpose(2, 1, 0, 3) * np.float32(255.0)  # [b, g, r, c]
+    along_r = w_low[:, None] * np.take(channels, low, axis=2) + w_high[:, None] * np.take(channels, low + 1, axis=2)
+    along_gr = w_low[:, None, None] * np.take(along_r, low, axis=1) + w_high[:, None, None] * np.take(along_r, low + 1, axis=1)
     packed = np.empty((256, 256, 256), dtype=np.uint32)  # [b, g, r]
-    chunk = 32
-    for start in range(0, 256, chunk):
-        values = (matrix[start : start + chunk] @ flat).reshape(-1, 256, 256, depth)  # (chunk r, g, b, C)
-        np.rint(values, out=values)
-        np.clip(values, 0, 255, out=values)
-        codes = values.astype(np.uint8)
-        if depth == 3:
-            codes = np.concatenate([codes, np.zeros((*codes.shape[:3], 1), dtype=np.uint8)], axis=-1)
-        word = codes.view(np.uint32)[..., 0]  # little-endian: R | G<<8 | B<<16 | W<<24
-        packed[:, :, start : start + chunk] = word.transpose(2, 1, 0)  # [r, g, b] -> [b, g, r]
+    codes = packed.view(np.uint8).reshape(256, 256, 256, 4)  # little-endian: R | G<<8 | B<<16 | W<<24
+    slab, upper = np.empty((256, 256, 4), dtype=np.float32), np.empty((256, 256, 4), dtype=np.float32)
+    for blue in range(256):
+        np.multiply(along_gr[low[blue]], w_low[blue], out=slab)
+        np.multiply(along_gr[low[blue] + 1], w_high[blue], out=upper)
+        np.add(slab, upper, out=slab)
+        np.rint(slab, out=slab)  # in [0, 255]: convex weights of values in [0, 255]
+        codes[blue] = slab
     return packed.reshape(-1)
 
 

@@ -33,7 +33,7 @@ from shotcraft.grade.cdl import CDL
 from shotcraft.grade.intent import FACE_TYPES, MATERIAL_TYPES, WIDE_TYPES, ExposureIntent, LightIntent, exposure_intent, shot_light_intent
 from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table, write_cube
 from shotcraft.grade.ops import LUMA_709, ShotOps, soft_contrast
-from shotcraft.grade.take_cache import TakeCache, TakeMeasure, decision_key, measure_key, stats_key
+from shotcraft.grade.take_cache import TakeCache, TakeMeasure, decision_key, measure_key, render_identity, stats_key
 from shotcraft.media.video import read_frames
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.presets import ShotType
@@ -127,6 +127,7 @@ class GradePlan:
     cache: TakeCache | None = field(default=None, repr=False)  # the project's grade cache (the report's thumbnails)
     _baking: dict[tuple, Future] = field(default_factory=dict, repr=False, compare=False)  # tables being baked, by table key
     _parent: GradePlan | None = field(default=None, repr=False, compare=False)  # the plan whose tables this one reads (with_own_tables)
+    _look_sha256: str | None = field(default=None, repr=False, compare=False)  # the look's content (shot_identity)
 
     @property
     def flags(self) -> list[correct.GradeFlag]:
@@ -165,7 +166,7 @@ class GradePlan:
         return self._table(grade), bank
 
     def _table(self, grade: ShotGrade) -> np.ndarray:
-        """The shot's 256^3 table, baked once (~0.3-0.6 s) outside the lock: another shot's frames are not held up."""
+        """The shot's 256^3 table, baked once (~0.1 s) outside the lock: another shot's frames are not held up."""
         lut_key = grade.table_key
         with self._lock:
             table = self._tables.get(lut_key)
@@ -203,6 +204,18 @@ class GradePlan:
             with contextlib.suppress(Exception):
                 table = baking.result()
         return table
+
+    def shot_identity(self, shot_id: str) -> dict[str, Any] | None:
+        """What the shot's graded frames depend on besides its take, as plain data (None: not in this plan): its
+        colour operations, grain, table size, the look's content and the code and libraries that render them."""
+        grade = self.shots.get(shot_id)
+        if grade is None:
+            return None
+        if self.look is not None and self._look_sha256 is None:  # read once per plan, not once per shot
+            hashes = self.cache.hashes if self.cache is not None else None
+            self._look_sha256 = files.content_sha256(self.look, "look", where="grade.look", cache=hashes)
+        return {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed],
+                "lut_size": grade.lut_size, "look": self._look_sha256, "render": render_identity()}  # fmt: skip
 
     def report(self) -> dict[str, Any]:
         return {

@@ -65,14 +65,32 @@ class TakeMeasure:
 CODE_FILES = ("grade/measure.py", "grade/ops.py", "grade/cdl.py", "grade/lut.py", "grade/plan.py", "grade/take_cache.py", "media/video.py")
 
 
+#: the code that turns a shot's decided grade into pixels (its colour operations, their baked table, the grain)
+RENDER_CODE_FILES = ("grade/ops.py", "grade/cdl.py", "grade/lut.py", "grade/grain.py")
+
+
+@functools.cache
+def _code(names: tuple[str, ...]) -> str:
+    """sha256 of these source files' bytes (paths relative to the package)."""
+    package = Path(__file__).resolve().parent.parent
+    return hashlib.sha256(b"".join((package / name).read_bytes() for name in names)).hexdigest()
+
+
 @functools.cache
 def _library_versions() -> dict[str, str]:
     import av
     import cv2
 
-    package = Path(__file__).resolve().parent.parent
-    code = hashlib.sha256(b"".join((package / name).read_bytes() for name in CODE_FILES)).hexdigest()
-    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__, "code": code}
+    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__, "code": _code(CODE_FILES)}
+
+
+@functools.cache
+def render_identity() -> dict[str, str]:
+    """What a graded frame depends on besides the shot's decisions and its take: the code that renders the grade
+    and the libraries it calls (in the keys of graded pixels kept on disk: encoded segments, graded cut checks)."""
+    import cv2
+
+    return {"code": _code(RENDER_CODE_FILES), "cv2": cv2.__version__, "numpy": np.__version__}
 
 
 def measure_key(take_sha256: str, source_in: int, duration: int, *, count: int, size: tuple[int, int],
@@ -126,16 +144,10 @@ def thumbnail_key(frame: int, size: tuple[int, int], ops: object, look_sha256: s
 DECISION_CODE_FILES = ("grade/correct.py", "grade/intent.py", "grade/grain.py")
 
 
-@functools.cache
-def _decision_code() -> str:
-    package = Path(__file__).resolve().parent.parent
-    return hashlib.sha256(b"".join((package / name).read_bytes() for name in DECISION_CODE_FILES)).hexdigest()
-
-
 def decision_key(measure_key: str, inputs: dict) -> str:
     """The key of one shot's grade decisions: its take's measurement and every other input, exact (``float.hex``)."""
     return job_key({"step": "grade-decision", "version": MEASURE_VERSION, "measure": measure_key, "inputs": exact(inputs),
-                    "libraries": _library_versions(), "code": _decision_code()})[:32]  # fmt: skip
+                    "libraries": _library_versions(), "code": _code(DECISION_CODE_FILES)})[:32]  # fmt: skip
 
 
 class TakeCache:

@@ -40,9 +40,12 @@ DETAIL_EVERY = 3  # grain is measured on every third frame of the window (sharpn
 
 
 def _key(plan: Any, timeline: Any, thresholds: dict[str, float]) -> str:
+    from shotcraft.grade.take_cache import render_identity  # the grade's rendering code (as graded_cut_checks plans the grade)
+
     film = plan.film
     data = {
         "version": GRADED_VERSION,
+        "render": render_identity(),
         "events": [[e.shot_id, e.take, file_digest(e.clip_path), e.source_in, e.duration, e.record_in, e.transition, list(e.reframe)]
                    for e in timeline.events],
         "size": [timeline.width, timeline.height, str(timeline.rate)],
@@ -66,7 +69,7 @@ class SideCache:
         which, event, start, count, size, rate, window = what
         key = json_digest({
             "version": GRADED_VERSION, "which": which, "clip": file_digest(event.clip_path), "frames": [start, count, window],
-            "size": list(size), "rate": rate, "reframe": list(event.reframe), "grade": _shot_grade(self.grade_plan, event.shot_id),
+            "size": list(size), "rate": rate, "reframe": list(event.reframe), "grade": self.grade_plan.shot_identity(event.shot_id),
         })[:32]
         path = self.folder / f"{key}.json"
         self.used.add(path.name)
@@ -84,15 +87,6 @@ class SideCache:
         for stale in self.folder.glob("*.json") if self.folder.is_dir() else ():
             if stale.name not in self.used:
                 stale.unlink(missing_ok=True)
-
-
-def _shot_grade(grade_plan: Any, shot_id: str) -> Any:
-    """A shot's grade as plain data: its colour operations, grain and LUT size, and the film's look file."""
-    grade = grade_plan.shots.get(shot_id) if hasattr(grade_plan, "shots") else None
-    if grade is None:
-        return None
-    look = file_digest(grade_plan.look) if getattr(grade_plan, "look", None) else None
-    return {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed], "lut_size": grade.lut_size, "look": look}
 
 
 def _load(cache: Path | None) -> list[CutCheck] | None:
