@@ -1,23 +1,25 @@
-"""Report pieces: 200% crops keep the flagged place, curves are PNGs, the make step writes both files."""
+"""Report pieces: crops keep the flagged place (shown at 200%), curves are palette PNGs, the make step writes both files."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import numpy as np
+from PIL import Image
 
 from shotcraft.qa import analyze_clip
-from shotcraft.qa.report import crop_200, curves_png, write_files_report
+from shotcraft.qa.report import CURVE_COLOURS, curves_png, flag_crop, write_files_report
 
 
-def test_crop_is_200_percent_and_keeps_the_flagged_edge() -> None:
+def test_a_crop_keeps_the_flagged_edge_at_its_source_size() -> None:
     frame = np.zeros((720, 1280, 3), np.uint8)
     frame[:, :8] = 255  # a bright left edge
-    crop = crop_200(frame, (0.0, 0.0, 0.25, 1.0))
-    assert crop.shape == (240, 320, 3)
-    assert crop[:, :16].min() == 255 and crop[:, 16:].max() == 0  # the 8 px edge, shown 16 px wide
-    right = crop_200(frame, (0.75, 0.0, 0.25, 1.0))
+    crop = flag_crop(frame, (0.0, 0.0, 0.25, 1.0))
+    assert crop.shape == (120, 160, 3)  # the page doubles it (a quarter of the bytes of a doubled PNG)
+    assert crop[:, :8].min() == 255 and crop[:, 8:].max() == 0  # the 8 px edge itself
+    right = flag_crop(frame, (0.75, 0.0, 0.25, 1.0))
     assert right.max() == 0  # the right edge is where the crop went
 
 
@@ -25,7 +27,12 @@ def test_curves_are_an_inline_png(clips) -> None:
     path, _, _ = clips.get("flicker")
     uri = curves_png(analyze_clip(path))
     assert uri.startswith("data:image/png;base64,")
-    assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(png)) as image:  # a palette PNG: a few colours, the chart as drawn
+        assert image.mode == "P" and image.size == (512, 368)
+        assert len(image.getcolors()) <= CURVE_COLOURS
+        assert len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)) > 8  # lines, text and shading
 
 
 def test_files_report_is_self_contained(clips, tmp_path) -> None:
@@ -33,6 +40,7 @@ def test_files_report_is_self_contained(clips, tmp_path) -> None:
     html_path, json_path = write_files_report([analyze_clip(path), analyze_clip(clips.get("clean"))], tmp_path)
     html = html_path.read_text()
     assert "QA108 border-artifacts" in html and "200%" in html
+    assert 'width="320"' in html and "image-rendering: pixelated" in html  # a 160 px crop shown at 200%, pixels doubled
     assert "src=\"http" not in html and "<script" not in html  # nothing fetched from elsewhere
     assert [d["verdict"] for d in json.loads(json_path.read_text())] == ["reject", "pass"]
 
