@@ -103,6 +103,29 @@ def test_touching_every_input_re_runs_nothing(copy):
     assert set(checks["reused"]) == {"render", "sound", "cut", "finish", "report"}
 
 
+def test_another_shotcrafts_code_makes_cut_sound_finish_and_report_again_and_renders_nothing(copy, monkeypatch):
+    """A checkout a commit apart has the same version number: what its code makes from the takes is made again
+    (every segment and sound track encoded again, none answered by the other code's), the paid-for takes are kept."""
+    import shotcraft.deliver.deliver as deliver_module
+    import shotcraft.edit.segments as segments_module
+    import shotcraft.pipeline as pipeline_module
+    from shotcraft.render.keys import code_identity
+
+    ours = code_identity()
+    assert ours["source"] == code_identity()["source"] and len(ours["source"]) == 64
+    segments = {p: p.stat().st_mtime_ns for p in (copy / "out").rglob("*") if ".shotcraft-segments" in p.parts and p.is_file()}
+    assert segments
+    other = {**ours, "source": "0" * 64}
+    monkeypatch.setattr(pipeline_module, "code_identity", lambda: other)
+    monkeypatch.setattr(segments_module, "code_identity", lambda: other)
+    monkeypatch.setattr(deliver_module, "code_identity", lambda: other)
+    checks, _ = _make(copy)
+    assert checks["render"]["rendered"] == 0
+    assert set(checks["reused"]) == {"render"}
+    kept = [p for p in segments if p.is_file() and p.stat().st_mtime_ns == segments[p]]
+    assert kept == []  # each one made again under its new key (the old ones pruned), none reused
+
+
 @pytest.mark.parametrize(
     ("change", "reran"),
     [

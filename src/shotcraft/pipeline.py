@@ -19,13 +19,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from shotcraft import __version__
 from shotcraft.errors import InputError, RenderError
 from shotcraft.fsutil import sweep_stale_temps, write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft import events, files
-from shotcraft.render.keys import canonical, job_key
+from shotcraft.render.keys import canonical, code_identity, job_key
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -113,7 +112,7 @@ def _cut(ctx: MakeContext) -> None:
     sound = [("mix", ctx.state["mix"])] + [(e.extra.get("name", Path(e.path).stem), ctx.out_dir / e.path) for e in ctx.state.get("stems", [])]
     # the takes are content-addressed, so the timeline's data names every input pixel; the sound by its bytes
     inputs = {"step": "cut", "timeline": timeline_key_data(timeline), "sound": [(name, _output_sha(ctx, path)) for name, path in sound],
-              "media": ctx.plan.film.delivery.editing_media, "shotcraft": __version__}  # fmt: skip
+              "media": ctx.plan.film.delivery.editing_media, "shotcraft": code_identity()}  # fmt: skip
     key = job_key({**inputs, "bundle": bundle})
     entries = _reuse(ctx, "cut", key)
     _summary(ctx, f"{len(timeline.events)} shot(s), {timeline.seconds:.1f} s", reused=entries is not None)
@@ -137,7 +136,7 @@ def _sound(ctx: MakeContext) -> None:
     """Lay and mix the sound on the cut: ambience per location, cues, music, dialogue, to loudness targets."""
     timeline = ctx.state["timeline"]
     key = job_key({"step": "sound", "timeline": _sound_view(ctx, timeline), "sound": sound_key_data(ctx.plan),
-                   "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": __version__})  # fmt: skip
+                   "platforms": [p.value for p in ctx.plan.film.production.platforms], "shotcraft": code_identity()})  # fmt: skip
     entries = _reuse(ctx, "sound", key)
     _summary(ctx, "mix and stems", reused=entries is not None)
     if entries is None:
@@ -180,7 +179,7 @@ def _finish(ctx: MakeContext) -> None:
               "reframe": {s.id: s.reframe.model_dump(mode="json") for s in film.shots},
               "look": files.content_sha256(ctx.plan.resolve_path(film.grade.look), "look", where=f"{ctx.plan.file}: grade.look")
                       if film.grade.look else None,
-              "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": __version__}  # fmt: skip
+              "mix": _output_sha(ctx, mix) if mix else None, "shotcraft": code_identity()}  # fmt: skip
     key = job_key({**inputs, "kinds": kinds})
     entries = _reuse(ctx, "finish", key)
     reused = entries is not None
@@ -247,7 +246,7 @@ def _report(ctx: MakeContext) -> None:
     # (finish: grade and conformance; sound: loudness). Paths inside the film's folder are made relative.
     scored = json.dumps(result.to_dict(), default=str, sort_keys=True).replace(str(ctx.plan.root), "<film>")
     key = job_key({"step": "report", "qa": scored, "finish": _record(ctx, "finish").get("key"),
-                   "sound": _record(ctx, "sound").get("key"), "shotcraft": __version__})  # fmt: skip
+                   "sound": _record(ctx, "sound").get("key"), "shotcraft": code_identity()})  # fmt: skip
     entries = _reuse(ctx, "report", key)
     _summary(ctx, "QA report and checklist", reused=entries is not None)
     if entries is None:

@@ -44,7 +44,7 @@ from shotcraft.media.prefetch import prefetch
 from shotcraft.media.video import VideoWriter
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.schema import Film, Platform
-from shotcraft.render.keys import job_key
+from shotcraft.render.keys import code_identity, job_key
 from shotcraft.timebase import frames_to_timecode
 
 if TYPE_CHECKING:
@@ -242,7 +242,8 @@ def deliver(
         tracks: dict[str, Path] = {}
         for output in outputs:  # first, one after another: two outputs may share a track
             profile = output.profile
-            audio_key = job_key({"mix": mix_name, "codec": profile.audio_codec, "bit_rate": profile.audio_bit_rate, "seconds": str(seconds)})
+            audio_key = job_key({"mix": mix_name, "codec": profile.audio_codec, "bit_rate": profile.audio_bit_rate, "seconds": str(seconds),
+                                 "shotcraft": code_identity()})
             track = tracks[output.kind] = store.path("audio", audio_key, AUDIO_SUFFIX[profile.audio_codec])
             if not track.is_file():
                 encode_audio(Path(audio) if audio is not None else None, profile, seconds, track)

@@ -31,7 +31,7 @@ from shotcraft.edit.timeline import Timeline
 from shotcraft import files
 from shotcraft.fsutil import atomic_path
 from shotcraft.media.video import VideoWriter, run_ffmpeg
-from shotcraft.render.keys import job_key
+from shotcraft.render.keys import code_identity, job_key
 
 #: cache of encoded segments and stills, inside the output folder (hidden; pruned to the current cut)
 CACHE_DIR = ".shotcraft-segments"
@@ -108,7 +108,8 @@ def segment_key(timeline: Timeline, segment: Segment, *, output: dict[str, Any],
             "reframe": list(event.reframe),  # the crop eases between two shots' points only inside a transition segment
         })  # fmt: skip
     return job_key({"step": "finish-segment", "frames": segment.frames, "kind": segment.kind, "events": described,
-                    "size": [timeline.width, timeline.height], "rate": str(timeline.rate), "output": output})  # fmt: skip
+                    "size": [timeline.width, timeline.height], "rate": str(timeline.rate), "output": output,
+                    "shotcraft": code_identity()})  # fmt: skip
 
 
 @dataclass
@@ -205,7 +206,9 @@ def encode_cut(timeline: Timeline, target: Path, cache: Path, *, transform=None,
     track = None
     if audio is not None:
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
-        track = store.path("audio", job_key({"mix": files.content_sha256(audio, "output", where="the cut's audio mix"), "codec": "aac", "bit_rate": audio_bit_rate, "seconds": str(seconds)}), ".m4a")
+        mix = files.content_sha256(audio, "output", where="the cut's audio mix")
+        track = store.path("audio", job_key({"mix": mix, "codec": "aac", "bit_rate": audio_bit_rate, "seconds": str(seconds),
+                                             "shotcraft": code_identity()}), ".m4a")  # fmt: skip
         if not track.is_file():
             encode_track(Path(audio), "aac", audio_bit_rate, seconds, track)
     concat_segments(parts, target, store.root / f"{target.stem}.ffconcat", audio=track, movflags="+faststart")

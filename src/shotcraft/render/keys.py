@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import math
 from fractions import Fraction
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from shotcraft.errors import ShotcraftError
@@ -74,3 +75,21 @@ def job_key(inputs: dict[str, Any]) -> str:
     """sha256 (hex) of the canonical form of a job's inputs."""
     text = canonical_json({"key_version": KEY_VERSION, "inputs": inputs}, where="inputs")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def code_identity() -> dict[str, str]:
+    """This shotcraft: its version and the sha256 of every file of the package as installed (``__pycache__`` aside).
+
+    In the key of each output made from the takes by shotcraft's own code (the cut, the mix, the finish, the report,
+    each encoded segment): another shotcraft, a release or a checkout a commit apart with the same version number,
+    makes them again instead of reusing what the other code made. Not in the takes' keys: a generation is paid for
+    and depends on its backend, not on this code (see ``render.jobs``).
+    """
+    from shotcraft import __version__
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+    return {"version": __version__, "source": digest.hexdigest()}
