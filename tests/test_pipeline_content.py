@@ -126,6 +126,44 @@ def test_another_shotcrafts_code_makes_cut_sound_finish_and_report_again_and_ren
     assert kept == []  # each one made again under its new key (the old ones pruned), none reused
 
 
+def test_another_ffmpeg_makes_everything_it_encoded_again_and_renders_nothing(copy, tmp_path, monkeypatch):
+    """An upgraded ffmpeg can write other bytes: what the old binary encoded (segments, sound tracks, editing media)
+    is made again under the new one, never spliced beside its output; the same binary found again reuses everything.
+    The "other" ffmpeg is the real one behind a wrapper that says another build on ``-version``."""
+    from shotcraft.media.video import ffmpeg_exe
+    from shotcraft.render.keys import code_identity, tools_identity
+
+    real = ffmpeg_exe()
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(f"""#!/bin/sh
+for arg in "$@"; do
+  if [ "$arg" = "-version" ]; then "{real}" "$@"; echo "patched by the distribution"; exit 0; fi
+done
+exec "{real}" "$@"
+""")
+    wrapper.chmod(0o755)
+    encoded = {p: p.stat().st_mtime_ns for p in (copy / "out").rglob("*") if p.suffix in (".mov", ".mp4", ".m4a") and p.is_file()}
+    assert any(".shotcraft-segments" in p.parts for p in encoded) and any(p.parent.name == "media" for p in encoded)
+    before = tools_identity()
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(wrapper))
+    code_identity.cache_clear()
+    tools_identity.cache_clear()
+    try:
+        assert tools_identity()["ffmpeg"] != before["ffmpeg"] and tools_identity()["libraries"] == before["libraries"]
+        checks, _ = _make(copy)
+        assert checks["render"]["rendered"] == 0
+        assert set(checks["reused"]) == {"render"}
+        kept = [p for p in encoded if p.is_file() and p.stat().st_mtime_ns == encoded[p]]
+        assert kept == []  # every file ffmpeg wrote is written again (stale segments pruned)
+        again, _ = _make(copy)
+        assert set(again["reused"]) == {"render", "sound", "cut", "finish", "report"}
+    finally:
+        monkeypatch.delenv("IMAGEIO_FFMPEG_EXE")
+        code_identity.cache_clear()
+        tools_identity.cache_clear()
+    assert tools_identity() == before
+
+
 @pytest.mark.parametrize(
     ("change", "reran"),
     [

@@ -98,6 +98,29 @@ def test_second_run_reuses_the_analysis_cache(film, monkeypatch) -> None:
     assert second.to_dict() == first.to_dict()
 
 
+def test_other_analysing_code_or_libraries_analyse_again_and_the_same_ones_reuse(film, monkeypatch) -> None:
+    """An edit to the analysis that forgot ANALYSIS_VERSION, or another OpenCV under it, is never answered by an
+    entry the other code wrote; back to the same code and libraries, the entries are found again."""
+    import shotcraft.qa.run as qa_run
+
+    first = run_qa(film, open_project(film), record=False)
+    takes = sum(len(shot.takes) for shot in first.shots)
+    analysed: list[str] = []
+    analyse = qa_run.analyze_clip
+    monkeypatch.setattr(qa_run, "analyze_clip", lambda path, **kwargs: analysed.append(path) or analyse(path, **kwargs))
+    libraries = qa_run._analysis_libraries()
+    with monkeypatch.context() as patched:
+        patched.setattr(qa_run, "ANALYSIS_CODE_FILES", qa_run.ANALYSIS_CODE_FILES[:-1])  # other code bytes
+        assert run_qa(film, open_project(film), record=False).to_dict() == first.to_dict()
+    assert len(analysed) == takes
+    with monkeypatch.context() as patched:
+        patched.setattr(qa_run, "_analysis_libraries", lambda: {**libraries, "opencv-python-headless": "0.0"})
+        run_qa(film, open_project(film), record=False)
+    assert len(analysed) == 2 * takes
+    assert run_qa(film, open_project(film), record=False).to_dict() == first.to_dict()
+    assert len(analysed) == 2 * takes
+
+
 def test_user_pick_wins_and_second_pass_means_regenerate(film, clips, tmp_path) -> None:
     project = open_project(film)
     project.set_pick("s02", "C")

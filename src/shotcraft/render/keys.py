@@ -78,13 +78,58 @@ def job_key(inputs: dict[str, Any]) -> str:
 
 
 @functools.cache
-def code_identity() -> dict[str, str]:
-    """This shotcraft: its version and the sha256 of every file of the package as installed (``__pycache__`` aside).
+def source_digest(names: tuple[str, ...]) -> str:
+    """sha256 of these source files' bytes (paths relative to the package): the code that computes a cached result,
+    in its key, so an edit to any of them can never be answered by an old entry."""
+    package = Path(__file__).resolve().parents[1]
+    return hashlib.sha256(b"".join((package / name).read_bytes() for name in names)).hexdigest()
+
+
+#: the distributions whose code shapes what shotcraft makes from the takes: decoding (av), pixels (numpy, OpenCV,
+#: Pillow), sound (scipy, soundfile, pyloudnorm), the reports' charts and pages (matplotlib, Jinja2), the timelines
+#: (OpenTimelineIO), and the ffmpeg binary's package (imageio-ffmpeg)
+TOOL_DISTRIBUTIONS = ("av", "numpy", "opencv-python-headless", "opencv-python", "pillow", "scipy", "soundfile", "pyloudnorm",
+                      "matplotlib", "jinja2", "opentimelineio", "imageio-ffmpeg")  # fmt: skip
+
+
+@functools.cache
+def tools_identity() -> dict[str, Any]:
+    """The tools shotcraft drives to make its outputs: the installed versions of :data:`TOOL_DISTRIBUTIONS` and a
+    sha256 of what the ffmpeg binary it runs says it is (version, build configuration, its libraries' versions:
+    ``ffmpeg -version``, 0.03 s once a process; hashing the 170 MB binary itself would cost 0.1 s and say no more).
+
+    An upgraded ffmpeg or library can change an encoded byte or a mixed sample: what the old one made is then made
+    again, never spliced beside what the new one makes.
+    """
+    import subprocess
+    from importlib import metadata
+
+    from shotcraft.media.video import ffmpeg_exe
+
+    versions = {}
+    for name in TOOL_DISTRIBUTIONS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue  # one of the two OpenCV wheels; a missing required one fails where it is imported
+    try:
+        banner = subprocess.run([ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        from shotcraft.errors import InputError
+
+        raise InputError(f"ffmpeg could not say its version ({exc}); reinstall imageio-ffmpeg or fix IMAGEIO_FFMPEG_EXE") from None
+    return {"libraries": versions, "ffmpeg": hashlib.sha256(banner).hexdigest()}
+
+
+@functools.cache
+def code_identity() -> dict[str, Any]:
+    """This shotcraft and the tools it drives: its version, the sha256 of every file of the package as installed
+    (``__pycache__`` aside) and :func:`tools_identity`.
 
     In the key of each output made from the takes by shotcraft's own code (the cut, the mix, the finish, the report,
     each encoded segment): another shotcraft, a release or a checkout a commit apart with the same version number,
-    makes them again instead of reusing what the other code made. Not in the takes' keys: a generation is paid for
-    and depends on its backend, not on this code (see ``render.jobs``).
+    or another ffmpeg or library underneath it, makes them again instead of reusing what the other code made. Not in
+    the takes' keys: a generation is paid for and depends on its backend, not on this code (see ``render.jobs``).
     """
     from shotcraft import __version__
 
@@ -92,4 +137,4 @@ def code_identity() -> dict[str, str]:
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
-    return {"version": __version__, "source": digest.hexdigest()}
+    return {"version": __version__, "source": digest.hexdigest(), "tools": tools_identity()}
