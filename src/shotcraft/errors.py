@@ -20,6 +20,34 @@ class ShotcraftError(Exception):
             self.code = code
 
 
+#: the exit status of a render worker that ended as it started, its parent's script calling shotcraft at the top level
+STARTING_WORKER_EXIT = 3
+
+
+def refuse_in_a_starting_worker(call: str) -> None:
+    """End a render worker that is running its parent's script again, with one line saying what to change.
+
+    Render workers start by the spawn method, which runs the main script once more in each worker as it starts (as
+    ``__mp_main__``). A script that calls ``make`` or ``render_plan`` at its top level, not under ``if __name__ ==
+    "__main__":``, would start a second make inside every worker, each refused by the first one's lock, in pages of
+    tracebacks that blame "another shotcraft command". The worker prints the fix once and ends; the make that
+    started it reports its workers died. ``multiprocessing`` marks this phase itself (``_inheriting``, the flag its own
+    "bootstrapping phase" error reads): nothing else is refused.
+    """
+    import multiprocessing
+
+    if not getattr(multiprocessing.current_process(), "_inheriting", False):
+        return
+    import os
+    import sys
+
+    script = sys.argv[0] if sys.argv and sys.argv[0] else "the script that started this make"
+    sys.stderr.write(f"shotcraft: {script} calls {call}() at its top level, so each render worker runs it again as it starts; "
+                     'put the call under `if __name__ == "__main__":`\n')  # fmt: skip
+    sys.stderr.flush()
+    os._exit(STARTING_WORKER_EXIT)  # no traceback, no cleanup of a process that has not started
+
+
 class PlanError(ShotcraftError):
     """The plan cannot be loaded: not YAML, invalid fields, dangling references."""
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from shotcraft.errors import InputError, RenderError
+from shotcraft.errors import InputError, RenderError, refuse_in_a_starting_worker
 from shotcraft.fsutil import sweep_stale_temps, write_json
 from shotcraft.manifest import Manifest, ManifestEntry
 from shotcraft.plan.loader import LoadedPlan
@@ -540,6 +540,7 @@ def make(plan: LoadedPlan, out_dir: str | Path, *, jobs: int | None = 1, progres
     from shotcraft.outputs import check_output_folder
     from shotcraft.render.executor import default_jobs
 
+    refuse_in_a_starting_worker("make")
     jobs = jobs or default_jobs()  # the one place the default is decided (0 and None alike, as the render took them)
     out_dir = check_output_folder(out_dir)
     try:

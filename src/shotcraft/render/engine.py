@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotcraft import events, files
+from shotcraft.errors import refuse_in_a_starting_worker
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.render.archived import archived_out_keys
 from shotcraft.render.executor import Executor, LocalExecutor
@@ -176,6 +177,7 @@ def render_plan(
     ``budget`` (USD, else ``production.budget_usd``): a run whose remote estimate is above it calls ``confirm``
     with the estimate and stops with BudgetExceeded unless it says yes; all before any create call.
     """
+    refuse_in_a_starting_worker("render_plan")
     started = time.perf_counter()
     if dry_run:
         with files.read_only():
