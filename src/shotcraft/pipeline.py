@@ -72,7 +72,7 @@ def _qa(ctx: MakeContext) -> None:
     from shotcraft.render.store import open_project
 
     # scored here, written once by the report step (with the checklist closed) and only when it changed
-    result = run_qa(ctx.plan, open_project(ctx.plan))
+    result = run_qa(ctx.plan, open_project(ctx.plan), jobs=ctx.jobs)
     ctx.state["qa"] = result
     ctx.manifest.checks["qa"] = result.summary()
     takes = [take for shot in result.shots for take in shot.takes]

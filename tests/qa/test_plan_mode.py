@@ -121,6 +121,27 @@ def test_other_analysing_code_or_libraries_analyse_again_and_the_same_ones_reuse
     assert len(analysed) == 2 * takes
 
 
+def test_analyses_in_worker_processes_are_the_ones_made_here_and_are_cached(film, monkeypatch) -> None:
+    """From POOL_FROM uncached takes and two jobs the analyses run in spawned workers (none in this process), with
+    the same reports, flags and scores as one after another here, and each is cached for the next run."""
+    import shotcraft.qa.run as qa_run
+
+    project = open_project(film)
+    reread = qa_run._cached
+    monkeypatch.setattr(qa_run, "_cached", lambda *args: None)  # every take analysed again, not read from the cache
+    here = run_qa(film, project, record=False, jobs=1)
+    assert sum(len(shot.takes) for shot in here.shots) >= qa_run.POOL_FROM
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("analysed in the parent process")
+
+    monkeypatch.setattr(qa_run, "analyze_clip", not_here)  # the workers import their own
+    pooled = run_qa(film, project, record=False, jobs=2)
+    assert pooled.to_dict() == here.to_dict()
+    monkeypatch.setattr(qa_run, "_cached", reread)
+    assert run_qa(film, project, record=False, jobs=2).to_dict() == here.to_dict()  # all from the cache, no analysis
+
+
 def test_user_pick_wins_and_second_pass_means_regenerate(film, clips, tmp_path) -> None:
     project = open_project(film)
     project.set_pick("s02", "C")

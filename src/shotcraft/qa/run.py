@@ -17,6 +17,7 @@ call. Order of work:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -148,8 +149,11 @@ class QAResult:
         }
 
 
-def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool = True) -> QAResult:
-    """Score every done take, record scores and proposals, check continuity over the cut."""
+def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool = True, jobs: int = 1) -> QAResult:
+    """Score every done take, record scores and proposals, check continuity over the cut.
+
+    ``jobs``: worker processes for the analyses when :data:`POOL_FROM` or more takes need one (see :func:`_analyses`).
+    """
     film = plan.film
     base = film.qa.thresholds
     resolve_thresholds(base, where=f"{plan.file}: qa.thresholds")  # fail early, naming the field
@@ -158,21 +162,26 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     renders = _renders_in_ledger(project)
     for record_ in project.takes():  # one reading of the store (a user's pick is all QA reads of the picks)
         by_shot.setdefault(record_.shot_id, []).append(record_)
+    planned: list[tuple[Any, Any, list[Any], list[str]]] = []  # (resolved shot, thresholds, done takes, not done)
+    work: list[tuple[Any, Expected, dict[str, float]]] = []  # every done take, in plan order: (record, expected, thresholds)
     for resolved in resolve_shots(film):
         shot = resolved.shot
         thresholds = resolve_thresholds(base, shot.qa.thresholds, where=f"{plan.file}: shot {shot.id} qa.thresholds")
         motions = {t.label: t.motion for t in resolved.takes}
-        takes, not_done = [], []
-        for record_ in by_shot.get(shot.id, []):
-            if not record_.done:
-                not_done.append(record_.label)
-                continue
+        done = [r for r in by_shot.get(shot.id, []) if r.done]
+        planned.append((resolved, thresholds, done, [r.label for r in by_shot.get(shot.id, []) if not r.done]))
+        for record_ in done:
             motion = motions.get(record_.label, resolved.motion)
-            expected = Expected(frames=resolved.frames, rate=resolved.fps, motion=motion,
-                                shot_id=shot.id, take=record_.label, previz=_previz(project, record_),
-                                characters=character_sheets(plan, shot, record_), props=prop_sheets(plan, shot, record_),
-                                planned_speed=_planned_speed(project, record_, resolved, motion))
-            report = _cached_analysis(project, record_, expected, thresholds)
+            work.append((record_, Expected(frames=resolved.frames, rate=resolved.fps, motion=motion,
+                                           shot_id=shot.id, take=record_.label, previz=_previz(project, record_),
+                                           characters=character_sheets(plan, shot, record_), props=prop_sheets(plan, shot, record_),
+                                           planned_speed=_planned_speed(project, record_, resolved, motion)), thresholds))  # fmt: skip
+    reports = iter(_analyses(project, work, jobs))
+    for resolved, thresholds, done, not_done in planned:
+        shot = resolved.shot
+        takes = []
+        for record_ in done:
+            report = next(reports)
             user_pick = bool(record_.picked and record_.pick_reason == "user")
             takes.append(TakeQA(shot.id, record_.label, report, user_pick, record_.seed, record_.source))
             if record:
@@ -219,7 +228,7 @@ def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None, dry_run
     return result
 
 
-def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None) -> QAResult:
+def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None, jobs: int = 1) -> QAResult:
     """The `shotcraft make` step: run QA, write ``out_dir/qa/report.html`` and ``report.json``.
 
     Add to the manifest: ("qa-report", "qa/report.html"), ("qa-json", "qa/report.json"), and
@@ -229,18 +238,50 @@ def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None) -> QAR
     from shotcraft.qa.report import write_plan_report
     from shotcraft.render.store import open_project
 
-    result = run_qa(plan, open_project(plan), timeline=timeline)
+    result = run_qa(plan, open_project(plan), timeline=timeline, jobs=jobs)
     write_plan_report(result, Path(out_dir) / "qa")
     return result
 
 
-def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds: dict[str, float]) -> ClipReport:
-    """analyze_clip, remembered per rendering of the take (its key), thresholds, analysis version, the analysing
-    code's bytes and its libraries' versions.
+#: takes analysed in worker processes when at least this many need it: a worker's start (its imports and face models,
+#: 1.5-2 s) outweighs a take's analysis (0.6-0.9 s at 320x180), so a reword's two new takes stay in this process
+POOL_FROM = 4
 
-    A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The
-    cache lives beside the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed.
+
+def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], jobs: int) -> list[ClipReport]:
+    """Each take's analysis (:func:`analyze_clip`), in ``work``'s order, remembered per rendering of the take (its key),
+    thresholds, analysis version, the analysing code's bytes and its libraries' versions.
+
+    A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The cache lives beside
+    the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed. What the cache lacks is analysed here
+    one take after another, or, from :data:`POOL_FROM` takes and ``jobs`` > 1, in ``jobs`` worker processes (the
+    analysis runs on one core, and a cold make's QA is otherwise the one long stretch with a core idle); each result is
+    cached as it comes back, so an interrupted QA keeps what was analysed. The results do not depend on where they ran.
     """
+    entries = [_cache_entry(project, record_, expected, thresholds) for record_, expected, thresholds in work]
+    reports = [_cached(cache, record_, key) for (key, cache), (record_, _, _) in zip(entries, work, strict=True)]
+    missing = [index for index, report in enumerate(reports) if report is None]
+    workers = min(jobs, len(missing)) if len(missing) >= POOL_FROM else 1
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            from shotcraft.render.executor import worker_pool
+
+            pool = stack.enter_context(worker_pool(workers))
+            futures = [pool.submit(_analyse, work[index][0].clip_path, *work[index][1:]) for index in missing]
+            fresh = (future.result() for future in futures)
+        else:
+            fresh = (_analyse(work[index][0].clip_path, *work[index][1:]) for index in missing)  # lazily: the first failure stops the rest
+        for index, report in zip(missing, fresh):
+            key, cache = entries[index]
+            if cache is not None and not getattr(project, "read_only", False):
+                write_json(cache, report.to_cache())
+            report.cache_key = key
+            reports[index] = report
+    return reports  # type: ignore[return-value]
+
+
+def _cache_entry(project: Any, record_: Any, expected: Expected, thresholds: dict[str, float]) -> tuple[str, Path | None]:
+    """A take's analysis key and its cache file (None without a store folder)."""
     folder = getattr(project, "folder", None)
     # the clip by its object name (its content hash), never its absolute path: a moved project keeps its cache
     key_data = {"version": ANALYSIS_VERSION, "code": source_digest(ANALYSIS_CODE_FILES), "libraries": _analysis_libraries(),
@@ -251,23 +292,28 @@ def _cached_analysis(project: Any, record_: Any, expected: Expected, thresholds:
         key_data["props"] = [p.key() for p in expected.props]
     key = job_key(key_data)[:32]  # the one key hasher (canonical JSON, exact rates, finite floats)
     # named by the take's clip key first, so `shotcraft gc` can drop entries of takes no longer current
-    cache = Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
-    if cache is not None and cache.is_file():
-        try:
-            report = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
-            report.path = Path(record_.clip_path)  # where the object is now (the project may have moved)
-            report.cache_key = key
-            return report
-        except (ValueError, KeyError, TypeError):
-            pass  # recompute below
+    return key, Path(folder) / "qa-cache" / f"{record_.key[:16]}-{key}.json" if folder is not None else None
+
+
+def _cached(cache: Path | None, record_: Any, key: str) -> ClipReport | None:
+    """The cached analysis, or None (absent, or not what this code writes: analysed again)."""
+    if cache is None or not cache.is_file():
+        return None
     try:
-        report = analyze_clip(record_.clip_path, expected=expected, thresholds=thresholds)
-    except ShotcraftError as error:
-        raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
-    if cache is not None and not getattr(project, "read_only", False):
-        write_json(cache, report.to_cache())
+        report = ClipReport.from_cache(json.loads(cache.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError):
+        return None
+    report.path = Path(record_.clip_path)  # where the object is now (the project may have moved)
     report.cache_key = key
     return report
+
+
+def _analyse(clip: Path, expected: Expected, thresholds: dict[str, float]) -> ClipReport:
+    """One take's analysis, its errors naming the shot and take (here or in a worker process)."""
+    try:
+        return analyze_clip(clip, expected=expected, thresholds=thresholds)
+    except ShotcraftError as error:
+        raise type(error)(f"shot {expected.shot_id} take {expected.take}: {error}") from None
 
 
 def _existing_references(plan: LoadedPlan, paths: Any) -> tuple[str, ...]:

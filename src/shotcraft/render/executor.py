@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessP
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Protocol
 
 from shotcraft.errors import InputError
@@ -239,9 +240,7 @@ class _WorkerPools:
 
     def terminate(self) -> None:
         for executor in self._pools.values():
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.terminate()
-            executor.shutdown(wait=False, cancel_futures=True)
+            _terminate(executor)
         self._pools.clear()
 
     def shutdown(self) -> None:
@@ -271,14 +270,39 @@ _progress_queue: multiprocessing.Queue | None = None
 def _init_worker(progress_queue: multiprocessing.Queue, backend_specs: dict[str, str], parent_pid: int) -> None:
     global _progress_queue
     _progress_queue = progress_queue
-    _die_with_parent()
-    if os.getppid() != parent_pid:  # the render died while this worker was starting: nobody will send work
-        os._exit(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _init_plain_worker(parent_pid)
     from shotcraft.backends.registry import register_backend
 
     for name, spec in backend_specs.items():
         register_backend(name, spec)
+
+
+def _init_plain_worker(parent_pid: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent_pid:  # the parent died while this worker was starting: nobody will send work
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now (an error or Ctrl-C in the parent), not after the work they hold."""
+    for process in list(getattr(pool, "_processes", {}).values()):  # no public way before Python 3.14
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` spawned processes for work that is not a render job (QA's analyses): like the render's workers,
+    they die with this process and leave Ctrl-C to it; on an error or an interrupt they are stopped at once."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_plain_worker,
+                               initargs=(os.getpid(),))  # fmt: skip
+    try:
+        yield pool
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _worker_run(spec: JobSpec, objects_folder: str, keyframe_path: Path | None) -> JobResult:
