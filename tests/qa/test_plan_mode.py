@@ -178,6 +178,21 @@ def test_cli_plan_mode_json(film, tmp_path) -> None:
     assert data["summary"]["takes"] >= 6 and (tmp_path / "r" / "report.html").is_file()
 
 
+def test_cli_plan_mode_analyses_in_j_workers(film, monkeypatch) -> None:
+    """`shotcraft qa PLAN -j 2`: the takes the cache lacks are analysed in two worker processes, none here."""
+    import shotcraft.qa.run as qa_run
+
+    monkeypatch.setattr(qa_run, "_cached", lambda *args: None)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("analysed in the parent process")
+
+    monkeypatch.setattr(qa_run, "analyze_clip", not_here)
+    result = CliRunner().invoke(app, ["qa", str(film.path), "-j", "2", "--dry-run", "--format", "json"])
+    assert result.exit_code == 1, result.output  # s03 has no usable take, as without -j
+    assert json.loads(result.stdout)["summary"]["takes"] >= 6
+
+
 def test_bad_threshold_in_plan_names_the_shot(film, tmp_path) -> None:
     text = PLAN.replace("QA108: 3.0", "QA108: 3.0, QA999: 1")
     (tmp_path / "film.yaml").write_text(text)

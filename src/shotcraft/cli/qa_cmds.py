@@ -24,6 +24,7 @@ def qa_command(
     output_format: Format = format_option(),
     report: Path | None = typer.Option(None, "--report", help="Also write report.html and report.json to this folder."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan mode: score without recording anything in the store."),
+    jobs: int = typer.Option(None, "-j", "--jobs", min=1, help="Plan mode: worker processes for the takes to analyse (default: one per core, at most 4)."),
 ) -> None:
     """Measure flicker, frozen/blank/corrupt frames, motion vs plan, shake, sharpness, edge artifacts, clipping,
     colour drift, face instability and duration on every take; in plan mode also continuity across the cut,
@@ -39,7 +40,9 @@ def qa_command(
     if plans:
         if len(inputs) != 1:
             raise InputError(f"{plans[0]}: give one film plan alone, or video files without a plan")
-        raise typer.Exit(_plan_mode(plans[0], output_format, report, dry_run))
+        from shotcraft.render.executor import default_jobs
+
+        raise typer.Exit(_plan_mode(plans[0], output_format, report, dry_run, jobs or default_jobs()))
     raise typer.Exit(_file_mode(inputs, output_format, report))
 
 
@@ -79,12 +82,12 @@ def _print_clip(r) -> None:
                              f"frames {flag.start_frame}-{flag.end_frame}: {flag.message}"))
 
 
-def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None, dry_run: bool = False) -> int:
+def _plan_mode(plan_path: Path, output_format: str, report_dir: Path | None, dry_run: bool = False, jobs: int = 1) -> int:
     from shotcraft.plan import load_plan
     from shotcraft.qa.run import run_qa_for_plan
 
     plan = load_plan(plan_path)
-    result = run_qa_for_plan(plan, report_dir=report_dir, dry_run=dry_run)
+    result = run_qa_for_plan(plan, report_dir=report_dir, dry_run=dry_run, jobs=jobs)
     if output_format == "json":
         echo_json(result.to_dict())
         return result.exit_code

@@ -207,7 +207,7 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
     return result
 
 
-def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None, dry_run: bool = False) -> QAResult:
+def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None, dry_run: bool = False, jobs: int = 1) -> QAResult:
     """`shotcraft qa PLAN`: open the film's store, run QA, optionally write the report.
 
     ``dry_run``: the store is opened read-only; nothing is recorded, cached or created (the report
@@ -218,9 +218,9 @@ def run_qa_for_plan(plan: LoadedPlan, *, report_dir: Path | None = None, dry_run
 
     if dry_run:
         with files.read_only():
-            result = run_qa(plan, open_project(plan, read_only=True), record=False)
+            result = run_qa(plan, open_project(plan, read_only=True), record=False, jobs=jobs)
     else:
-        result = run_qa(plan, open_project(plan))
+        result = run_qa(plan, open_project(plan), jobs=jobs)
     if report_dir is not None:
         from shotcraft.qa.report import write_plan_report
 
