@@ -254,23 +254,24 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
 
     A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The cache lives beside
     the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed. What the cache lacks is analysed here
-    one take after another, or, from :data:`POOL_FROM` takes and ``jobs`` > 1, in ``jobs`` worker processes (the
-    analysis runs on one core, and a cold make's QA is otherwise the one long stretch with a core idle); each result is
+    one take after another, or, from :data:`POOL_FROM` takes and ``jobs`` > 1, in ``jobs`` worker processes (one
+    analysis keeps a core and a fraction busy, and a cold make's QA was its one long stretch with a core half idle); each result is
     cached as it comes back, so an interrupted QA keeps what was analysed. The results do not depend on where they ran.
     """
     entries = [_cache_entry(project, record_, expected, thresholds) for record_, expected, thresholds in work]
     reports = [_cached(cache, record_, key) for (key, cache), (record_, _, _) in zip(entries, work, strict=True)]
     missing = [index for index, report in enumerate(reports) if report is None]
+    calls = [(work[index][0].clip_path, *work[index][1:]) for index in missing]
     workers = min(jobs, len(missing)) if len(missing) >= POOL_FROM else 1
     with contextlib.ExitStack() as stack:
         if workers > 1:
             from shotcraft.render.executor import worker_pool
 
             pool = stack.enter_context(worker_pool(workers))
-            futures = [pool.submit(_analyse, work[index][0].clip_path, *work[index][1:]) for index in missing]
+            futures = [pool.submit(_analyse, *call) for call in calls]
             fresh = (future.result() for future in futures)
         else:
-            fresh = (_analyse(work[index][0].clip_path, *work[index][1:]) for index in missing)  # lazily: the first failure stops the rest
+            fresh = (_analyse(*call) for call in calls)  # lazily: the first failure stops the rest
         for index, report in zip(missing, fresh):
             key, cache = entries[index]
             if cache is not None and not getattr(project, "read_only", False):
