@@ -213,20 +213,13 @@ def test_every_input_of_the_measurement_is_in_its_key(monkeypatch: pytest.Monkey
     assert take_cache.measure_key(**base) == key
 
 
-def test_a_shots_graded_pixels_are_keyed_by_the_code_that_renders_them(film, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Encoded segments and graded cut checks are keyed by GradePlan.shot_identity: a shotcraft whose table or
-    grain code differs (an upgrade) must not answer from frames the old code graded."""
-    from shotcraft.grade import take_cache
-
+def test_a_shots_identity_is_its_own_grade_and_the_look(film) -> None:
+    """Encoded segments and graded cut checks are keyed by GradePlan.shot_identity (beside the code's identity, which
+    holds the code that renders a grade): each shot's own decisions, grain, table size and the look's content."""
     root, plan, clips, _ = film
     grade_plan = plan_grade(plan, make_cut(clips, 6))
-    before = {shot: grade_plan.shot_identity(shot) for shot in SHOTS}
+    identities = {shot: grade_plan.shot_identity(shot) for shot in SHOTS}
     assert grade_plan.shot_identity("nope") is None
-    assert len({json.dumps(identity, sort_keys=True) for identity in before.values()}) == 3  # each shot's own grade
-    take_cache.render_identity.cache_clear()
-    monkeypatch.setattr(take_cache, "RENDER_CODE_FILES", take_cache.RENDER_CODE_FILES[:-1])  # other code bytes
-    changed = {shot: grade_plan.shot_identity(shot) for shot in SHOTS}
-    assert all(changed[shot]["render"] != before[shot]["render"] for shot in SHOTS)
-    monkeypatch.undo()
-    take_cache.render_identity.cache_clear()
-    assert {shot: grade_plan.shot_identity(shot) for shot in SHOTS} == before
+    assert len({json.dumps(identity, sort_keys=True) for identity in identities.values()}) == 3  # each shot's own grade
+    assert all(set(identity) == {"ops", "grain", "lut_size", "look"} for identity in identities.values())
+    assert {shot: grade_plan.shot_identity(shot) for shot in SHOTS} == identities

@@ -101,6 +101,25 @@ def test_graded_cuts_are_remembered_by_what_they_depend_on(graded, tmp_path, mon
     assert [c.to_dict() for c in again.cuts] == [c.to_dict() for c in first.cuts] and again.graded
 
 
+def test_another_shotcraft_measures_every_graded_side_again(graded, tmp_path, monkeypatch) -> None:
+    """The graded sides are kept by the code that graded and measured them: another shotcraft (or ffmpeg, or OpenCV
+    under it) measures them again rather than read what the other code measured."""
+    from shotcraft.qa import graded as graded_module
+
+    plan, _, timeline, grade_plan, _ = graded
+    grade_continuity(run_qa(plan, open_project(plan), record=False), plan, timeline, grade_plan, cache_dir=tmp_path)
+    measured = []
+    real = graded_module.graded_window
+    monkeypatch.setattr(graded_module, "graded_window", lambda event, *a, **k: measured.append(event.shot_id) or real(event, *a, **k))
+    grade_continuity(run_qa(plan, open_project(plan), record=False), plan, timeline, grade_plan, cache_dir=tmp_path)
+    assert measured == []
+    other = {**graded_module.code_identity(), "source": "0" * 64}
+    monkeypatch.setattr(graded_module, "code_identity", lambda: other)
+    again = run_qa(plan, open_project(plan), record=False)
+    grade_continuity(again, plan, timeline, grade_plan, cache_dir=tmp_path)
+    assert len(measured) == 2 * (len(timeline.events) - 1) and again.graded  # both sides of every cut
+
+
 def test_after_a_one_shot_grade_change_only_the_cut_sides_of_that_shot_are_re_measured(graded, tmp_path, monkeypatch) -> None:
     from shotcraft.qa import graded as graded_module
 

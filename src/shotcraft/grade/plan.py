@@ -33,7 +33,7 @@ from shotcraft.grade.cdl import CDL
 from shotcraft.grade.intent import FACE_TYPES, MATERIAL_TYPES, WIDE_TYPES, ExposureIntent, LightIntent, exposure_intent, shot_light_intent
 from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table, write_cube
 from shotcraft.grade.ops import LUMA_709, ShotOps, soft_contrast
-from shotcraft.grade.take_cache import TakeCache, TakeMeasure, decision_key, measure_key, render_identity, stats_key
+from shotcraft.grade.take_cache import TakeCache, TakeMeasure, decision_key, measure_key, stats_key
 from shotcraft.media.video import read_frames
 from shotcraft.plan.loader import LoadedPlan
 from shotcraft.plan.presets import ShotType
@@ -206,8 +206,9 @@ class GradePlan:
         return table
 
     def shot_identity(self, shot_id: str) -> dict[str, Any] | None:
-        """What the shot's graded frames depend on besides its take, as plain data (None: not in this plan): its
-        colour operations, grain, table size, the look's content and the code and libraries that render them."""
+        """What the shot's graded frames depend on besides its take and the code, as plain data (None: not in this
+        plan): its colour operations, grain, table size and the look's content. The code and tools that render them
+        are in the keys of whatever keeps graded frames (``render.keys.code_identity``: segments, graded cut checks)."""
         grade = self.shots.get(shot_id)
         if grade is None:
             return None
@@ -215,7 +216,7 @@ class GradePlan:
             hashes = self.cache.hashes if self.cache is not None else None
             self._look_sha256 = files.content_sha256(self.look, "look", where="grade.look", cache=hashes)
         return {"ops": repr(grade.ops), "grain": [grade.grain.strength, grade.grain.size, grade.grain.seed],
-                "lut_size": grade.lut_size, "look": self._look_sha256, "render": render_identity()}  # fmt: skip
+                "lut_size": grade.lut_size, "look": self._look_sha256}  # fmt: skip
 
     def report(self) -> dict[str, Any]:
         return {

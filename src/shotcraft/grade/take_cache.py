@@ -65,25 +65,12 @@ class TakeMeasure:
 CODE_FILES = ("grade/measure.py", "grade/ops.py", "grade/cdl.py", "grade/lut.py", "grade/plan.py", "grade/take_cache.py", "media/video.py")
 
 
-#: the code that turns a shot's decided grade into pixels (its colour operations, their baked table, the grain)
-RENDER_CODE_FILES = ("grade/ops.py", "grade/cdl.py", "grade/lut.py", "grade/grain.py")
-
-
 @functools.cache
 def _library_versions() -> dict[str, str]:
     import av
     import cv2
 
     return {"av": av.__version__, "cv2": cv2.__version__, "numpy": np.__version__, "code": source_digest(CODE_FILES)}
-
-
-@functools.cache
-def render_identity() -> dict[str, str]:
-    """What a graded frame depends on besides the shot's decisions and its take: the code that renders the grade
-    and the libraries it calls (in the keys of graded pixels kept on disk: encoded segments, graded cut checks)."""
-    import cv2
-
-    return {"code": source_digest(RENDER_CODE_FILES), "cv2": cv2.__version__, "numpy": np.__version__}
 
 
 def measure_key(take_sha256: str, source_in: int, duration: int, *, count: int, size: tuple[int, int],

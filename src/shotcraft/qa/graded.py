@@ -33,19 +33,16 @@ from shotcraft.qa.decode import DETAIL_WIDTH, PROXY_WIDTH, DecodedFrame, proxy_s
 from shotcraft.qa.features import FrameMeasurer
 from shotcraft.qa.model import ClipReport, Flag, file_digest
 from shotcraft.qa.thresholds import resolve_thresholds
+from shotcraft.render.keys import code_identity
 
 Transform = Callable[[str, int, np.ndarray], np.ndarray]
-GRADED_VERSION = 1  # bump when the graded measurement changes
 DETAIL_EVERY = 3  # grain is measured on every third frame of the window (sharpness statistics cost 640 px)
 
 
 def _key(plan: Any, timeline: Any, thresholds: dict[str, float]) -> str:
-    from shotcraft.grade.take_cache import render_identity  # the grade's rendering code (as graded_cut_checks plans the grade)
-
     film = plan.film
     data = {
-        "version": GRADED_VERSION,
-        "render": render_identity(),
+        "shotcraft": code_identity(),  # the code that grades and measures, and the tools under it
         "events": [[e.shot_id, e.take, file_digest(e.clip_path), e.source_in, e.duration, e.record_in, e.transition, list(e.reframe)]
                    for e in timeline.events],
         "size": [timeline.width, timeline.height, str(timeline.rate)],
@@ -68,7 +65,7 @@ class SideCache:
     def get(self, what: tuple, measure: Callable[[], ShotSide]) -> ShotSide:
         which, event, start, count, size, rate, window = what
         key = json_digest({
-            "version": GRADED_VERSION, "which": which, "clip": file_digest(event.clip_path), "frames": [start, count, window],
+            "shotcraft": code_identity(), "which": which, "clip": file_digest(event.clip_path), "frames": [start, count, window],
             "size": list(size), "rate": rate, "reframe": list(event.reframe), "grade": self.grade_plan.shot_identity(event.shot_id),
         })[:32]
         path = self.folder / f"{key}.json"
