@@ -263,3 +263,16 @@ def test_pictures_drawn_beforehand_are_the_ones_the_report_shows(film, tmp_path,
         early, _ = write_plan_report(run_qa(film, open_project(film), record=False), tmp_path / "early")
     late, _ = write_plan_report(run_qa(film, open_project(film), record=False), tmp_path / "late")
     assert early.read_text() == late.read_text()
+
+
+def test_a_qa_worker_that_dies_is_one_clear_error() -> None:
+    """A worker killed mid-analysis (the OOM killer) ends QA with a line saying what happened and what to do."""
+    import os
+
+    import shotcraft.qa.run as qa_run
+    from shotcraft.errors import ShotcraftError
+    from shotcraft.render.executor import worker_pool
+
+    with pytest.raises(ShotcraftError, match=r"a worker process died while analysing .*-j 1"):
+        with worker_pool(1) as pool:
+            qa_run._result(pool.submit(os._exit, 3))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shotcraft.errors import ShotcraftError
+from shotcraft.errors import ShotcraftError, refuse_in_a_starting_worker
 from shotcraft.fsutil import write_json
 from shotcraft.render.keys import installed_versions, job_key, source_digest
 from shotcraft.plan.loader import LoadedPlan
@@ -154,6 +154,7 @@ def run_qa(plan: LoadedPlan, project: Any, *, timeline: Any = None, record: bool
 
     ``jobs``: worker processes for the analyses when :data:`POOL_FROM` or more takes need one (see :func:`_analyses`).
     """
+    refuse_in_a_starting_worker("run_qa")
     film = plan.film
     base = film.qa.thresholds
     resolve_thresholds(base, where=f"{plan.file}: qa.thresholds")  # fail early, naming the field
@@ -269,7 +270,7 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
 
             pool = stack.enter_context(worker_pool(workers))
             futures = [pool.submit(_analyse, *call) for call in calls]
-            fresh = (future.result() for future in futures)
+            fresh = (_result(future) for future in futures)
         else:
             fresh = (_analyse(*call) for call in calls)  # lazily: the first failure stops the rest
         for index, report in zip(missing, fresh):
@@ -279,6 +280,16 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
             report.cache_key = key
             reports[index] = report
     return reports  # type: ignore[return-value]
+
+
+def _result(future: Any) -> ClipReport:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise ShotcraftError("QA: a worker process died while analysing (out of memory?); what was analysed is kept, "
+                             "run it again, or with -j 1 to analyse in one process") from None  # fmt: skip
 
 
 def _cache_entry(project: Any, record_: Any, expected: Expected, thresholds: dict[str, float]) -> tuple[str, Path | None]:
