@@ -189,6 +189,31 @@ def test_the_seeds_checks_as_views(page):
     page.keyboard.press("Escape")
 
 
+def test_a_refresh_answered_after_moving_on_does_not_bring_back_the_shot_left(page):
+    """A refresh of the shot shown (after a sign-off, or a change from another terminal) that is answered after the
+    reviewer moved to the next shot leaves them on the next shot: before, on a loaded machine, the late answer took the
+    studio back to the shot they had left."""
+    open_shot(page, "s02")
+    page.evaluate("""() => {
+      const fetchNow = window.fetch;
+      window.__fetchNow = fetchNow;
+      window.fetch = (url, options) => {
+        if (!String(url).endsWith("/api/shots/s02")) return fetchNow(url, options);
+        window.__s02Asked = true;  // this answer comes 1.5 s late, after s03's
+        return new Promise((done) => setTimeout(done, 1500)).then(() => fetchNow(url, options))
+          .finally(() => { window.__s02Answered = true; });
+      };
+    }""")
+    page.evaluate("() => { refresh(); }")  # what the server's change event does
+    page.wait_for_function("() => window.__s02Asked === true")
+    page.keyboard.press("]")  # on to s03 while s02's refresh is still out
+    page.wait_for_function("() => window.__s02Answered === true && !studio.loading")
+    page.evaluate("() => { window.fetch = window.__fetchNow; }")
+    assert page.evaluate("() => [studio.shotId, studio.wanted, location.hash]") == ["s03", "s03", "#s03"]
+    page.wait_for_function(SETTLED)
+    assert "Ana turns her head" in page.inner_text("#brief")
+
+
 def test_a_phone_sized_window_picks_by_touch(browser, studio, film):
     from shotcraft.plan import load_plan
     from shotcraft.render.store import open_project

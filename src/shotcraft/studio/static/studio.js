@@ -19,12 +19,16 @@ async function loadFilm() {
 }
 
 async function openShot(shotId, options = {}) {
+  if (!options.keepFrame) S.wanted = shotId; // a move to a shot; a refresh (keepFrame) re-reads the shot wanted
   S.loading = (S.loading || 0) + 1; // the page is settled only when no shot is still opening
   try { await openShotNow(shotId, options); } finally { S.loading -= 1; }
 }
 
 async function openShotNow(shotId, { keepFrame = false } = {}) {
   const detail = await (await fetch(`/api/shots/${encodeURIComponent(shotId)}`)).json();
+  // the reviewer moved on while this was asked (a sign-off's refresh answered after "}"): it must not bring the
+  // shot they left back over the one they went to
+  if (S.wanted !== undefined && shotId !== S.wanted) return;
   const sameShot = S.shotId === shotId;
   const previousIds = S.sources.map((s) => s.id).join();
   S.shotId = shotId; S.detail = detail;
@@ -35,7 +39,7 @@ async function openShotNow(shotId, { keepFrame = false } = {}) {
     S.active = Math.min(S.active, Math.max(0, S.sources.length - 1));
     buildPanes();
   }
-  if (!keepFrame && !sameShot) S.frame = 0;
+  if (!sameShot) S.frame = 0; // keepFrame holds the frame of the shot shown, never carries it to another
   $("#scrub").max = String(lastFrame());
   $("#frame-last").textContent = String(lastFrame());
   renderShotHeader(); renderDecide(); renderFlags(); renderNotes(); renderBrief(); renderPrompts(); renderShotList();
@@ -122,7 +126,7 @@ function renderNotes() {
   const notes = S.detail ? S.detail.notes : [];
   $("#notes").replaceChildren(...(notes.length ? notes.map((n) => el("li", { "data-frame": n.frame, onclick: () => { stop(); show(n.frame); } },
     `${n.take} · frame ${n.frame} · (${Math.round(n.x * 100)}%, ${Math.round(n.y * 100)}%) · ${n.text}`,
-    el("button", { class: "small", title: "delete note", onclick: (e) => { e.stopPropagation(); api(`/api/notes/${n.id}`, undefined, "DELETE").then(() => openShot(S.shotId, { keepFrame: true })); } }, "×"))) : [el("li", { class: "muted" }, "no notes")]));
+    el("button", { class: "small", title: "delete note", onclick: (e) => { e.stopPropagation(); api(`/api/notes/${n.id}`, undefined, "DELETE").then(() => openShot(S.wanted || S.shotId, { keepFrame: true })); } }, "×"))) : [el("li", { class: "muted" }, "no notes")]));
 }
 function highlightNotes() {
   for (const li of document.querySelectorAll("#notes li[data-frame]")) li.classList.toggle("here", Number(li.dataset.frame) === S.frame);
@@ -221,7 +225,8 @@ async function signOff(role) {
 
 async function refresh() {
   await loadFilm();
-  if (S.shotId) await openShot(S.shotId, { keepFrame: true });
+  const shotId = S.wanted || S.shotId;
+  if (shotId) await openShot(shotId, { keepFrame: true });
 }
 
 // --- views -------------------------------------------------------------------------------------------
