@@ -142,29 +142,6 @@ def test_analyses_in_worker_processes_are_the_ones_made_here_and_are_cached(film
     assert run_qa(film, project, record=False, jobs=2).to_dict() == here.to_dict()  # all from the cache, no analysis
 
 
-def test_a_few_uncached_takes_are_analysed_on_threads_with_the_same_results(film, monkeypatch) -> None:
-    """Under POOL_FROM uncached takes (a reword's two) and two jobs, the takes are analysed on a thread each in this
-    process, with the reports, flags and scores made one after another."""
-    import threading
-
-    import shotcraft.qa.run as qa_run
-
-    project = open_project(film)
-    whole = run_qa(film, project, record=False, jobs=1)
-    two = {(shot.shot_id, take.label) for shot in whole.shots[:1] for take in shot.takes[:2]}
-    assert len(two) == 2 < qa_run.POOL_FROM
-    reread = qa_run._cached
-    monkeypatch.setattr(qa_run, "_cached", lambda cache, record_, key: None if (record_.shot_id, record_.label) in two
-                        else reread(cache, record_, key))  # fmt: skip
-    threads: list[str] = []
-    analyse = qa_run.analyze_clip
-    monkeypatch.setattr(qa_run, "analyze_clip", lambda path, **kwargs: threads.append(threading.current_thread().name) or analyse(path, **kwargs))
-    assert run_qa(film, project, record=False, jobs=2).to_dict() == whole.to_dict()
-    assert len(threads) == 2 and all(name.startswith("shotcraft-qa") for name in threads), threads
-    assert run_qa(film, project, record=False, jobs=1).to_dict() == whole.to_dict()
-    assert threads[2:] == ["MainThread"] * 2
-
-
 def test_user_pick_wins_and_second_pass_means_regenerate(film, clips, tmp_path) -> None:
     project = open_project(film)
     project.set_pick("s02", "C")

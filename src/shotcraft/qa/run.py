@@ -21,7 +21,6 @@ import contextlib
 import functools
 import importlib.util
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,8 +246,9 @@ def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None, jobs: 
 
 #: takes analysed in worker processes when at least this many need it: a worker's start (its imports, 0.7 s, and the
 #: face landmarks on its first face, 0.7 s) outweighs a take's analysis (0.6-0.9 s at 320x180), so a reword's two new
-#: takes stay in this process, on one thread each (decoding, optical flow and face detection leave the interpreter
-#: lock: two takes in 0.75-0.9 of the time one after the other, measured on a 45-shot film's rewords)
+#: takes stay in this process, one after the other. Not on two threads: dlib's detector and OpenCV's cascade keep
+#: scratch state in the object and are not safe to run at once (tried: 0.75-0.9 of the time, and a heap corruption
+#: abort in one run of eight), and a copy of the models per thread costs more than the overlap gains
 POOL_FROM = 4
 
 
@@ -258,8 +258,7 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
 
     A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The cache lives beside
     the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed. What the cache lacks is analysed here
-    (with ``jobs`` > 1, two or three takes on a thread each), or, from :data:`POOL_FROM` takes and ``jobs`` > 1, in
-    ``jobs`` worker processes (one
+    one take after another, or, from :data:`POOL_FROM` takes and ``jobs`` > 1, in ``jobs`` worker processes (one
     analysis keeps a core and a fraction busy, and a cold make's QA was its one long stretch with a core half idle); each result is
     cached as it comes back, so an interrupted QA keeps what was analysed. The results do not depend on where they ran.
     """
@@ -275,11 +274,6 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
             pool = stack.enter_context(worker_pool(workers))
             futures = [pool.submit(_analyse, *call) for call in calls]
             fresh = (_result(future) for future in futures)
-        elif jobs > 1 and len(calls) > 1:
-            threads = stack.enter_context(ThreadPoolExecutor(min(jobs, len(calls)), thread_name_prefix="shotcraft-qa"))
-            futures = [threads.submit(_analyse, *call) for call in calls]
-            stack.callback(lambda: [future.cancel() for future in futures])  # after a failure, takes not started stay so
-            fresh = (future.result() for future in futures)
         else:
             fresh = (_analyse(*call) for call in calls)  # lazily: the first failure stops the rest
         for index, report in zip(missing, fresh):
