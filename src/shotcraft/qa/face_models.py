@@ -87,18 +87,18 @@ class FaceModels:
     @property
     def landmarks(self) -> object:
         """dlib.shape_predictor (68 points)."""
-        with self._lock:
-            if self._landmarks is None:
-                self._landmarks = _read_model("shape_predictor", self.folder / LANDMARKS_FILE)
-            return self._landmarks
+        return self._read_once("_landmarks", "shape_predictor", LANDMARKS_FILE)
 
     @property
     def descriptor(self) -> object:
         """dlib.face_recognition_model_v1 (the 128-D ResNet descriptor)."""
+        return self._read_once("_descriptor", "face_recognition_model_v1", DESCRIPTOR_FILE)
+
+    def _read_once(self, slot: str, kind: str, name: str) -> object:
         with self._lock:
-            if self._descriptor is None:
-                self._descriptor = _read_model("face_recognition_model_v1", self.folder / DESCRIPTOR_FILE)
-            return self._descriptor
+            if getattr(self, slot) is None:
+                setattr(self, slot, _read_model(kind, self.folder / name))
+            return getattr(self, slot)
 
     def detect_profiles(self, rgb: np.ndarray, min_face: int, sides: tuple[str, ...] = ("left", "right")) -> list[tuple[int, int, int, int, float, str]]:
         """Profile faces at least ``min_face`` px tall: (x, y, w, h, weight, side), side = where the face looks
