@@ -22,7 +22,7 @@ const SOUND_ORDER = ["normal", "low", "off"];
 const BITMAPS_PER_TAKE = 48;
 
 const S = {
-  film: null, shotId: null, wanted: undefined, detail: null, // wanted: the shot last moved to (it may still be opening)
+  film: null, shotId: null, wanted: null, detail: null, // wanted: the shot last moved to (it may still be opening); every refresh re-reads it
   sources: [], active: 0, frame: 0, target: 0, speed: 0,
   mode: "side", toggleShown: 0, wipe: 0.5,
   zoom: 0, pan: { x: 0.5, y: 0.5 }, edges: false, mobile: false,

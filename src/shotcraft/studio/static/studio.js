@@ -28,7 +28,7 @@ async function openShotNow(shotId, { keepFrame = false } = {}) {
   const detail = await (await fetch(`/api/shots/${encodeURIComponent(shotId)}`)).json();
   // the reviewer moved on while this was asked (a sign-off's refresh answered after "}"): it must not bring the
   // shot they left back over the one they went to
-  if (S.wanted !== undefined && shotId !== S.wanted) return;
+  if (shotId !== S.wanted) return;
   const sameShot = S.shotId === shotId;
   const previousIds = S.sources.map((s) => s.id).join();
   S.shotId = shotId; S.detail = detail;
@@ -126,7 +126,7 @@ function renderNotes() {
   const notes = S.detail ? S.detail.notes : [];
   $("#notes").replaceChildren(...(notes.length ? notes.map((n) => el("li", { "data-frame": n.frame, onclick: () => { stop(); show(n.frame); } },
     `${n.take} · frame ${n.frame} · (${Math.round(n.x * 100)}%, ${Math.round(n.y * 100)}%) · ${n.text}`,
-    el("button", { class: "small", title: "delete note", onclick: (e) => { e.stopPropagation(); api(`/api/notes/${n.id}`, undefined, "DELETE").then(() => openShot(S.wanted || S.shotId, { keepFrame: true })); } }, "×"))) : [el("li", { class: "muted" }, "no notes")]));
+    el("button", { class: "small", title: "delete note", onclick: (e) => { e.stopPropagation(); api(`/api/notes/${n.id}`, undefined, "DELETE").then(() => openShot(S.wanted, { keepFrame: true })); } }, "×"))) : [el("li", { class: "muted" }, "no notes")]));
 }
 function highlightNotes() {
   for (const li of document.querySelectorAll("#notes li[data-frame]")) li.classList.toggle("here", Number(li.dataset.frame) === S.frame);
@@ -225,8 +225,7 @@ async function signOff(role) {
 
 async function refresh() {
   await loadFilm();
-  const shotId = S.wanted || S.shotId;
-  if (shotId) await openShot(shotId, { keepFrame: true });
+  if (S.wanted) await openShot(S.wanted, { keepFrame: true });
 }
 
 // --- views -------------------------------------------------------------------------------------------
