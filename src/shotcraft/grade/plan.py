@@ -521,8 +521,12 @@ def _graded_stats(measured: _Measured, ops: ShotOps, look: LookTransform | None,
     measured = measured.loaded()
     pixels, subject = measured.pixels, measured.subject
     after = measure.ShotStats.of(ops(pixels, look), subject, measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, look)))
-    anchor = _Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
-                     measure.saturation_of(ops(pixels)), measure.contrast_of(ops(pixels)))  # fmt: skip
+    if look is None:  # the anchor is the graded take before a look: without one, the same numbers as ``after``
+        anchor = _Anchor(after.estimates, after.saturation, after.contrast)
+    else:
+        graded = ops(pixels)
+        anchor = _Anchor(measure.neutral_estimates(_graded_frames(measured.sample.frames[::2], ops, None)),
+                         measure.saturation_of(graded), measure.contrast_of(graded))  # fmt: skip
     takes.store_stats(measured.take_sha, key, {
         "after": {"level": after.level, "estimates": after.estimates.tolist(), "contrast": after.contrast, "saturation": after.saturation},
         "anchor": {"estimates": anchor.estimates.tolist(), "saturation": anchor.saturation, "contrast": anchor.contrast}})  # fmt: skip
