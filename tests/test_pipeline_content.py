@@ -273,6 +273,28 @@ def test_a_failed_report_keeps_the_finish_it_follows(copy, monkeypatch):
     assert "finish" in checks["reused"] and "report" not in checks["reused"]
 
 
+def test_the_manifest_says_where_a_make_is_after_each_step_and_is_indented_once_it_ends(copy, monkeypatch):
+    """After each step the manifest is rewritten, compact (a stopped make says where it stopped); the make's last
+    write, once it ends, is indented for people."""
+    from shotcraft.qa import report as report_module
+
+    during: dict[str, str] = {}
+    original = report_module.write_plan_report
+
+    def peek(*args, **kwargs):
+        during["text"] = (copy / "out" / "manifest.json").read_text()
+        return original(*args, **kwargs)
+
+    _cube(copy / "looks" / "look.cube", 0.7)  # a new grade: the finish and the report run again
+    monkeypatch.setattr(report_module, "write_plan_report", peek)
+    make(load_plan(copy / "film.yaml"), copy / "out", jobs=1, progress=False)
+    progress = json.loads(during["text"])
+    assert progress["checks"]["stages"]["finish"] == "done" and "report" not in progress["checks"]["stages"]
+    assert "\n" not in during["text"].rstrip("\n")  # compact
+    final = (copy / "out" / "manifest.json").read_text()
+    assert final.startswith('{\n  "manifest_version"') and json.loads(final)["checks"]["stages"]["report"] == "done"
+
+
 def _second_copy(made, tmp_path) -> Path:
     target = tmp_path / "second" / "film"
     shutil.copytree(made[0], target)

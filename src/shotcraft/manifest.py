@@ -73,5 +73,8 @@ class Manifest:
             "checks": self.checks,
         }
 
-    def write(self) -> Path:
-        return write_json(self.out_dir / "manifest.json", self.to_dict())
+    def write(self, *, progress: bool = False) -> Path:
+        """Write manifest.json atomically: indented for people, or, for ``progress`` (a make's record after each step, so a
+        stopped make says where it stopped), compact: Python's C encoder does not indent (a 3-minute film's 170 kB manifest:
+        7 ms indented, 1 ms compact, seven times a make). The make's last write is indented."""
+        return write_json(self.out_dir / "manifest.json", self.to_dict(), compact=progress)

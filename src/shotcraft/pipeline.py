@@ -286,7 +286,7 @@ def _ended(ctx: MakeContext, name: str, outcome: str) -> None:
     ctx.manifest.checks["stages"][name] = "done"
     if outcome == "reused":
         ctx.manifest.checks["reused"].append(name)
-    ctx.manifest.write()
+    ctx.manifest.write(progress=True)
 
 
 @dataclass
