@@ -142,6 +142,37 @@ def test_analyses_in_worker_processes_are_the_ones_made_here_and_are_cached(film
     assert run_qa(film, project, record=False, jobs=2).to_dict() == here.to_dict()  # all from the cache, no analysis
 
 
+def test_a_few_new_takes_are_analysed_at_once_in_forked_workers_with_the_reports_made_here(film, monkeypatch, tmp_path) -> None:
+    """Under POOL_FROM uncached takes (a one-shot edit's two new takes) and two jobs, the takes are analysed at once in
+    forked workers (they run this process's code as it is: the wrapper below, which a spawned worker would not have),
+    none here, with the reports made here one after the other."""
+    import os
+
+    import shotcraft.qa.run as qa_run
+    from shotcraft.render.executor import can_fork
+
+    assert can_fork()  # Linux, and this test process runs no other thread
+    project = open_project(film)
+    reread = qa_run._cached
+    monkeypatch.setattr(qa_run, "_cached", lambda cache, record_, key: None if record_.shot_id == "s03" else reread(cache, record_, key))
+    here = run_qa(film, project, record=False, jobs=1)
+    new_takes = [take for shot in here.shots if shot.shot_id == "s03" for take in shot.takes]
+    assert 1 < len(new_takes) < qa_run.POOL_FROM
+    parent, analyse = os.getpid(), qa_run.analyze_clip
+
+    def where(path, **kwargs):
+        (tmp_path / f"{os.getpid()}-{Path(path).name}").touch()
+        if os.getpid() == parent:
+            raise AssertionError("analysed in the parent process")
+        return analyse(path, **kwargs)
+
+    monkeypatch.setattr(qa_run, "analyze_clip", where)
+    forked = run_qa(film, project, record=False, jobs=2)
+    assert forked.to_dict() == here.to_dict()
+    ran_in = {int(name.split("-")[0]) for name in os.listdir(tmp_path)}
+    assert len(os.listdir(tmp_path)) == len(new_takes) and parent not in ran_in and len(ran_in) == 2
+
+
 def test_user_pick_wins_and_second_pass_means_regenerate(film, clips, tmp_path) -> None:
     project = open_project(film)
     project.set_pick("s02", "C")

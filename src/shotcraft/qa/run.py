@@ -244,11 +244,13 @@ def qa_for_make(plan: LoadedPlan, out_dir: Path, *, timeline: Any = None, jobs: 
     return result
 
 
-#: takes analysed in worker processes when at least this many need it: a worker's start (its imports, 0.7 s, and the
-#: face landmarks on its first face, 0.7 s) outweighs a take's analysis (0.6-0.9 s at 320x180), so a reword's two new
-#: takes stay in this process, one after the other. Not on two threads: dlib's detector and OpenCV's cascade keep
-#: scratch state in the object and are not safe to run at once (tried: 0.75-0.9 of the time, and a heap corruption
-#: abort in one run of eight), and a copy of the models per thread costs more than the overlap gains
+#: takes analysed in spawned worker processes when at least this many need it: a spawned worker's start (its imports,
+#: 0.7 s, and the face landmarks on its first face, 0.7 s) outweighs a take's analysis (0.6-0.9 s at 320x180). Fewer (a
+#: reword's two new takes) are analysed at once in forked workers where this process can fork (they start with its
+#: modules: :func:`shotcraft.render.executor.can_fork`), else here one after the other. Not on two threads: dlib's
+#: detector and OpenCV's cascade keep scratch state in the object and are not safe to run at once (tried: 0.75-0.9 of
+#: the time, and a heap corruption abort in one run of eight), and a copy of the models per thread costs more than the
+#: overlap gains
 POOL_FROM = 4
 
 
@@ -258,20 +260,26 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
 
     A re-run of ``shotcraft qa`` or ``shotcraft make`` with nothing changed re-analyses nothing. The cache lives beside
     the store (``.shotcraft/qa-cache/``); a damaged entry is simply recomputed. What the cache lacks is analysed here
-    one take after another, or, from :data:`POOL_FROM` takes and ``jobs`` > 1, in ``jobs`` worker processes (one
-    analysis keeps a core and a fraction busy, and a cold make's QA was its one long stretch with a core half idle); each result is
-    cached as it comes back, so an interrupted QA keeps what was analysed. The results do not depend on where they ran.
+    one take after another, or, with ``jobs`` > 1, in worker processes: spawned from :data:`POOL_FROM` takes (one
+    analysis keeps a core and a fraction busy, and a cold make's QA was its one long stretch with a core half idle),
+    forked for fewer where this process can fork (a reword's two takes at once, with no worker to start); each result
+    is cached as it comes back, so an interrupted QA keeps what was analysed. The results do not depend on where they ran.
     """
     entries = [_cache_entry(project, record_, expected, thresholds) for record_, expected, thresholds in work]
     reports = [_cached(cache, record_, key) for (key, cache), (record_, _, _) in zip(entries, work, strict=True)]
     missing = [index for index, report in enumerate(reports) if report is None]
     calls = [(work[index][0].clip_path, *work[index][1:]) for index in missing]
-    workers = min(jobs, len(missing)) if len(missing) >= POOL_FROM else 1
+    workers, fork = 1, False
+    if jobs > 1 and len(missing) > 1:
+        from shotcraft.render.executor import can_fork
+
+        fork = len(missing) < POOL_FROM and can_fork()
+        workers = min(jobs, len(missing)) if fork or len(missing) >= POOL_FROM else 1
     with contextlib.ExitStack() as stack:
         if workers > 1:
             from shotcraft.render.executor import worker_pool
 
-            pool = stack.enter_context(worker_pool(workers))
+            pool = stack.enter_context(worker_pool(workers, fork=fork))
             futures = [pool.submit(_analyse, *call) for call in calls]
             fresh = (_result(future) for future in futures)
         else:
