@@ -132,6 +132,30 @@ def test_the_hash_cache_persists_sees_replacements_and_ignores_touches(tmp_path,
     assert files.content_sha256(photo, "image", where="still", cache=files.HashCache(project)) != first
 
 
+def test_a_forked_worker_hashes_through_its_own_connection_never_the_parents(tmp_path, photo):
+    """SQLite connections do not survive a fork: a QA worker forked from a make opens the hash cache again (the same
+    file, the same answers) and leaves the make's connection alone."""
+    import multiprocessing
+
+    project = tmp_path / ".shotcraft"
+    project.mkdir()
+    cache = files.HashCache(project)
+    digest = files.content_sha256(photo, "image", where="still", cache=cache)
+    parents = cache._db
+    key = files.stat_key(photo, photo.stat())
+
+    def child(answers) -> None:
+        cache._memo.clear()  # asked of the file, not of what the parent remembered
+        answers.put((cache.lookup(key), cache._db is not None and cache._db is not parents))
+
+    answers = multiprocessing.get_context("fork").SimpleQueue()
+    worker = multiprocessing.get_context("fork").Process(target=child, args=(answers,))
+    worker.start()
+    worker.join(60)
+    assert worker.exitcode == 0 and answers.get() == (digest, True)
+    assert cache._db is parents and cache.lookup(key) == digest  # the parent's connection still serves
+
+
 def test_read_only_hashing_creates_no_cache(tmp_path, photo):
     project = tmp_path / "ro" / ".shotcraft"
     project.mkdir(parents=True)

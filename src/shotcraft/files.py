@@ -238,8 +238,11 @@ class HashCache:
         self._writable = False
         self._memo: dict[tuple[str, int, int, int], str] = {}
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def _connect(self, write: bool) -> sqlite3.Connection | None:
+        if self._pid != os.getpid():  # in a forked worker: SQLite connections do not survive a fork; never use or close the parent's
+            self._db, self._writable, self._pid = None, False, os.getpid()
         if self._db is not None and (self._writable or not write):
             return self._db
         try:
