@@ -71,7 +71,8 @@ def test_landmarks_and_descriptor_are_read_on_the_first_face_only(tmp_path, monk
     assert fm.identity_distance(descriptor, shared.embed(shared.chip(astronaut, shared.shape(astronaut, face[:4])))) < 1e-5
 
 
-def test_a_face_model_that_cannot_be_read_names_its_file(tmp_path) -> None:
+def test_a_face_model_that_cannot_be_read_names_its_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (tmp_path / fm.LANDMARKS_FILE).write_bytes(b"not a dlib model")
     models = fm.FaceModels(dlib.get_frontal_face_detector(), tmp_path, "test")
     astronaut = corpus.photo("astronaut")

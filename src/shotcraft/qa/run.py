@@ -44,7 +44,7 @@ ANALYSIS_VERSION = 6
 #: the code that analyses a take (decoding, measures, faces, checks, verdict): its bytes are in each cached
 #: analysis's key beside :data:`ANALYSIS_VERSION`, so an edit that forgot the bump is never answered by an old entry
 ANALYSIS_CODE_FILES = tuple(f"qa/{name}.py" for name in ("analyze", "camera_motion", "codes", "context", "decode", "face_models", "faces",
-                                                          "features", "identity", "image", "model", "motion", "props", "series",
+                                                          "features", "identity", "image", "landmarks", "model", "motion", "props", "series",
                                                           "temporal", "thresholds", "verdict")) + ("media/video.py", "media/prefetch.py")  # fmt: skip
 
 
