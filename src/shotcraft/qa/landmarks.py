@@ -129,25 +129,24 @@ def read_predictor(path: Path) -> ShapePredictor:
     kept: Path | None = None
     with contextlib.suppress(OSError, RuntimeError):
         kept = user_cache_dir() / "dlib" / f"shape-predictor-{digest[:32]}-v{FORMAT}.npz"
-    arrays = _read_kept(kept)
-    if arrays is None:
+    predictor = _read_kept(kept)
+    if predictor is None:
         with _parsing(kept):
-            arrays = _read_kept(kept)  # kept by the process this one waited for
-            if arrays is None:
+            predictor = _read_kept(kept)  # kept by the process this one waited for
+            if predictor is None:
                 arrays = parse_shape_predictor(path)
                 _keep(kept, arrays)
-    return ShapePredictor(arrays)
+                predictor = ShapePredictor(arrays)
+    return predictor
 
 
-def _read_kept(kept: Path | None) -> dict[str, np.ndarray] | None:
-    """The kept arrays, or None (absent, damaged, not this layout). NumPy's own format, read without pickle."""
+def _read_kept(kept: Path | None) -> ShapePredictor | None:
+    """The kept predictor, or None (absent, damaged, not this layout). NumPy's own format, read without pickle."""
     if kept is None or not kept.is_file():
         return None
     try:
         with np.load(kept, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in ARRAYS}
-        ShapePredictor(arrays)  # the layout it needs
-        return arrays
+            return ShapePredictor({name: stored[name] for name in ARRAYS})
     except Exception:  # any damage (a torn zip, a missing array, wrong shapes) means: parse again
         return None
 
