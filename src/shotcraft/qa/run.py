@@ -269,16 +269,14 @@ def _analyses(project: Any, work: list[tuple[Any, Expected, dict[str, float]]], 
     reports = [_cached(cache, record_, key) for (key, cache), (record_, _, _) in zip(entries, work, strict=True)]
     missing = [index for index, report in enumerate(reports) if report is None]
     calls = [(work[index][0].clip_path, *work[index][1:]) for index in missing]
+    from shotcraft.render.executor import can_fork, worker_pool
+
     workers, fork = 1, False
     if jobs > 1 and len(missing) > 1:
-        from shotcraft.render.executor import can_fork
-
         fork = len(missing) < POOL_FROM and can_fork()
         workers = min(jobs, len(missing)) if fork or len(missing) >= POOL_FROM else 1
     with contextlib.ExitStack() as stack:
         if workers > 1:
-            from shotcraft.render.executor import worker_pool
-
             pool = stack.enter_context(worker_pool(workers, fork=fork))
             futures = [pool.submit(_analyse, *call) for call in calls]
             fresh = (_result(future) for future in futures)

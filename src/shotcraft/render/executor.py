@@ -297,8 +297,9 @@ def can_fork() -> bool:
     """Whether worker processes may be forked from this process now: on Linux, and with no Python thread but this one.
 
     A fork copies only the calling thread: a lock another thread held (logging's, a console's, one of shotcraft's)
-    would stay held in the child for ever. The native libraries' idle pools (OpenBLAS, OpenCV, FFmpeg) reset in the
-    child (tried: OpenCV's calls run there single-threaded). macOS's system frameworks are not fork-safe: spawned there."""
+    would stay held in the child for ever. The native libraries' idle pools (OpenBLAS, OpenCV) reset in the child (tried:
+    OpenCV's calls run there single-threaded), and FFmpeg's decoder threads live only while a file is decoded. macOS's
+    system frameworks are not fork-safe: spawned there."""
     return sys.platform == "linux" and threading.active_count() == 1
 
 
