@@ -165,3 +165,34 @@ def test_read_only_hashing_creates_no_cache(tmp_path, photo):
     absent = tmp_path / "never" / ".shotcraft"
     files.content_sha256(photo, "image", where="still", cache=files.HashCache(absent))
     assert not absent.exists()  # hashing never makes the project folder
+
+
+def test_what_is_derived_once_per_machine_is_kept_by_the_sources_content(tmp_path, monkeypatch) -> None:
+    """Built once and read back; another source content is another copy; a torn copy is built again, written whole."""
+    from shotcraft.files import derived_once_per_machine
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = tmp_path / "model.bin"
+    source.write_bytes(b"weights one")
+    builds: list[bytes] = []
+
+    def derive() -> bytes:
+        builds.append(source.read_bytes())
+        return source.read_bytes().upper()
+
+    def make() -> bytes:
+        return derived_once_per_machine("kept/derived-{digest}.txt", source, read=lambda kept: kept.read_bytes(), build=derive,
+                                        write=lambda value, temporary: temporary.write_bytes(value))  # fmt: skip
+
+    assert make() == b"WEIGHTS ONE" and make() == b"WEIGHTS ONE" and len(builds) == 1
+    [kept] = (tmp_path / "cache" / "shotcraft" / "kept").glob("derived-*.txt")
+    source.write_bytes(b"weights two")  # the same name, other content: never the old copy
+    assert make() == b"WEIGHTS TWO" and len(builds) == 2
+    assert len(list(kept.parent.glob("derived-*.txt"))) == 2
+
+    def torn(kept_path):
+        raise ValueError("torn")
+
+    assert derived_once_per_machine("kept/derived-{digest}.txt", source, read=torn, build=derive,
+                                    write=lambda value, temporary: temporary.write_bytes(value)) == b"WEIGHTS TWO"  # fmt: skip
+    assert len(builds) == 3

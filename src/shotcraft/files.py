@@ -28,11 +28,15 @@ import sqlite3
 import stat as stat_module
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from shotcraft.errors import InputError
+from shotcraft.errors import InputError, ShotcraftError
+from shotcraft.fsutil import atomic_path, file_sha256, user_cache_dir
+
+T = TypeVar("T")
 
 #: the project folder beside a plan (store, ledger, caches)
 PROJECT_FOLDER = ".shotcraft"
@@ -365,3 +369,68 @@ def json_digest(value: object) -> str:
     this is for in-process and cache keys whose inputs are already content-hashed.
     """
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+# --- what is derived once per machine from an installed file ---------------------------------------
+
+
+def derived_once_per_machine(name: str, source: Path, *, read: Callable[[Path], T], build: Callable[[], T],
+                             write: Callable[[T, Path], None]) -> T:  # fmt: skip
+    """What ``build`` derives from ``source`` (a file an installed package ships: a model, a library), kept in the user's
+    cache as ``name`` with ``{digest}`` replaced by the source's sha256 (remembered by the file's stat in the cache's
+    hash table, so a large file is not hashed again): another source is another file, exact or absent. ``read`` gives
+    the kept copy back; any failure to read it means build again and ``write`` it whole (atomically). One process builds
+    while others wait on a lock and read its copy; where the cache cannot hold it, built each time. Raises OSError when
+    ``source`` cannot be read."""
+    try:
+        folder = user_cache_dir()
+    except RuntimeError:  # no home folder: nowhere to keep it
+        return build()
+    cache = hash_cache(folder)
+    key = stat_key(source, source.stat())
+    digest = cache.lookup(key)
+    if digest is None:
+        digest = file_sha256(source)
+        cache.store(key, digest)
+    kept = folder / name.format(digest=digest[:32])
+    found = _read_kept(kept, read)
+    if found is not None:
+        return found
+    with _building(kept):
+        found = _read_kept(kept, read)  # kept by the process this one waited for
+        if found is not None:
+            return found
+        made = build()
+        with contextlib.suppress(OSError, ShotcraftError):  # a read-only or full cache: built again next time
+            with atomic_path(kept) as temporary:
+                write(made, temporary)
+        return made
+
+
+def _read_kept(kept: Path, read: Callable[[Path], T]) -> T | None:
+    if not kept.is_file():
+        return None
+    try:
+        return read(kept)
+    except Exception:  # a torn or foreign copy, whatever the reader raises: built again
+        return None
+
+
+@contextlib.contextmanager
+def _building(kept: Path) -> Iterator[None]:
+    """A lock beside the kept file while one process builds it; none where the cache folder cannot hold one."""
+    from filelock import FileLock, Timeout
+
+    lock: FileLock | None = None
+    with contextlib.suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(kept) + ".lock", timeout=300)
+        try:
+            lock.acquire()
+        except (Timeout, OSError):
+            lock = None
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from shotcraft.errors import ShotcraftError
+from shotcraft.fsutil import file_sha256
 from shotcraft.qa import face_models as fm
 from tests.qa import corpus
 
@@ -29,7 +30,7 @@ def test_the_detector_is_built_once_per_dlib_and_read_back_the_same(tmp_path, mo
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     built = fm._frontal_detector(dlib)
     [kept] = _kept(tmp_path)
-    assert fm.file_sha256(fm.importlib.util.find_spec("_dlib_pybind11").origin)[:32] in kept.name
+    assert file_sha256(fm.importlib.util.find_spec("_dlib_pybind11").origin)[:32] in kept.name
 
     def not_built():
         raise AssertionError("built again, where the kept one should be read")

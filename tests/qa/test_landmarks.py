@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from shotcraft.errors import ShotcraftError
+from shotcraft.fsutil import file_sha256
 from shotcraft.qa import landmarks
 from shotcraft.qa.face_models import LANDMARKS_FILE, face_models, models_folder
 from tests.qa import corpus
@@ -52,7 +53,7 @@ def test_the_model_is_parsed_once_per_machine_and_read_back_the_same(tmp_path, m
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     parsed = landmarks.read_predictor(MODEL)
     [kept] = (tmp_path / "shotcraft" / "dlib").glob("shape-predictor-*.npz")
-    assert landmarks.file_sha256(MODEL)[:32] in kept.name
+    assert file_sha256(MODEL)[:32] in kept.name
     image, box = _faces()[0]
 
     def not_parsed(path):

@@ -46,7 +46,6 @@ so its files are located with :func:`importlib.util.find_spec`.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import threading
 from collections.abc import Callable
@@ -56,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from shotcraft.errors import ShotcraftError
-from shotcraft.fsutil import atomic_path, file_sha256, user_cache_dir
+from shotcraft.files import derived_once_per_machine
 from shotcraft.qa.landmarks import ShapePredictor, read_predictor
 
 DESCRIPTOR_CHIP = 150  # dlib's ResNet descriptor is defined on 150x150 aligned chips (padding 0.25)
@@ -199,19 +198,10 @@ def _frontal_detector(dlib) -> object:
     file, and a file that does not read back is built again (exact or absent)."""
     binary = Path(getattr(importlib.util.find_spec("_dlib_pybind11"), "origin", None) or dlib.__file__)
     try:
-        kept: Path | None = user_cache_dir() / "dlib" / f"frontal-face-detector-{file_sha256(binary)[:32]}.svm"
-    except (OSError, RuntimeError):  # no home folder, an unreadable binary: built each time
-        kept = None
-    if kept is not None:
-        with contextlib.suppress(OSError, RuntimeError):  # unreadable or damaged: built again and written whole below
-            if kept.is_file():
-                return dlib.fhog_object_detector(str(kept))
-    detector = dlib.get_frontal_face_detector()
-    if kept is not None:
-        with contextlib.suppress(OSError, ShotcraftError):  # a read-only cache: built each time, as before
-            with atomic_path(kept) as temporary:
-                detector.save(str(temporary))
-    return detector
+        return derived_once_per_machine("dlib/frontal-face-detector-{digest}.svm", binary, read=lambda kept: dlib.fhog_object_detector(str(kept)),
+                                        build=lambda: dlib.get_frontal_face_detector(), write=lambda detector, temporary: detector.save(str(temporary)))  # fmt: skip
+    except OSError:  # an unreadable binary: built each time
+        return dlib.get_frontal_face_detector()
 
 
 def _read_descriptor(path: Path) -> object:

