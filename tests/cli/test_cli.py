@@ -75,3 +75,23 @@ def test_invalid_plan_exits_2_with_located_lines(tmp_path) -> None:
     result = runner.invoke(app, ["check", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:3:" in result.output and "Traceback" not in result.output
+
+
+def test_make_lists_many_files_of_a_kind_as_one_line(tmp_path) -> None:
+    """A 45-shot film's editing media and CDLs are one line each, so what needs attention stays on the screen."""
+    from shotcraft.cli.render_cmds import deliverable_lines
+    from shotcraft.manifest import ManifestEntry
+
+    entries = [ManifestEntry("rough-cut", "film-rough-cut.mp4"), ManifestEntry("stem", "sound/stems/ambience.wav"),
+               ManifestEntry("stem", "sound/stems/score.wav")]
+    entries += [ManifestEntry("media", f"media/s{n:02d}_A.mov") for n in range(1, 46)]
+    entries += [ManifestEntry("master", "film_master.mov")] + [ManifestEntry("cdl", f"luts/s{n:02d}.cdl") for n in range(1, 46)]
+    lines = deliverable_lines(entries, tmp_path)
+    assert lines == [
+        f"  rough-cut    {tmp_path / 'film-rough-cut.mp4'}",
+        f"  stem         {tmp_path / 'sound/stems/ambience.wav'}",
+        f"  stem         {tmp_path / 'sound/stems/score.wav'}",
+        f"  media        45 files in {tmp_path / 'media'}/ (s01_A.mov ... s45_A.mov)",
+        f"  master       {tmp_path / 'film_master.mov'}",
+        f"  cdl          45 files in {tmp_path / 'luts'}/ (s01.cdl ... s45.cdl)",
+    ]

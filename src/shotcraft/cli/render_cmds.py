@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -314,11 +315,31 @@ def make_command(
         view.close()
     if quiet or mode == "json":
         return
-    for entry in manifest.entries:
-        console.print(f"  {entry.kind:<12} {out / entry.path}", markup=False)
+    for line in deliverable_lines(manifest.entries, out):
+        console.print(line, markup=False)
     attention = manifest.checks.get("attention") or []
     if attention:
         console.print(f"needs attention ({len(attention)}):", markup=False)
         for item in attention:
             console.print(f"  {item['message']}\n      {item['command']}", markup=False)
     console.print(f"manifest: {out / 'manifest.json'}", markup=False)
+
+#: files of one kind in one folder listed one per line up to this many; more are one line (a film's 45 CDLs and
+#: 45 editing media would otherwise push what needs attention off the screen after every make)
+LISTED_ONE_PER_LINE = 3
+
+
+def deliverable_lines(entries: list, out: Path) -> list[str]:
+    """What `make` wrote, one line per file, or one line per kind and folder when it holds more than
+    :data:`LISTED_ONE_PER_LINE` of them, in the manifest's order (where the kind first appears)."""
+    groups: dict[tuple[str, Path], list[Path]] = {}
+    for entry in entries:
+        path = out / entry.path
+        groups.setdefault((entry.kind, path.parent), []).append(path)
+    lines = []
+    for (kind, folder), paths in groups.items():
+        if len(paths) <= LISTED_ONE_PER_LINE:
+            lines += [f"  {kind:<12} {path}" for path in paths]
+        else:
+            lines.append(f"  {kind:<12} {len(paths)} files in {folder}{os.sep} ({paths[0].name} ... {paths[-1].name})")
+    return lines
