@@ -324,6 +324,7 @@ def make_command(
             console.print(f"  {item['message']}\n      {item['command']}", markup=False)
     console.print(f"manifest: {out / 'manifest.json'}", markup=False)
 
+
 #: files of one kind in one folder listed one per line up to this many; more are one line (a film's 45 CDLs and
 #: 45 editing media would otherwise push what needs attention off the screen after every make)
 LISTED_ONE_PER_LINE = 3
