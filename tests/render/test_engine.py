@@ -247,6 +247,38 @@ def test_a_worker_process_dying_is_retried_on_a_fresh_worker(tmp_path, test_back
     assert all(t.state == "done" for t in open_project(plan).takes())
 
 
+def test_a_job_submitted_as_its_pool_broke_is_retried_not_waited_for(tmp_path, test_backends, monkeypatch):
+    """CPython 3.11 marks a pool broken without the lock ``submit`` holds: a job submitted in that instant is never
+    run nor failed. Stood in for by the first pool's second job getting a future nothing will ever complete; the
+    first clip then kills its worker, the pool breaks, and that job is retried on a fresh pool (a hang before)."""
+    import threading
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    monkeypatch.setenv("CRASH_MARKER", str(tmp_path / "crashed-once"))
+    plan = write_plan(tmp_path / "film", plan_text("test-crashing", shots=2, takes=1))
+    pools, orphaned = [], []
+    real_submit = ProcessPoolExecutor.submit
+
+    def submit(pool, fn, /, *args, **kwargs):
+        if not pools:
+            pools.append(pool)
+        if pool is pools[0] and not orphaned and getattr(pool, "submitted", 0) == 1:
+            orphaned.append(Future())  # lost in the race: never run, never failed
+            return orphaned[0]
+        pool.submitted = getattr(pool, "submitted", 0) + 1
+        return real_submit(pool, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    reports = []
+    rendering = threading.Thread(target=lambda: reports.append(render_plan(plan, jobs=2, progress=False)), daemon=True)
+    rendering.start()
+    rendering.join(timeout=300)
+    assert not rendering.is_alive(), "the render waited for a job its broken pool will never run"
+    assert orphaned and not orphaned[0].done() and (tmp_path / "crashed-once").exists()
+    assert reports[0].ok, reports[0].failed
+    assert all(t.state == "done" for t in open_project(plan).takes())
+
+
 def test_disk_full_while_encoding_a_clip_aborts_too(solid_plan, monkeypatch):
     from shotcraft.render import work
     from shotcraft.render.encode import EncodeError, TakeEncoder

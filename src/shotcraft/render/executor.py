@@ -162,6 +162,12 @@ class LocalExecutor(Executor):
             future = pools.submit(spec.one_process_per_device, _worker_run, spec, str(objects_folder), handler.input_path(spec))
             running[future] = (spec, attempts[spec.key])
 
+        def retry_or_give_up(spec: JobSpec, attempt: int, exc: TransientJobError) -> None:
+            if attempt < MAX_ATTEMPTS:
+                waiting.append(spec)
+            else:
+                graph.given_up(handler, spec, exc, attempt)
+
         try:
             while True:
                 graph.fail_orphans(handler)
@@ -184,15 +190,14 @@ class LocalExecutor(Executor):
                         if not isinstance(exc, TransientJobError):  # its pool broke (a worker died): a fresh one
                             broke = True
                             exc = TransientJobError("a worker process died")
-                        if attempt < MAX_ATTEMPTS:
-                            waiting.append(spec)
-                        else:
-                            graph.given_up(handler, spec, exc, attempt)
+                        retry_or_give_up(spec, attempt, exc)
                     except JobFailed as exc:
                         graph.failed(handler, spec, str(exc), attempts=attempt)
                     else:
                         graph.finished(handler, spec, result)
-                    pools.ended(future, broke=broke)
+                    for lost in pools.ended(future, broke=broke):  # jobs the broken pool will never run nor fail
+                        lost_spec, lost_attempt = running.pop(lost)
+                        retry_or_give_up(lost_spec, lost_attempt, TransientJobError("a worker process died"))
         except BaseException:
             pools.terminate()  # Ctrl-C or a store error: stop the workers now rather than let them finish long jobs
             raise
@@ -227,12 +232,22 @@ class _WorkerPools:
         self._owners[future] = self._pools[device]
         return future
 
-    def ended(self, future: Future, *, broke: bool = False) -> None:
+    def ended(self, future: Future, *, broke: bool = False) -> list[Future]:
         """``future`` was seen done; ``broke``: its pool broke (a worker died), so no more work goes to that pool (a
-        fresh pool made since is kept). Resubmitted work goes out after this, on the next turn of the loop."""
+        fresh pool made since is kept). Resubmitted work goes out after this, on the next turn of the loop.
+
+        Returns the broken pool's futures that are not done, now forgotten: their jobs are lost and must be retried.
+        Once a pool is broken it reads no more results, and a job submitted in the instant it broke is never run nor
+        failed (CPython 3.11's ``terminate_broken`` marks the pool broken without the lock ``submit`` holds, then fails
+        the pending jobs it has: one added in between waits for ever; seen as a `make` hung after a worker died)."""
         owner = self._owners.pop(future, None)
-        if broke and owner is not None:
-            self._retire(owner)
+        if not broke or owner is None:
+            return []
+        self._retire(owner)
+        lost = [other for other, pool in self._owners.items() if pool is owner and not other.done()]
+        for other in lost:
+            del self._owners[other]
+        return lost
 
     def _retire(self, broken: ProcessPoolExecutor) -> None:
         for device, pool in list(self._pools.items()):
