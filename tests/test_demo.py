@@ -66,7 +66,7 @@ def test_every_video_deliverable_conforms(demo) -> None:
 def test_the_mix_meets_its_loudness_target_and_true_peak_ceiling(demo) -> None:
     out, manifest = demo
     [mix] = _entries(manifest, "mix")
-    assert mix["target_lufs"] == -14.0 and mix["ceiling_dbtp"] == -1.0
+    assert mix["target_lufs"] == -20.0 and mix["ceiling_dbtp"] == -1.0  # the plan's sound.target_lufs
     assert abs(mix["integrated_lufs"] - mix["target_lufs"]) <= 0.5
     assert mix["true_peak_dbtp"] <= mix["ceiling_dbtp"]
     measured = measure_file(out / mix["path"])  # the file itself, not only what the manifest says
@@ -76,6 +76,9 @@ def test_the_mix_meets_its_loudness_target_and_true_peak_ceiling(demo) -> None:
     assert abs(ambience["integrated_lufs"] - (-24.0)) <= 0.5  # the seed's ambience level
     # every cue falls inside its shot as cut: the takes' handles do not move the sound off the picture
     assert not [check for check in manifest["checks"]["sound"]["checks"] if check["code"] == "SND108"]
+    # at the plan's target the limiter leaves the cues alone: the bundled example's mix needs no attention
+    [limiter] = [check for check in manifest["checks"]["sound"]["checks"] if check["code"] == "SND109"]
+    assert limiter["ok"], limiter
 
 
 class _ReportParser(HTMLParser):
