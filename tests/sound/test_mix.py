@@ -182,6 +182,21 @@ def test_neo_noir_demo_mix_meets_target_and_ceiling_from_the_manifest(tmp_path: 
     assert theirs["true_peak"] <= -1.0
 
 
+def test_a_bed_heard_in_pieces_sits_at_its_level_where_it_plays(tmp_path: Path) -> None:
+    """The cliff film cuts cliff, city, cliff, city: each wind bed levelled over the whole stretch from its first to its
+    last span measured the cliff's 1.1 LU under its level where heard (its gust fell in the city's gap), the stem 0.66
+    LU under target (SND101 on a bundled example)."""
+    plan = load_plan(Path(__file__).parents[2] / "examples" / "cliff" / "film.yaml")
+    timeline = planned_timeline(plan)
+    ambience = lay_stems(plan, timeline).stems["ambience"].source
+    assert len([span for span in ambience.spans if span.key == "cliff"]) == 2  # heard in two pieces
+    result = mix_film(plan, timeline, tmp_path / "sound")
+    [stem] = [s for s in result.stems if s.name == "ambience"]
+    assert stem.integrated_lufs == pytest.approx(stem.target_lufs, abs=0.1)
+    assert _check(result, "SND101", "ambience")["ok"]
+    assert ffmpeg_ebur128(stem.path)["integrated"] == pytest.approx(stem.target_lufs, abs=0.2)  # an independent meter
+
+
 # --- bad inputs ------------------------------------------------------------------------------
 
 

@@ -173,6 +173,18 @@ def _loudness_of(source: Any, length: int) -> float:
     return meter.report().integrated_lufs
 
 
+def _heard_loudness(bed: LoopedBed, bed_start: int, spans: list[_Span]) -> float:
+    """Gated integrated loudness of a bed over the spans where it sounds, at full level (the crossfades are equal
+    power, so a bed at its level in each span keeps the stem at its level). A wind bed levelled over the whole
+    stretch from its first to its last span measured 1.1 LU under its level where it was heard: its gust fell in
+    the gap another location filled."""
+    meter = LoudnessMeter(SAMPLE_RATE, 2)
+    for span in spans:
+        for start in range(span.first, span.last, BLOCK):
+            meter.add(bed.render(start - bed_start, min(span.last, start + BLOCK) - bed_start))
+    return meter.report().integrated_lufs
+
+
 def _bed(plan: LoadedPlan, source: AmbienceSource, n: int, strict_rate: bool, notes: list[dict[str, Any]]) -> tuple[LoopedBed, str]:
     film = plan.film
     where = f"{plan.file}: sound.ambience.{source.key}" if source.ambience is not None else f"{plan.file}: location {source.key or '(none)'}"
@@ -294,7 +306,10 @@ def ambience_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
             continue
         bed_start = min(span.first for span in mine)
         bed_end = max(span.last for span in mine)
-        bed, label = _bed(plan, ambience_source(plan, key or None), bed_end - bed_start, strict_rate, notes)
+        source = ambience_source(plan, key or None)
+        bed, label = _bed(plan, source, bed_end - bed_start, strict_rate, notes)
+        if len(mine) > 1:  # heard in pieces: at its level where it plays, not over the gaps the other places fill
+            bed.gain *= gain_to(_heard_loudness(bed, bed_start, mine), source.lufs, what=f"{plan.file}: location {key}")
         sources.append(f"{key or '(no location)'}: {label}")
         beds[key] = (bed, bed_start)
     # 4. The film opens and closes without a click; a fade or dissolve from black into the first
