@@ -130,6 +130,38 @@ def _cut(ctx: MakeContext) -> None:
         _left_out(ctx, "cut", job_key(inputs), entries)
     for entry in entries:
         ctx.manifest.add(entry)
+    _draw_qa_pictures(ctx)
+
+
+def _draw_qa_pictures(ctx: MakeContext) -> None:
+    """The QA report's take pictures, drawn by the cut's lane once the cut is written, beside the finish's encodes: a
+    one-shot edit's cut ends seconds before the finish, whose side lane drew them last, alone with the master's
+    assembly and check (its lane shares the takes through :func:`_picture_claims`). Only ahead of time: a take this
+    fails to draw is drawn, or its error raised, by the report step."""
+    from shotcraft.qa.report import draw_pictures
+
+    if ctx.state.get("qa") is None:
+        return
+    try:
+        draw_pictures(ctx.state["qa"], ctx.out_dir / "qa", claim=_picture_claims(ctx))
+    except Exception:  # noqa: BLE001 - the report step draws what is missing and says why it cannot
+        return
+
+
+def _picture_claims(ctx: MakeContext) -> Callable[[str], bool]:
+    """The make's one claim on each take's pictures: True for the first lane that asks for a key, False after."""
+    with ctx.record_lock:
+        if "picture_claims" not in ctx.state:
+            lock, taken = threading.Lock(), set()
+
+            def claim(key: str) -> bool:
+                with lock:
+                    fresh = key not in taken
+                    taken.add(key)
+                    return fresh
+
+            ctx.state["picture_claims"] = claim
+        return ctx.state["picture_claims"]
 
 
 def _sound(ctx: MakeContext) -> None:
@@ -194,7 +226,7 @@ def _finish(ctx: MakeContext) -> None:
             written = export_grade(grade_plan, timeline, ctx.out_dir, film.production.id, title=film.production.title)  # CDL, graded EDL, report
             # the QA report's cuts judged as graded and its takes' pictures, made now and cached for the report step
             graded_cut_checks(ctx.plan, timeline, grade_plan.with_own_tables(), cache_dir=ctx.out_dir / "qa", stop=stop)
-            draw_pictures(ctx.state["qa"], ctx.out_dir / "qa", stop=stop)
+            draw_pictures(ctx.state["qa"], ctx.out_dir / "qa", stop=stop, claim=_picture_claims(ctx))
             return written
 
         entries, grade_entries = _beside(

@@ -326,3 +326,27 @@ def test_a_qa_worker_that_dies_is_one_clear_error() -> None:
     with pytest.raises(ShotcraftError, match=r"a worker process died while analysing .*-j 1"):
         with worker_pool(1) as pool:
             qa_run._result(pool.submit(os._exit, 3))
+
+
+def test_two_lanes_sharing_the_makes_claim_draw_each_take_once(film, tmp_path) -> None:
+    """`make` draws the pictures from the cut's lane and from the finish's side lane at once: the make's claim gives
+    each take to one of them, and the report then finds every take drawn."""
+    import threading
+
+    from shotcraft.pipeline import MakeContext, _picture_claims
+    from shotcraft.qa.report import draw_pictures
+
+    result = run_qa(film, open_project(film), record=False)
+    takes = sum(len(s.takes) for s in result.shots)
+    ctx = MakeContext(plan=film, out_dir=tmp_path, manifest=None, jobs=2, progress=False, state={})
+    claim = _picture_claims(ctx)
+    assert _picture_claims(ctx) is claim  # one claim per make, whichever lane asks first
+    counts: list[int] = []
+    lanes = [threading.Thread(target=lambda: counts.append(draw_pictures(result, tmp_path / "qa", claim=claim))) for _ in range(2)]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join(120)
+    assert len(counts) == 2 and sum(counts) == takes  # each take drawn once, by one lane or the other
+    assert draw_pictures(result, tmp_path / "qa") == 0  # every take's pictures are there for the report
+    assert not claim(result.shots[0].takes[0].report.cache_key)  # taken: a third lane would not draw it again

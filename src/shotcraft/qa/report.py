@@ -12,7 +12,7 @@ import base64
 import functools
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +74,14 @@ def write_plan_report(result: Any, out_dir: str | Path) -> tuple[Path, Path]:
     return html_path, json_path
 
 
-def draw_pictures(result: Any, out_dir: str | Path, *, stop: threading.Event | None = None) -> int:
+def draw_pictures(result: Any, out_dir: str | Path, *, stop: threading.Event | None = None,
+                  claim: Callable[[str], bool] | None = None) -> int:  # fmt: skip
     """Draw each take's pictures that the report's cache lacks (``out_dir/.images``); returns how many takes were drawn.
 
-    `make` calls it beside the encodes, on the core a one-shot edit leaves idle; the report step then reads them.
-    ``stop``, once set, ends it before the next take (what was drawn stays: each take's pictures are exact).
+    `make` calls it from two lanes, whichever is free first draws (the cut's after the cut, the finish's beside the
+    encodes); the report step then reads them. ``claim(key)``, shared by the callers, says whether this one draws a
+    take (True once per key) so two lanes never draw the same take. ``stop``, once set, ends it before the next take
+    (what was drawn stays: each take's pictures are exact).
     """
     cache = Path(out_dir) / IMAGE_CACHE
     drawn = 0
@@ -87,7 +90,7 @@ def draw_pictures(result: Any, out_dir: str | Path, *, stop: threading.Event | N
             if stop is not None and stop.is_set():
                 return drawn
             key = take.report.cache_key
-            if key and not (cache / f"{key}-v{IMAGES_VERSION}.json").is_file():
+            if key and not (cache / f"{key}-v{IMAGES_VERSION}.json").is_file() and (claim is None or claim(key)):
                 _images(take.report, cache)
                 drawn += 1
     return drawn
