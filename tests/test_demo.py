@@ -34,6 +34,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, json.loads((out / "manifest.json").read_text())
 
 
+def test_this_module_runs_on_one_worker(request: pytest.FixtureRequest) -> None:
+    """`make test` runs `--dist loadgroup` so this module's tests share one worker and one make of the demo.
+    pytest-xdist groups them by appending the group to each node id, which pytest 9.2 no longer reads: the group
+    was split silently and both workers made the demo at once (pyproject pins pytest below 9.2)."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@demo"), f"xdist_group not applied with pytest {pytest.__version__}"
+
+
 def _entries(manifest: dict, kind: str) -> list[dict]:
     return [entry for entry in manifest["deliverables"] if entry["kind"] == kind]
 
