@@ -165,27 +165,24 @@ def _loop_to(samples: np.ndarray, n: int) -> np.ndarray:
     return LoopedBed(samples, n).render(0, n)
 
 
-def _loudness_of(source: Any, length: int) -> float:
-    """Gated integrated loudness of a rendered source, block by block (the fast BS.1770 path)."""
+def _loudness_of(source: Any, length: int, ranges: list[tuple[int, int]] | None = None) -> float:
+    """Gated integrated loudness of a rendered source over ``ranges`` (default: all of it), block by block (the fast
+    BS.1770 path)."""
     meter = LoudnessMeter(SAMPLE_RATE, 2)
-    for start in range(0, length, BLOCK):
-        meter.add(source.render(start, min(length, start + BLOCK)))
+    for first, last in ranges if ranges is not None else [(0, length)]:
+        for start in range(first, last, BLOCK):
+            meter.add(source.render(start, min(last, start + BLOCK)))
     return meter.report().integrated_lufs
 
 
-def _heard_loudness(bed: LoopedBed, bed_start: int, spans: list[_Span]) -> float:
-    """Gated integrated loudness of a bed over the spans where it sounds, at full level (the crossfades are equal
-    power, so a bed at its level in each span keeps the stem at its level). A wind bed levelled over the whole
-    stretch from its first to its last span measured 1.1 LU under its level where it was heard: its gust fell in
-    the gap another location filled."""
-    meter = LoudnessMeter(SAMPLE_RATE, 2)
-    for span in spans:
-        for start in range(span.first, span.last, BLOCK):
-            meter.add(bed.render(start - bed_start, min(span.last, start + BLOCK) - bed_start))
-    return meter.report().integrated_lufs
+def _bed(plan: LoadedPlan, source: AmbienceSource, n: int, strict_rate: bool, notes: list[dict[str, Any]],
+         heard: list[tuple[int, int]] | None = None) -> tuple[LoopedBed, str]:  # fmt: skip
+    """The location's bed, ``n`` samples, levelled where it is ``heard`` (ranges of the bed; default: all of it).
 
-
-def _bed(plan: LoadedPlan, source: AmbienceSource, n: int, strict_rate: bool, notes: list[dict[str, Any]]) -> tuple[LoopedBed, str]:
+    A bed heard in pieces is levelled on its pieces, at its level where it plays, not over the gaps the other places
+    fill: a wind bed levelled over the whole stretch from its first to its last span measured 1.1 LU under its level
+    where it was heard (its gust fell in a gap). The crossfades are equal power, so a bed at its level in each span
+    keeps the stem at its level. One measurement: the bed is rendered once for it."""
     film = plan.film
     where = f"{plan.file}: sound.ambience.{source.key}" if source.ambience is not None else f"{plan.file}: location {source.key or '(none)'}"
     if source.ambience is not None and source.ambience.file is not None:
@@ -193,14 +190,15 @@ def _bed(plan: LoadedPlan, source: AmbienceSource, n: int, strict_rate: bool, no
         if (resampled := _resample_note(clip, f"{where}.file")) is not None:
             notes.append(resampled)
         looped = LoopedBed(clip.samples, n)  # normalised as it will play: loops and all
-        looped.gain = gain_to(_loudness_of(looped, n), source.lufs, what=f"{where}.file ({clip.path})")
+        looped.gain = gain_to(_loudness_of(looped, n, heard), source.lufs, what=f"{where}.file ({clip.path})")
         return looped, str(source.ambience.file)
     tile = min(n / SAMPLE_RATE, BED_TILE_SECONDS)
     bed = synth.ambience_bed(source.description or DEFAULT_ROOM_TONE, tile, film.production.id, source.key or "-")
     if not bed.matched:
         notes.append(note("SND105", f"{where}: no ambience keyword in {source.description!r}; laid room tone (give a file or name the sound: city hum, rain, wind...)", severity="warning", ok=False))
     looped = LoopedBed(bed.samples, n)
-    looped.gain = gain_to(_loudness_of(looped, n) if n > bed.samples.shape[0] else integrated_loudness(bed.samples, fast=True), source.lufs, what=where)
+    whole = heard is None and n <= bed.samples.shape[0]  # plays once, unlooped: the tile itself is what is heard
+    looped.gain = gain_to(integrated_loudness(bed.samples, fast=True) if whole else _loudness_of(looped, n, heard), source.lufs, what=where)
     return looped, "synth:" + "+".join(bed.layers)
 
 
@@ -307,9 +305,8 @@ def ambience_stem(plan: LoadedPlan, timeline: Timeline, n: int, *, strict_rate: 
         bed_start = min(span.first for span in mine)
         bed_end = max(span.last for span in mine)
         source = ambience_source(plan, key or None)
-        bed, label = _bed(plan, source, bed_end - bed_start, strict_rate, notes)
-        if len(mine) > 1:  # heard in pieces: at its level where it plays, not over the gaps the other places fill
-            bed.gain *= gain_to(_heard_loudness(bed, bed_start, mine), source.lufs, what=f"{plan.file}: location {key}")
+        heard = [(span.first - bed_start, span.last - bed_start) for span in mine] if len(mine) > 1 else None
+        bed, label = _bed(plan, source, bed_end - bed_start, strict_rate, notes, heard)
         sources.append(f"{key or '(no location)'}: {label}")
         beds[key] = (bed, bed_start)
     # 4. The film opens and closes without a click; a fade or dissolve from black into the first
