@@ -95,3 +95,6 @@ def test_make_lists_many_files_of_a_kind_as_one_line(tmp_path) -> None:
         f"  master       {tmp_path / 'film_master.mov'}",
         f"  cdl          45 files in {tmp_path / 'luts'}/ (s01.cdl ... s45.cdl)",
     ]
+    # a kind longer than the column widens it for every line: the paths stay one column (make demo's contact sheet)
+    lines = deliverable_lines([ManifestEntry("master", "film_master.mov"), ManifestEntry("contact-sheet", "film_contact_sheet.png")], tmp_path)
+    assert lines == [f"  master        {tmp_path / 'film_master.mov'}", f"  contact-sheet {tmp_path / 'film_contact_sheet.png'}"]

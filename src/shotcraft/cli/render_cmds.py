@@ -337,10 +337,11 @@ def deliverable_lines(entries: list, out: Path) -> list[str]:
     for entry in entries:
         path = out / entry.path
         groups.setdefault((entry.kind, path.parent), []).append(path)
+    width = max([12, *(len(kind) for kind, _ in groups)])  # one column, also past a long kind ("contact-sheet")
     lines = []
     for (kind, folder), paths in groups.items():
         if len(paths) <= LISTED_ONE_PER_LINE:
-            lines += [f"  {kind:<12} {path}" for path in paths]
+            lines += [f"  {kind:<{width}} {path}" for path in paths]
         else:
-            lines.append(f"  {kind:<12} {len(paths)} files in {folder}{os.sep} ({paths[0].name} ... {paths[-1].name})")
+            lines.append(f"  {kind:<{width}} {len(paths)} files in {folder}{os.sep} ({paths[0].name} ... {paths[-1].name})")
     return lines
