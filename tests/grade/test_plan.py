@@ -10,7 +10,8 @@ import pytest
 from shotcraft.errors import InputError, PlanError
 from shotcraft.grade import measure, ops
 from shotcraft.grade.lut import CubeError, bake, read_cube, write_cube
-from shotcraft.grade.plan import export_cubes, format_grade_report, plan_grade
+from shotcraft.grade.export import export_cubes
+from shotcraft.grade.plan import format_grade_report, plan_grade
 from tests.grade.media import COOL, CYAN_CAST, GREEN_MAGENTA, NO_GRAIN, WARM, make_cut, make_plan, plan_text, scene_frame
 
 
@@ -154,6 +155,42 @@ def test_grain_is_deterministic_temporal_and_luminance_dependent(tmp_path: Path,
     mid, deep = noise[60:120].std(), noise[:60].std()
     assert 2.5 < mid < 5.0 and deep < 0.7 * mid
     assert abs(noise[60:120].mean()) < 0.2  # grain does not shift exposure
+
+
+def test_export_cubes_record_writes_only_what_changed(tmp_path: Path, takes: dict[str, Path], monkeypatch) -> None:
+    """With a record, a cube whose grade is unchanged and whose file is the one written is not baked again; a file
+    edited or removed since, a record that names another grade, or no record, writes it; the bytes never differ."""
+    import json
+
+    import shotcraft.grade.export as export
+
+    grade_plan = _grade(tmp_path, {"s01": takes["neutral"], "s02": takes["cyan"]})
+    plain = {p.name: p.read_bytes() for p in export_cubes(grade_plan, tmp_path / "plain")}
+    record, folder = tmp_path / "record.json", tmp_path / "luts"
+    baked: list[str] = []
+    monkeypatch.setattr(export, "write_cube", lambda lut, path: baked.append(Path(path).name) or write_cube(lut, path))
+
+    def again() -> list[str]:
+        baked.clear()
+        paths = export_cubes(grade_plan, folder, record=record)
+        assert {p.name: p.read_bytes() for p in paths} == plain
+        return sorted(baked)
+
+    assert again() == ["s01.cube", "s02.cube"]
+    assert again() == []  # nothing changed: nothing baked or formatted
+    (folder / "s02.cube").write_text("TITLE \"edited\"\n")
+    assert again() == ["s02.cube"]
+    (folder / "s01.cube").unlink()
+    assert again() == ["s01.cube"]
+    entries = json.loads(record.read_text())
+    entries["s02.cube"][0] = "another grade"
+    record.write_text(json.dumps(entries))
+    assert again() == ["s02.cube"]
+    record.write_text("not json")
+    assert again() == ["s01.cube", "s02.cube"]
+    baked.clear()
+    export_cubes(grade_plan, folder)  # no record: every cube
+    assert sorted(baked) == ["s01.cube", "s02.cube"]
 
 
 def test_export_cubes_reload(tmp_path: Path, takes: dict[str, Path]) -> None:

@@ -142,8 +142,8 @@ def grade_command(
     """Grade the current cut in the seed's order (exposure toward each shot's intent measured on its subject, soft
     contrast, secondary skin, harmonization within each light, the plan's look last, grain) and report what each
     shot's grade does, with every correction that reached its bound. Exits 0 even with flags: they are advice."""
-    from shotcraft.grade.export import export_cdls
-    from shotcraft.grade.plan import export_cubes, format_grade_report, plan_grade
+    from shotcraft.grade.export import export_cdls, export_cubes
+    from shotcraft.grade.plan import format_grade_report, plan_grade
     from shotcraft.plan.loader import load_plan
 
     from shotcraft.outputs import check_output_folder

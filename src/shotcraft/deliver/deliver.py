@@ -272,12 +272,15 @@ def deliver(
         # 5. Manifest entries (the videos' conformance and checksum were measured on the workers); each shot's .cube
         entries += [_entry(kind, path, out_dir, film, timeline, None, audio) for kind, path in stills.items()]
         if frames is None:
-            store.prune(encoder.used)
+            from shotcraft.grade.export import CUBES_RECORD
+
+            store.prune(encoder.used + [store.root / CUBES_RECORD])  # the cubes' record (below) is kept too
 
     if "luts" in kinds and grade_plan is not None:
-        from shotcraft.grade.plan import export_cubes
+        from shotcraft.grade.export import CUBES_RECORD, export_cubes
 
-        for path in export_cubes(grade_plan, out_dir / "luts"):
+        record = out_dir / CACHE_DIR / CUBES_RECORD if frames is None else None
+        for path in export_cubes(grade_plan, out_dir / "luts", record=record):
             entries.append(ManifestEntry(kind="lut", path=path.relative_to(out_dir).as_posix(), extra={"shot": path.stem, "size": grade_plan.lut_size}))
     if manifest is not None:
         if grade_plan is not None:

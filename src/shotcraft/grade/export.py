@@ -1,6 +1,6 @@
 """The grade handed to a colourist: ASC CDL per shot and for the film, a graded EDL/OTIO, the grade report.
 
-Beside the baked ``luts/<shot>.cube`` (written by the delivery), this writes
+The baked ``luts/<shot>.cube`` (:func:`export_cubes`, written by the delivery), and
 
 - ``luts/<shot>.cdl`` and ``luts/<film>.ccc``: each shot's primary correction;
 - ``<film>-graded.edl``: the cut's own hand-off timeline (``<film>.otio``,
@@ -18,6 +18,7 @@ grade runs before the hand-off, :func:`cdl_metadata` is what the edit's
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,55 @@ import opentimelineio as otio
 from shotcraft.edit.otio_io import NAMESPACE, to_otio
 from shotcraft.edit.timeline import Timeline
 from shotcraft.errors import InputError
-from shotcraft.fsutil import atomic_path
+from shotcraft.files import json_digest
+from shotcraft.fsutil import atomic_path, write_json
 from shotcraft.grade.cdl import write_ccc, write_cdl
+from shotcraft.grade.lut import write_cube
 from shotcraft.grade.plan import GradePlan
 from shotcraft.manifest import ManifestEntry
+from shotcraft.render.keys import code_identity
+
+CUBES_RECORD = "luts.json"  # what export_cubes wrote, kept by the delivery beside its segments
+
+
+def export_cubes(grade_plan: GradePlan, folder: str | Path, *, record: Path | None = None) -> list[Path]:
+    """One ``<shot>.cube`` per shot (what Resolve loads on each clip); returns the paths.
+
+    ``record`` (a JSON file the caller keeps outside ``folder``): what was written, by content key and file, so a shot
+    whose grade did not change is not baked and formatted again while its file is still the one written then (the same
+    size, modification time and inode; anything else, or no record, writes it). A one-shot edit of a 45-shot film
+    formatted 45 tables of 35,937 lines again, 4 s at the end of its finish, to change one.
+    """
+    folder = Path(folder)
+    known = _read_record(record)
+    written: dict[str, list[Any]] = {}
+    for shot_id, grade in grade_plan.shots.items():
+        path = folder / f"{shot_id}.cube"
+        # the table's inputs (colour operations, table size, the look's content) and the code that bakes and writes it
+        key = json_digest({"cube": shot_id, "grade": grade_plan.shot_identity(shot_id), "shotcraft": code_identity()})
+        if known.get(path.name) != [key, *_file_state(path)]:
+            write_cube(grade.lut, path)
+        written[path.name] = [key, *_file_state(path)]
+    if record is not None and written != known:
+        write_json(record, written)
+    return [folder / name for name in written]
+
+
+def _read_record(record: Path | None) -> dict[str, Any]:
+    try:
+        known = json.loads(record.read_text(encoding="utf-8")) if record is not None else {}
+    except (OSError, ValueError):
+        return {}  # absent or damaged: every cube is written
+    return known if isinstance(known, dict) else {}
+
+
+def _file_state(path: Path) -> list[int | None]:
+    """Size, modification time and inode: a file replaced or edited since it was written has another."""
+    try:
+        info = path.stat()
+    except OSError:
+        return [None, None, None]
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def export_cdls(grade_plan: GradePlan, folder: str | Path, stem: str) -> list[Path]:

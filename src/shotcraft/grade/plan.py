@@ -31,7 +31,7 @@ from shotcraft.grade import grain as grain_mod
 from shotcraft.grade import measure
 from shotcraft.grade.cdl import CDL
 from shotcraft.grade.intent import FACE_TYPES, MATERIAL_TYPES, WIDE_TYPES, ExposureIntent, LightIntent, exposure_intent, shot_light_intent
-from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table, write_cube
+from shotcraft.grade.lut import Lut3D, LookTransform, bake, expand_to_table
 from shotcraft.grade.ops import LUMA_709, ShotOps, soft_contrast
 from shotcraft.grade.take_cache import TakeCache, TakeMeasure, decision_key, measure_key, stats_key
 from shotcraft.media.video import read_frames
@@ -567,12 +567,6 @@ def _continuity(timeline: Timeline, graded: dict[str, ShotGrade]) -> list[dict[s
             }
         rows.append(row)
     return rows
-
-
-def export_cubes(grade_plan: GradePlan, folder: str | Path) -> list[Path]:
-    """One ``<shot>.cube`` per shot (what Resolve loads on each clip); returns the paths written."""
-    folder = Path(folder)
-    return [write_cube(grade.lut, folder / f"{shot_id}.cube") for shot_id, grade in grade_plan.shots.items()]
 
 
 def format_grade_report(grade_plan: GradePlan) -> str:
