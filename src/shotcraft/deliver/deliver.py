@@ -16,8 +16,8 @@ import contextlib
 import contextvars
 import tempfile
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -228,38 +228,50 @@ def deliver(
                     keys[(index, output.kind)] = segment_key(timeline, segment, output=identity, shot_keys=shot_keys, names=names)
                 keys[(index, "still")] = segment_key(timeline, segment, output={"still": True}, shot_keys=shot_keys, names=names)
         encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card, captions)
-        if jobs > 1 and frames is None:
-            _encode_in_lanes(encoder, segments, outputs, jobs)
-        else:
-            for index, segment in enumerate(segments):
-                encoder.encode(index, segment)
-
-        # 3. Assemble each deliverable by stream copy, with the mix encoded once per codec, on workers (ffmpeg copying,
-        #    mostly I/O, then the file's conformance beside its checksum) while this thread draws the stills
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
         mix_name = content_sha256(audio, "output", where="deliver: audio mix") if audio is not None else "silence"
 
-        tracks: dict[str, Path] = {}
-        for output in outputs:  # first, one after another: two outputs may share a track
-            profile = output.profile
-            audio_key = job_key({"mix": mix_name, "codec": profile.audio_codec, "bit_rate": profile.audio_bit_rate, "seconds": str(seconds),
-                                 "shotcraft": code_identity()})
-            track = tracks[output.kind] = store.path("audio", audio_key, AUDIO_SUFFIX[profile.audio_codec])
-            if not track.is_file():
-                encode_audio(Path(audio) if audio is not None else None, profile, seconds, track)
-            encoder.used.append(track)
-
-        def assemble(output: VideoOutput) -> ManifestEntry:
+        def assemble(output: VideoOutput, track: Future[Path]) -> ManifestEntry:
             """The deliverable by stream copy, then its conformance and checksum (each worker reads what it wrote)."""
             parts = [encoder.part(index, output) for index in range(len(segments))]
-            path = concat(parts, tracks[output.kind], output.profile, output.path, store.root / f"{output.kind}.ffconcat")
+            path = concat(parts, track.result(), output.profile, output.path, store.root / f"{output.kind}.ffconcat")
             return _entry(output.kind, path, out_dir, film, timeline, output, audio)
 
-        entries: list[ManifestEntry] = []
-        with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="shotcraft-assemble") as assembling:
-            # each in the caller's context: the checksums go through the make's hash cache
-            assembled = [assembling.submit(contextvars.copy_context().run, assemble, output) for output in outputs]
-            # 4. Stills from the frames kept while encoding
+        # 3. The sound in each output's codec (two outputs may share a track), then each deliverable assembled by
+        #    stream copy as soon as its own segments are encoded: the web master's copy and check overlap the
+        #    vertical's last encode instead of waiting for it. The workers are ffmpeg's copies (mostly I/O).
+        with ThreadPoolExecutor(max_workers=max(1, len(outputs)), thread_name_prefix="shotcraft-assemble") as assembling:
+            tracks: dict[Path, Future[Path]] = {}
+            track_of: dict[str, Future[Path]] = {}
+            for output in outputs:
+                profile = output.profile
+                audio_key = job_key({"mix": mix_name, "codec": profile.audio_codec, "bit_rate": profile.audio_bit_rate, "seconds": str(seconds),
+                                     "shotcraft": code_identity()})
+                track = store.path("audio", audio_key, AUDIO_SUFFIX[profile.audio_codec])
+                encoder.used.append(track)
+                if track not in tracks:
+                    tracks[track] = assembling.submit(_audio_track, Path(audio) if audio is not None else None, profile, seconds, track)
+                track_of[output.kind] = tracks[track]
+            assembled: dict[str, Future[ManifestEntry]] = {}
+            context = contextvars.copy_context()  # this thread's: the checksums go through the make's hash cache
+
+            def encoded(done: list[VideoOutput]) -> None:
+                """``done``'s segments are all encoded: assemble them (called here, or on the lane that encoded them last)."""
+                for output in done:
+                    assembled[output.kind] = assembling.submit(context.copy().run, assemble, output, track_of[output.kind])
+
+            try:
+                if jobs > 1 and frames is None:
+                    _encode_in_lanes(encoder, segments, outputs, jobs, encoded)
+                else:
+                    for index, segment in enumerate(segments):
+                        encoder.encode(index, segment)
+                    encoded(outputs)
+            except BaseException:
+                for future in [*assembled.values(), *tracks.values()]:
+                    future.cancel()  # what has not started yet; a copy under way finishes (its rename is atomic)
+                raise
+            # 4. Stills from the frames kept while encoding, drawn here while the workers copy
             stills: dict[str, Path] = {}
             if "poster" in kinds:
                 _write_png(paths.poster, encoder.still(poster_frame))
@@ -268,7 +280,7 @@ def deliver(
                 thumbs = [(thumb_at[t], t, encoder.thumbnail(t)) for t in sorted(thumb_at)]
                 _write_png(paths.contact_sheet, contact_sheet(thumbs, timeline.rate))
                 stills["contact-sheet"] = paths.contact_sheet
-            entries += [future.result() for future in assembled]  # in the outputs' order, whichever ended first
+            entries: list[ManifestEntry] = [assembled[output.kind].result() for output in outputs]  # in the outputs' order
         # 5. Manifest entries (the videos' conformance and checksum were measured on the workers); each shot's .cube
         entries += [_entry(kind, path, out_dir, film, timeline, None, audio) for kind, path in stills.items()]
         if frames is None:
@@ -396,8 +408,10 @@ class _SegmentEncoder:
             self.encoded += len(missing)
 
 
-def _encode_in_lanes(encoder: _SegmentEncoder, segments: list[Segment], outputs: list[VideoOutput], jobs: int) -> None:
-    """``jobs`` workers: the outputs split into lanes of similar cost, each lane playing the segments in order.
+def _encode_in_lanes(encoder: _SegmentEncoder, segments: list[Segment], outputs: list[VideoOutput], jobs: int,
+                     encoded: Callable[[list[VideoOutput]], None] = lambda done: None) -> None:  # fmt: skip
+    """``jobs`` workers: the outputs split into lanes of similar cost, each lane playing the segments in order;
+    ``encoded(lane)`` is called once a lane's segments are all encoded (by the last of its workers to end).
 
     Memory: an x264 encoder at 1080p holds about 350 MB (its 40-frame lookahead, which its bytes depend
     on), so what the encoders hold grows with how many run at once. Two workers on two segments ran two of
@@ -409,10 +423,17 @@ def _encode_in_lanes(encoder: _SegmentEncoder, segments: list[Segment], outputs:
     """
     lanes = _lanes(outputs, jobs)
     strands = max(1, jobs // len(lanes))
+    left = [strands] * len(lanes)  # workers of each lane still encoding
+    lock = threading.Lock()
 
     def run(lane: int, strand: int) -> None:
         for index in range(strand, len(segments), strands):
             encoder.encode(index, segments[index], lanes[lane], stills=lane == 0)
+        with lock:
+            left[lane] -= 1
+            last = left[lane] == 0
+        if last:
+            encoded(lanes[lane])
 
     work = [(lane, strand) for lane in range(len(lanes)) for strand in range(strands)]
     with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="shotcraft-lane") as pool:
@@ -468,6 +489,13 @@ def contact_sheet(thumbs: list[tuple[str, int, np.ndarray]], rate, columns: int 
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _audio_track(mix: Path | None, profile, seconds: Fraction, track: Path) -> Path:
+    """The mix in ``profile``'s audio codec at ``track``, kept from an earlier make when there (its name is its key)."""
+    if not track.is_file():
+        encode_audio(mix, profile, seconds, track)
+    return track
 
 
 def _poster_index(film: Film, timeline: Timeline) -> int:
