@@ -32,7 +32,7 @@ from shotcraft.deliver.conformance import check_deliverable
 from shotcraft.deliver.reframe import METHOD as REFRAME_METHOD
 from shotcraft.deliver.reframe import SubjectPath
 from shotcraft.deliver.end_card import CardLayer, CardSpec, card_spec, strength_at
-from shotcraft.deliver.encode import PLATFORM_FRAMES, PROFILES, crop_box, headroom_curve, open_segment_writer, platform_options, platform_size, web_size
+from shotcraft.deliver.encode import PLATFORM_FRAMES, PROFILES, Profile, crop_box, headroom_curve, open_segment_writer, platform_options, platform_size, web_size
 from shotcraft.edit.segments import CACHE_DIR, ContentNames, Segment, SegmentStore, plan_segments, segment_key
 from shotcraft.edit.render import render_frames
 from shotcraft.edit.timeline import Timeline
@@ -491,7 +491,7 @@ def contact_sheet(thumbs: list[tuple[str, int, np.ndarray]], rate, columns: int 
 # --- helpers --------------------------------------------------------------------------
 
 
-def _audio_track(mix: Path | None, profile, seconds: Fraction, track: Path) -> Path:
+def _audio_track(mix: Path | None, profile: Profile, seconds: Fraction, track: Path) -> Path:
     """The mix in ``profile``'s audio codec at ``track``, kept from an earlier make when there (its name is its key)."""
     if not track.is_file():
         encode_audio(mix, profile, seconds, track)
