@@ -107,6 +107,7 @@ def test_another_shotcrafts_code_makes_cut_sound_finish_and_report_again_and_ren
     """A checkout a commit apart has the same version number: what its code makes from the takes is made again
     (every segment and sound track encoded again, none answered by the other code's), the paid-for takes are kept."""
     import shotcraft.deliver.deliver as deliver_module
+    import shotcraft.deliver.reframe as reframe_module
     import shotcraft.edit.segments as segments_module
     import shotcraft.pipeline as pipeline_module
     from shotcraft.render.keys import code_identity
@@ -119,6 +120,7 @@ def test_another_shotcrafts_code_makes_cut_sound_finish_and_report_again_and_ren
     monkeypatch.setattr(pipeline_module, "code_identity", lambda: other)
     monkeypatch.setattr(segments_module, "code_identity", lambda: other)
     monkeypatch.setattr(deliver_module, "code_identity", lambda: other)
+    monkeypatch.setattr(reframe_module, "code_identity", lambda: other)  # the kept subject paths
     checks, _ = _make(copy)
     assert checks["render"]["rendered"] == 0
     assert set(checks["reused"]) == {"render"}

@@ -16,9 +16,17 @@ layout follows the data flow.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 __version__ = "0.1.0"
+
+# NumPy asks the kernel for transparent huge pages on every array of 4 MB or more (madvise), read once at its
+# import. Where the kernel's THP defrag policy is "madvise" (the usual default) a first touch of such an array may
+# stall in direct compaction: a fresh 64 MB grade table took 0.44-0.72 s to fill here, 0.05 s in ordinary pages, and
+# a one-shot edit's make, which allocates and drops frame-sized arrays all through its encodes, ran 1.5 s faster in
+# ordinary pages (bench/README.md, "Ordinary pages"). A user's own setting wins.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 # verbs named apart from the stage packages (shotcraft.lint, .render, .qa), which Python binds on this module
 # once imported and which would otherwise shadow them

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
@@ -117,3 +118,66 @@ def test_the_path_from_the_sampled_frames_is_the_path_from_every_frame(tmp_path)
         every = face_path(read_frames(take), duration, Fraction(8), start=source_in)  # 8 fps: a sample every other frame
         assert every is not None
         assert np.array_equal(shot_path(event, Fraction(8)), every), (source_in, duration)
+
+
+def test_a_kept_path_is_read_back_exactly_and_only_for_the_same_take_and_range(delivered, tmp_path):
+    """Paths kept in a folder are named by the take's content and its used range: the path read back is the path
+    found, a path for other content or another range is found again, a damaged file is found again and rewritten."""
+    from shotcraft.edit.segments import ContentNames
+
+    _, cut, _ = delivered
+    folder = tmp_path / "paths"
+    first = SubjectPath(cut, folder, ContentNames())
+    found = [first.centre(t) for t in range(cut.duration)]
+    assert first.computed == 3 and len(list(folder.glob("*.npy"))) == 3
+
+    again = SubjectPath(cut, folder, ContentNames())
+    assert [again.centre(t) for t in range(cut.duration)] == found and again.computed == 0
+
+    copy = tmp_path / "copy.mp4"  # the same content under another name: its kept path is used
+    copy.write_bytes(Path(cut.events[0].clip_path).read_bytes())
+    renamed = Timeline(cut.title, cut.rate, W, H, (dataclasses.replace(cut.events[0], clip_path=copy), *cut.events[1:]))
+    assert SubjectPath(renamed, folder, ContentNames()).file(0) == first.file(0)
+
+    trimmed = Timeline(cut.title, cut.rate, W, H, (dataclasses.replace(cut.events[0], source_in=2, duration=FRAMES - 2),))
+    other = SubjectPath(trimmed, folder, ContentNames())
+    assert other.file(0) != first.file(0)
+    other.centre(0)
+    assert other.computed == 1
+
+    first.file(1).write_bytes(b"not a path")  # damaged: found again, and the file holds the path again
+    damaged = SubjectPath(cut, folder, ContentNames())
+    assert [damaged.centre(t) for t in range(cut.duration)] == found and damaged.computed == 1
+    assert np.load(first.file(1)).shape == (FRAMES, 2)
+
+
+def test_a_redelivery_after_one_shot_changed_finds_only_that_shots_path(delivered, tmp_path):
+    """The platform outputs keep each shot's path beside their segments: after one shot's take changes, its path is the
+    only one found again (its neighbours' are read back), and the files of paths no longer in the cut are dropped."""
+    from shotcraft.deliver import deliver as deliver_module
+
+    out, cut, _ = delivered
+    kept = out / deliver_module.CACHE_DIR / deliver_module.SUBJECT_PATHS
+    before = sorted(p.name for p in kept.glob("*.npy"))
+    assert len(before) == 3
+
+    found = []
+    original = deliver_module.SubjectPath._kept_or_found
+
+    def counting(self, k):
+        path = original(self, k)
+        found.append((k, self.computed))
+        return path
+
+    changed = tmp_path / "changed.mp4"
+    _photo_take(changed, data.astronaut(), 40)
+    timeline = Timeline(cut.title, cut.rate, W, H, (*cut.events[:2], dataclasses.replace(cut.events[2], clip_path=changed)))
+    plan = make_plan(tmp_path, plan_text(["s01", "s02", "s03"]))
+    try:
+        deliver_module.SubjectPath._kept_or_found = counting
+        deliver(plan, timeline, None, out, None, audio=None, kinds=("mobile",))
+    finally:
+        deliver_module.SubjectPath._kept_or_found = original
+    assert found == [(2, 1)]  # only the changed shot's segment re-encoded, and its path found (not read back)
+    after = sorted(p.name for p in kept.glob("*.npy"))
+    assert len(after) == 3 and len(set(after) & set(before)) == 2

@@ -57,6 +57,8 @@ ALL_KINDS = (*VIDEO_KINDS, "poster", "contact-sheet", "luts", "otioz")
 #: names a user may type for a kind (`make --only master,web`)
 KIND_ALIASES = {"web": "distribution", "vertical": "mobile", "4:5": "feed", "1:1": "square", "bundle": "otioz"}
 QUEUE_FRAMES = 4
+#: the reframed outputs' subject paths, one file per shot, in the segment store
+SUBJECT_PATHS = "subject-paths"
 THUMB_WIDTH = 320
 
 
@@ -208,6 +210,7 @@ def deliver(
 
     # 2. Encode the segments that are not already encoded (all of them from a frame source)
     with contextlib.ExitStack() as stack:
+        subject = SubjectPath(timeline)
         if frames is not None:
             store = SegmentStore(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shotcraft-deliver-"))))
             segments = [Segment(0, timeline.duration, "shot", tuple(range(len(timeline.events))))]
@@ -217,6 +220,9 @@ def deliver(
             segments = plan_segments(timeline)
             shot_keys = {shot_id: grade_plan.shot_identity(shot_id) for shot_id in grade_plan.shots} if grade_plan is not None else {}
             names = ContentNames()
+            if any(output.crop for output in outputs):
+                # each shot's crop path kept beside its segments: a re-encoded transition reads its unchanged neighbour's
+                subject = SubjectPath(timeline, store.root / SUBJECT_PATHS, names)
             keys = {}
             for index, segment in enumerate(segments):
                 for output in outputs:
@@ -227,7 +233,8 @@ def deliver(
                         identity = {**identity, "end_card": card.identity(), "card_from": card.first_frame - segment.start}
                     keys[(index, output.kind)] = segment_key(timeline, segment, output=identity, shot_keys=shot_keys, names=names)
                 keys[(index, "still")] = segment_key(timeline, segment, output={"still": True}, shot_keys=shot_keys, names=names)
-        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card, captions)
+        encoder = _SegmentEncoder(timeline, transform, outputs, store, keys, wanted_stills, frames, card, captions, subject)
+        encoder.used += [path for path in map(subject.file, range(len(timeline.events))) if path is not None]
         seconds = Fraction(timeline.duration) / Fraction(timeline.rate)
         mix_name = content_sha256(audio, "output", where="deliver: audio mix") if audio is not None else "silence"
 
@@ -308,13 +315,14 @@ class _SegmentEncoder:
 
     def __init__(self, timeline: Timeline, transform, outputs: list[VideoOutput], store: SegmentStore,
                  keys: dict[tuple[int, str], str], wanted_stills: set[int], frames: Iterator[np.ndarray] | None,
-                 card: CardSpec | None = None, captions: dict[int, TakeCaption] | None = None) -> None:  # fmt: skip
+                 card: CardSpec | None = None, captions: dict[int, TakeCaption] | None = None,
+                 subject: SubjectPath | None = None) -> None:  # fmt: skip
         self.timeline, self.transform, self.outputs, self.store, self.keys = timeline, transform, outputs, store, keys
         self.captions = captions or {}
         self._overlays: dict[str, CaptionOverlay] = {}
         self.wanted_stills, self.frames = wanted_stills, frames
         self.curve = headroom_curve()
-        self.subject = SubjectPath(timeline)  # the reframed outputs' crop path, computed per shot when first needed
+        self.subject = subject or SubjectPath(timeline)  # the reframed outputs' crop path, found per shot when first needed
         self.card = card
         self._cards: dict[str, CardLayer] = {}
         self.used: list[Path] = []

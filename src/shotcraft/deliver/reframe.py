@@ -9,22 +9,29 @@ framing point (``shots[].reframe``: where the plan says the action is). Inside a
 transition's window the crop eases from the outgoing shot's point to the incoming one.
 
 The path of a shot depends only on that shot's take, its used range and its
-plan point, so a finishing segment stays independent of its neighbours.
+plan point, so a finishing segment stays independent of its neighbours. Given a
+folder, each path is kept there under the key of exactly that (the take's
+content, never its name): a transition segment re-encoded after a one-shot edit
+reads the unchanged neighbour's path instead of finding its faces again.
 (The detector and the path live in :mod:`shotcraft.media.faces`, below render and
 deliver, shared with imports that crop to follow a face; QA sits above and is not imported.)
 """
 
 from __future__ import annotations
 
+import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
 from shotcraft.edit.timeline import CutEvent, Timeline
+from shotcraft.fsutil import write_bytes
 from shotcraft.media.faces import detect_faces, face_path, sampled_frames, subject_point
 from shotcraft.media.video import read_frames
+from shotcraft.render.keys import code_identity, job_key
 
 __all__ = ["METHOD", "SAFE_MARGINS", "SubjectPath", "detect_faces", "inside_safe_area", "shot_path", "subject_point"]
 
@@ -36,12 +43,18 @@ SAFE_MARGINS = (0.05, 0.05, 0.05, 0.10)
 
 
 class SubjectPath:
-    """Per-timeline-frame crop centres (0..1) following each shot's subject; thread-safe, computed per shot on demand."""
+    """Per-timeline-frame crop centres (0..1) following each shot's subject; thread-safe, computed per shot on demand.
 
-    def __init__(self, timeline: Timeline) -> None:
+    With ``folder`` and ``content`` (a take's path -> its content sha256), each shot's path is kept in ``folder``
+    under :meth:`file`'s name and read back from there."""
+
+    def __init__(self, timeline: Timeline, folder: Path | None = None, content: Callable[[Path], str] | None = None) -> None:
         self.timeline = timeline
+        self.folder, self.content = folder, content
         self._paths: dict[int, np.ndarray] = {}
+        self._files: dict[int, Path | None] = {}
         self._lock = threading.Lock()
+        self.computed = 0  # paths found by looking at the take (not read back), for tests and benchmarks
 
     def centre(self, t: int) -> tuple[float, float]:
         events = self.timeline.events
@@ -68,11 +81,42 @@ class SubjectPath:
         path = self._path(k)
         return path[min(max(t - self.timeline.events[k].record_in, 0), len(path) - 1)]
 
+    def file(self, k: int) -> Path | None:
+        """Where shot ``k``'s path is kept: named by what it depends on (None without a folder); the name is worked out
+        once (the first call may hash the take: `deliver` asks for every shot's before its lanes start)."""
+        if self.folder is None or self.content is None:
+            return None
+        if k in self._files:
+            return self._files[k]
+        event = self.timeline.events[k]
+        key = job_key({"step": "subject-path", "method": METHOD, "take": self.content(Path(event.clip_path)), "source_in": event.source_in,
+                       "duration": event.duration, "rate": str(self.timeline.rate), "reframe": list(event.reframe),
+                       "shotcraft": code_identity()})  # fmt: skip
+        self._files[k] = self.folder / f"{key}.npy"
+        return self._files[k]
+
     def _path(self, k: int) -> np.ndarray:
-        with self._lock:
+        with self._lock:  # one shot at a time: two lanes asking for the same shot find its faces once
             if k not in self._paths:
-                self._paths[k] = shot_path(self.timeline.events[k], self.timeline.rate)
+                self._paths[k] = self._kept_or_found(k)
             return self._paths[k]
+
+    def _kept_or_found(self, k: int) -> np.ndarray:
+        event, kept = self.timeline.events[k], self.file(k)
+        if kept is not None and kept.is_file():
+            try:
+                path = np.load(kept, allow_pickle=False)
+                if path.shape == (event.duration, 2):
+                    return path  # as saved, dtype included: the same crops as the path found
+            except (OSError, ValueError):
+                pass  # not what this code writes: found again below and rewritten
+        path = shot_path(event, self.timeline.rate)
+        self.computed += 1
+        if kept is not None:
+            data = io.BytesIO()
+            np.save(data, path, allow_pickle=False)
+            write_bytes(kept, data.getvalue())
+        return path
 
 
 def shot_path(event: CutEvent, rate: Fraction) -> np.ndarray:
