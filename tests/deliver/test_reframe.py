@@ -149,6 +149,9 @@ def test_a_kept_path_is_read_back_exactly_and_only_for_the_same_take_and_range(d
     damaged = SubjectPath(cut, folder, ContentNames())
     assert [damaged.centre(t) for t in range(cut.duration)] == found and damaged.computed == 1
     assert np.load(first.file(1)).shape == (FRAMES, 2)
+    first.file(1).write_bytes(b"")  # emptied: found again too
+    emptied = SubjectPath(cut, folder, ContentNames())
+    assert [emptied.centre(t) for t in range(cut.duration)] == found and emptied.computed == 1
 
 
 def test_a_redelivery_after_one_shot_changed_finds_only_that_shots_path(delivered, tmp_path):

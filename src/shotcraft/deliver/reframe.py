@@ -108,7 +108,7 @@ class SubjectPath:
                 path = np.load(kept, allow_pickle=False)
                 if path.shape == (event.duration, 2):
                     return path  # as saved, dtype included: the same crops as the path found
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError):  # EOFError: an empty file
                 pass  # not what this code writes: found again below and rewritten
         path = shot_path(event, self.timeline.rate)
         self.computed += 1
