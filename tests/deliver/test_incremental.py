@@ -9,8 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
+from shotcraft.deliver.assemble import AUDIO_SUFFIX
 from shotcraft.deliver.deliver import deliver, select_kinds
 from shotcraft.edit.segments import CACHE_DIR, plan_segments
 from shotcraft.edit.timeline import CutEvent, Timeline
@@ -127,3 +129,40 @@ def test_two_workers_encode_each_output_once_and_write_the_bytes_of_one(material
     for single, lanes in zip(one, two, strict=True):
         assert (folder / "j1" / single.path).read_bytes() == (folder / "j2" / lanes.path).read_bytes(), single.kind
     assert _segment_files(folder / "j2") == _segment_files(folder / "j1")
+
+
+@pytest.mark.parametrize("profile", ["distribution", "prores", "ffv1"])
+def test_assembly_without_the_probe_decode_writes_the_bytes_of_a_probing_concat(tmp_path, profile):
+    """Segments are joined with no decoder allowed in the concat demuxer's probe (what a stream copy never needs):
+    the file is the one ffmpeg writes when it decodes every segment's first frames, for H.264 with B-frames,
+    ProRes and FFV1, picture and sound."""
+    import subprocess
+
+    from skimage import data
+
+    from shotcraft.deliver.assemble import concat, encode_audio
+    from shotcraft.deliver.encode import PROFILES, open_segment_writer
+    from shotcraft.media.video import ffmpeg_exe
+
+    photo = data.astronaut()[64:352, :, :]  # a photograph, panned across: real detail, real motion
+    preset = PROFILES[profile]
+    parts = []
+    for number, (start, frames) in enumerate([(0, 12), (12, 7), (19, 12)]):
+        parts.append(tmp_path / f"part{number}{preset.suffix}")
+        with open_segment_writer(parts[-1], preset, (320, 180), Fraction(24)) as writer:
+            for index in range(start, start + frames):
+                writer.write(np.ascontiguousarray(photo[index * 2 : index * 2 + 180, index * 3 : index * 3 + 320]))
+    audio = encode_audio(write_wav(tmp_path / "mix.wav", 31 / 24), preset, Fraction(31, 24), tmp_path / f"track{AUDIO_SUFFIX[preset.audio_codec]}")
+    assembled = concat(parts, audio, preset, tmp_path / f"film{preset.suffix}", tmp_path / "film.ffconcat")
+
+    listing = tmp_path / "probing.ffconcat"
+    listing.write_text("ffconcat version 1.0\n" + "".join(f"file '{part}'\n" for part in parts), encoding="utf-8")
+    flags = "+faststart" if preset.faststart else ""
+    extra = ["-use_editlist", "0"] if preset.no_edit_list else []
+    flags += "+negative_cts_offsets" if preset.no_edit_list else ""
+    probing = tmp_path / f"probing{preset.suffix}"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio), "-map", "0:v:0",
+                    "-map", "1:a:0", "-c", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", *extra,
+                    *(["-movflags", flags] if flags else []), str(probing)], check=True)  # fmt: skip
+    assert assembled.read_bytes() == probing.read_bytes()
+    assert len(_frame_hashes(assembled)) == 31

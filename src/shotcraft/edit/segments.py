@@ -138,7 +138,14 @@ def concat_segments(parts: list[Path], target: Path, list_file: Path, *, audio: 
                     extra: list[str] | None = None) -> Path:  # fmt: skip
     """``parts`` (video segments, in order) joined by stream copy (ffmpeg's concat demuxer), ``audio``
     muxed beside them by copy, written atomically. ``movflags`` / ``extra``: muxer options."""
-    lines = ["ffconcat version 1.0", *("file " + _quote(str(Path(part).resolve())) for part in parts)]
+    # Each segment opened with no decoder allowed (the concat format's per-file `option`): the demuxer probes every
+    # file it opens, and for H.264 with B-frames that probe decodes up to seven frames to guess the reorder delay,
+    # which a stream copy never uses (the container and the bitstream's headers state it). Measured on a 45-shot
+    # film's 53 segments at 1080x1920: 0.87 s and 0.84 CPU-s to assemble, 0.31 s and 0.41 CPU-s without decoding,
+    # the same bytes out. The probe's refusal is a line on stderr that nobody reads unless ffmpeg fails.
+    lines = ["ffconcat version 1.0"]
+    for part in parts:
+        lines += ["file " + _quote(str(Path(part).resolve())), "option codec_whitelist none"]
     list_file.parent.mkdir(parents=True, exist_ok=True)
     list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = ["-y", "-f", "concat", "-safe", "0", "-i", str(list_file)]
