@@ -131,18 +131,33 @@ def test_two_workers_encode_each_output_once_and_write_the_bytes_of_one(material
     assert _segment_files(folder / "j2") == _segment_files(folder / "j1")
 
 
-@pytest.mark.parametrize("profile", ["distribution", "prores", "ffv1"])
-def test_assembly_without_the_probe_decode_writes_the_bytes_of_a_probing_concat(tmp_path, profile):
+@pytest.mark.parametrize(("profile", "older"), [("distribution", False), ("prores", False), ("ffv1", False), ("distribution", True)])
+def test_assembly_without_the_probe_decode_writes_the_bytes_of_a_probing_concat(tmp_path, monkeypatch, profile, older):
     """Segments are joined with no decoder allowed in the concat demuxer's probe (what a stream copy never needs):
     the file is the one ffmpeg writes when it decodes every segment's first frames, for H.264 with B-frames,
-    ProRes and FFV1, picture and sound."""
+    ProRes and FFV1, picture and sound. ``older``: an ffmpeg 4.x (the real binary behind a wrapper that says 4.4.2
+    and, like 4.x, refuses a list with a per-file option) still assembles, probing as before."""
     import subprocess
+
+    from shotcraft.media.video import ffmpeg_exe
+
+    real = ffmpeg_exe()
+    if older:
+        wrapper = tmp_path / "ffmpeg"
+        wrapper.write_text(f"""#!/bin/sh
+for arg in "$@"; do
+  if [ "$arg" = "-version" ]; then echo "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright"; exit 0; fi
+  case "$arg" in *.ffconcat) if grep -q '^option' "$arg"; then echo "Line 3: unknown keyword 'option'" >&2; exit 1; fi;; esac
+done
+exec "{real}" "$@"
+""")
+        wrapper.chmod(0o755)
+        monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(wrapper))
 
     from skimage import data
 
     from shotcraft.deliver.assemble import concat, encode_audio
     from shotcraft.deliver.encode import PROFILES, open_segment_writer
-    from shotcraft.media.video import ffmpeg_exe
 
     photo = data.astronaut()[64:352, :, :]  # a photograph, panned across: real detail, real motion
     preset = PROFILES[profile]
@@ -161,7 +176,7 @@ def test_assembly_without_the_probe_decode_writes_the_bytes_of_a_probing_concat(
     extra = ["-use_editlist", "0"] if preset.no_edit_list else []
     flags += "+negative_cts_offsets" if preset.no_edit_list else ""
     probing = tmp_path / f"probing{preset.suffix}"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio), "-map", "0:v:0",
+    subprocess.run([real, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio), "-map", "0:v:0",
                     "-map", "1:a:0", "-c", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", *extra,
                     *(["-movflags", flags] if flags else []), str(probing)], check=True)  # fmt: skip
     assert assembled.read_bytes() == probing.read_bytes()

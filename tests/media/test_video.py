@@ -77,3 +77,16 @@ def test_unreadable_or_missing_audio_is_a_clear_error(tmp_path: Path) -> None:
         _encode(tmp_path / "x.mov", "prores", audio=AudioTrack(bad, "pcm_s24le", Fraction(1, 4)))
     with pytest.raises(InputError, match="absent.wav: audio file not found"):
         _encode(tmp_path / "y.mov", "prores", audio=AudioTrack(tmp_path / "absent.wav", "pcm_s24le", Fraction(1, 4)))
+
+
+@pytest.mark.parametrize(("banner", "major"), [("ffmpeg version n9.0.2-17-g2a571b6068-20260930 Copyright", 9),
+                                               ("ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright", 4),
+                                               ("ffmpeg version N-112233-gabcdef Copyright", None)])  # fmt: skip
+def test_the_major_version_is_what_the_binary_states(tmp_path: Path, banner: str, major: int | None) -> None:
+    from shotcraft.media.video import ffmpeg_major_version
+
+    binary = tmp_path / "ffmpeg"
+    binary.write_text(f"#!/bin/sh\necho '{banner}'\n")
+    binary.chmod(0o755)
+    assert ffmpeg_major_version(str(binary)) == major
+    assert ffmpeg_major_version(str(tmp_path / "missing")) is None

@@ -30,7 +30,7 @@ from typing import Any
 from shotcraft.edit.timeline import Timeline
 from shotcraft import files
 from shotcraft.fsutil import atomic_path
-from shotcraft.media.video import VideoWriter, run_ffmpeg
+from shotcraft.media.video import VideoWriter, ffmpeg_exe, ffmpeg_major_version, run_ffmpeg
 from shotcraft.render.keys import code_identity, job_key
 
 #: cache of encoded segments and stills, inside the output folder (hidden; pruned to the current cut)
@@ -134,6 +134,10 @@ class SegmentStore:
         return removed
 
 
+#: the first ffmpeg release whose concat format takes per-file options (`option key value`)
+CONCAT_OPTIONS_FROM = 5
+
+
 def concat_segments(parts: list[Path], target: Path, list_file: Path, *, audio: Path | None = None, movflags: str = "",
                     extra: list[str] | None = None) -> Path:  # fmt: skip
     """``parts`` (video segments, in order) joined by stream copy (ffmpeg's concat demuxer), ``audio``
@@ -142,10 +146,12 @@ def concat_segments(parts: list[Path], target: Path, list_file: Path, *, audio: 
     # file it opens, and for H.264 with B-frames that probe decodes up to seven frames to guess the reorder delay,
     # which a stream copy never uses (the container and the bitstream's headers state it). Measured on a 45-shot
     # film's 53 segments at 1080x1920: 0.87 s and 0.84 CPU-s to assemble, 0.31 s and 0.41 CPU-s without decoding,
-    # the same bytes out. The probe's refusal is a line on stderr that nobody reads unless ffmpeg fails.
+    # the same bytes out. The probe's refusal is a line on stderr that nobody reads unless ffmpeg fails. The per-file
+    # `option` came with ffmpeg 5.0: an older binary (IMAGEIO_FFMPEG_EXE) probes as before, to the same bytes.
+    per_file = ["option codec_whitelist none"] if (ffmpeg_major_version(ffmpeg_exe()) or CONCAT_OPTIONS_FROM) >= CONCAT_OPTIONS_FROM else []
     lines = ["ffconcat version 1.0"]
     for part in parts:
-        lines += ["file " + _quote(str(Path(part).resolve())), "option codec_whitelist none"]
+        lines += ["file " + _quote(str(Path(part).resolve())), *per_file]
     list_file.parent.mkdir(parents=True, exist_ok=True)
     list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = ["-y", "-f", "concat", "-safe", "0", "-i", str(list_file)]

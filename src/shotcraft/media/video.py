@@ -6,7 +6,9 @@ and is looked up only when first needed, never at import time.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Collection, Iterator, Sequence
@@ -343,6 +345,19 @@ def ffmpeg_exe() -> str:
     if configured and shutil.which(exe) is None:
         raise InputError(f"IMAGEIO_FFMPEG_EXE={configured!r} is not an executable ffmpeg; fix or unset it")
     return exe
+
+
+@functools.cache
+def ffmpeg_major_version(exe: str) -> int | None:
+    """The major version the ffmpeg at ``exe`` states on ``-version`` ("ffmpeg version n9.0.2-..." -> 9); None when it
+    states none (a git snapshot: "N-112233-g...") or cannot say. Where a feature needs a release, an older binary the
+    user pointed IMAGEIO_FFMPEG_EXE at is not given it."""
+    try:
+        banner = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.match(rb"ffmpeg version n?(\d+)\.", banner)
+    return int(found.group(1)) if found else None
 
 
 def run_ffmpeg(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess[bytes]:
