@@ -348,12 +348,18 @@ def ffmpeg_exe() -> str:
 
 
 @functools.cache
+def ffmpeg_banner(exe: str) -> bytes:
+    """What the ffmpeg at ``exe`` says it is on ``-version`` (version, build configuration, its libraries' versions),
+    asked once a process; raises OSError or subprocess.SubprocessError when it cannot say."""
+    return subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, check=True, timeout=60).stdout
+
+
 def ffmpeg_major_version(exe: str) -> int | None:
-    """The major version the ffmpeg at ``exe`` states on ``-version`` ("ffmpeg version n9.0.2-..." -> 9); None when it
-    states none (a git snapshot: "N-112233-g...") or cannot say. Where a feature needs a release, an older binary the
-    user pointed IMAGEIO_FFMPEG_EXE at is not given it."""
+    """The major version the ffmpeg at ``exe`` states ("ffmpeg version n9.0.2-..." -> 9); None when it states none
+    (a git snapshot: "N-112233-g...") or cannot say. Where a feature needs a release, an older binary the user
+    pointed IMAGEIO_FFMPEG_EXE at is not given it."""
     try:
-        banner = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, check=True, timeout=60).stdout
+        banner = ffmpeg_banner(exe)
     except (OSError, subprocess.SubprocessError):
         return None
     found = re.match(rb"ffmpeg version n?(\d+)\.", banner)

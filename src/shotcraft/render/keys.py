@@ -118,10 +118,10 @@ def tools_identity() -> dict[str, Any]:
     """
     import subprocess
 
-    from shotcraft.media.video import ffmpeg_exe
+    from shotcraft.media.video import ffmpeg_banner, ffmpeg_exe
 
     try:
-        banner = subprocess.run([ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, check=True, timeout=60).stdout
+        banner = ffmpeg_banner(ffmpeg_exe())
     except (OSError, subprocess.SubprocessError) as exc:
         from shotcraft.errors import InputError
 
