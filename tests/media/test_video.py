@@ -90,3 +90,33 @@ def test_the_major_version_is_what_the_binary_states(tmp_path: Path, banner: str
     binary.chmod(0o755)
     assert ffmpeg_major_version(str(binary)) == major
     assert ffmpeg_major_version(str(tmp_path / "missing")) is None
+
+
+def _huge_pages_allowed(pid: int | str) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return status.split("THP_enabled:")[1].split()[0] == "1"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file() or "THP_enabled" not in Path("/proc/self/status").read_text(),
+                    reason="the kernel states no per-process huge-page flag here")  # fmt: skip
+def test_the_encoder_runs_without_huge_pages_and_this_process_keeps_its_own(tmp_path: Path) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert _huge_pages_allowed("self")
+    writer = VideoWriter(tmp_path / "a.mp4", 64, 64, Fraction(24), encoder="web")
+    try:
+        assert not _huge_pages_allowed(writer._process.pid)  # what x264 asks of madvise is refused: 4 KB pages
+        assert _huge_pages_allowed("self")  # the host process's policy is put back
+        writer.write(np.zeros((64, 64, 3), np.uint8))
+    finally:
+        writer.close()
+    # a process that had turned them off itself keeps them off
+    assert libc.prctl(41, 1, 0, 0, 0) == 0
+    try:
+        with VideoWriter(tmp_path / "b.mp4", 64, 64, Fraction(24), encoder="web") as other:
+            other.write(np.zeros((64, 64, 3), np.uint8))
+        assert not _huge_pages_allowed("self")
+    finally:
+        libc.prctl(41, 0, 0, 0, 0)
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
