@@ -8,7 +8,8 @@ size (stated in the results). In one run, on a private folder:
 - reworded: one shot's subject changed, then `make` (its two takes re-render, its
   segments and the transitions touching it re-encode, everything else is reused);
   once per shot of --shot, one after another (by default one shot of each kind:
-  a tight portrait's QA costs twice a wide's);
+  a tight portrait's QA costs twice a wide's), in --rounds rounds (each round a new
+  wording of every shot);
 - unchanged: `make` again with nothing changed;
 - reference: the edited plan finished from an empty output folder (renders cached),
   to check the incremental deliverables are byte-identical to a full encode.
@@ -17,6 +18,10 @@ The default deliverables leave out the `.otioz` bundle (a deliverable kind: `--o
 
 Targets (issue #22): reworded <= 1.2/N of the cold make's finishing time (its wall
 clock after the render) plus that shot's render; unchanged < 3 % of the cold make.
+A reword is judged on the median of its rounds: the cold make's 18 minutes average
+over the machine's swings, one 30-second reword does not (the same reword read 27.0
+and 35.2 s ten minutes apart on this VM). Every round's figures are kept, and
+whether every single round met the budget is reported beside the median.
 Time is wall clock and CPU (this process and its children: render workers, ffmpeg).
 JSON goes to bench/results/incremental.json.
 
@@ -27,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import statistics
 import os
 import platform
 import resource
@@ -40,6 +47,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 TYPES = ["establishing", "medium-action", "tight-portrait", "object-detail", "wide-ambience"]
 MOVES = ["push-in", "static", "pan-right", "tilt-up", "pull-out"]
+WORDINGS = ["looking back", "turning to the window", "counting coins"]  # one per round: each round re-renders the shot
 
 
 def plan_text(shots: int, resolution: str) -> str:
@@ -74,6 +82,7 @@ def main() -> int:
     parser.add_argument("--only", default="master,poster,contact-sheet", help="deliverables (make --only); 'all' for the plan's")
     parser.add_argument("--shot", default="s21,s22,s23,s24,s25",
                         help="the shots reworded, one after another (default: one of each kind, the last with a dissolve)")
+    parser.add_argument("--rounds", type=int, default=3, help="rewords of each shot, each round a new wording; judged on the median")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "incremental.json"))
     args = parser.parse_args()
@@ -108,12 +117,15 @@ def main() -> int:
             return figures
 
         results["cold"] = run("cold")
-        results["reworded"] = {}
-        for shot in args.shot.split(","):
-            text = plan_file.read_text(encoding="utf-8")
-            number = int(shot[1:])
-            plan_file.write_text(text.replace(f"'Ana in shot {number}'", f"'Ana in shot {number}, looking back'"), encoding="utf-8")
-            results["reworded"][shot] = run(f"reworded {shot}")
+        shots = args.shot.split(",")
+        rounds: dict[str, list[dict]] = {shot: [] for shot in shots}
+        for round_ in range(args.rounds):  # round after round, so a slow stretch of the machine falls on every kind alike
+            for shot in shots:
+                text, number = plan_file.read_text(encoding="utf-8"), int(shot[1:])
+                wording = f"'Ana in shot {number}, {WORDINGS[round_ % len(WORDINGS)]}'"
+                plan_file.write_text(re.sub(rf"'Ana in shot {number}(, [^']*)?'", wording, text), encoding="utf-8")
+                rounds[shot].append(run(f"reworded {shot} round {round_ + 1}"))
+        results["reworded"] = rounds
         results["unchanged"] = run("unchanged")
         results["reference"] = run("reference")
         identical = {}
@@ -126,14 +138,18 @@ def main() -> int:
     cold, unchanged = results["cold"], results["unchanged"]
     n = args.shots
     each = {}
-    for shot, reworded in results["reworded"].items():
-        budget = 1.2 / n * cold["finishing_s"] + reworded["stages_s"].get("render", 0.0)
-        each[shot] = {"wall_s": reworded["wall_s"], "budget_s": round(budget, 2), "over_budget": round(reworded["wall_s"] / budget, 3),
-                      "finishing_over_cold_finishing": round(reworded["finishing_s"] / cold["finishing_s"], 4), "met": reworded["wall_s"] <= budget}
+    for shot, samples in results["reworded"].items():
+        # each round against its own budget (its own render), then the median round
+        over = [sample["wall_s"] / (1.2 / n * cold["finishing_s"] + sample["stages_s"].get("render", 0.0)) for sample in samples]
+        each[shot] = {"wall_s": [sample["wall_s"] for sample in samples], "over_budget": [round(o, 3) for o in over],
+                      "median_over_budget": round(statistics.median(over), 3),
+                      "median_finishing_over_cold_finishing": round(statistics.median(s["finishing_s"] for s in samples) / cold["finishing_s"], 4),
+                      "met": statistics.median(over) <= 1.0, "every_round_met": all(o <= 1.0 for o in over)}
     results["targets"] = {
         "reworded": each,
         "one_over_n": round(1 / n, 4),
         "reworded_met": all(e["met"] for e in each.values()),
+        "reworded_every_round_met": all(e["every_round_met"] for e in each.values()),
         "unchanged_over_cold": round(unchanged["wall_s"] / cold["wall_s"], 4),
         "unchanged_met": unchanged["wall_s"] < 0.03 * cold["wall_s"],
     }

@@ -12,7 +12,7 @@ import pytest
 import soundfile
 
 from shotcraft.errors import InputError
-from shotcraft.media.video import ENCODERS, AudioTrack, VideoWriter, probe, read_frames
+from shotcraft.media.video import _PR_SET_THP_DISABLE, ENCODERS, AudioTrack, VideoWriter, probe, read_frames
 
 PATCHES = np.zeros((64, 64, 3), dtype=np.uint8)
 PATCHES[:, :32], PATCHES[:, 32:] = (220, 40, 40), (40, 180, 60)
@@ -112,11 +112,11 @@ def test_the_encoder_runs_without_huge_pages_and_this_process_keeps_its_own(tmp_
     finally:
         writer.close()
     # a process that had turned them off itself keeps them off
-    assert libc.prctl(41, 1, 0, 0, 0) == 0
+    assert libc.prctl(_PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
     try:
         with VideoWriter(tmp_path / "b.mp4", 64, 64, Fraction(24), encoder="web") as other:
             other.write(np.zeros((64, 64, 3), np.uint8))
         assert not _huge_pages_allowed("self")
     finally:
-        libc.prctl(41, 0, 0, 0, 0)
+        libc.prctl(_PR_SET_THP_DISABLE, 0, 0, 0, 0)
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()

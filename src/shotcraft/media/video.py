@@ -310,10 +310,10 @@ def _without_huge_pages() -> Iterator[None]:
     Why: x264 asks for huge pages (madvise) on each of its frame buffers, so each first touch makes the kernel zero
     2 MB, most of which it never uses, and every segment is a new encoder process that does this again. Measured on
     a 96-frame 1080p web-preset segment started after the machine sat idle (a one-shot re-edit): 2.0-3.6 CPU-s of
-    kernel time per encode with them, 0.35-0.55 without, user time unchanged (bench/README.md). The bytes are the same (where memory comes from does not enter the encode).
-    The flag is the process's, so it is set, the encoder started, and the old value restored under a lock: the host
-    process (a notebook, the studio) keeps its own memory policy. Anywhere but Linux, or where prctl refuses, nothing
-    changes.
+    kernel time per encode with them, 0.35-0.55 without, user time unchanged (bench/README.md). The bytes are the
+    same (where memory comes from does not enter the encode). The flag is the process's, so it is set, the encoder
+    started, and the old value restored under a lock: the host process (a notebook, the studio) keeps its own memory
+    policy. Anywhere but Linux, or where prctl refuses, nothing changes.
     """
     libc = _libc()
     if libc is None:
