@@ -131,6 +131,29 @@ def test_two_workers_encode_each_output_once_and_write_the_bytes_of_one(material
     assert _segment_files(folder / "j2") == _segment_files(folder / "j1")
 
 
+def test_lanes_resize_on_their_own_thread_and_leave_opencv_as_they_found_it():
+    """While the lanes run, OpenCV resizes on the lane's thread (its pool would only add hand-offs beside the
+    encoders): a real photograph upscaled to the web master's size gives the pool's pixels, and the process's
+    OpenCV setting is back afterwards, after a failure too."""
+    import cv2
+    from skimage import data
+
+    from shotcraft.deliver.deliver import _opencv_on_one_thread
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        frame = cv2.resize(data.astronaut(), (320, 180), interpolation=cv2.INTER_AREA)
+        pooled = cv2.resize(frame, (1920, 1080), interpolation=cv2.INTER_LANCZOS4)
+        with pytest.raises(RuntimeError, match="a lane failed"), _opencv_on_one_thread():
+            assert cv2.getNumThreads() == 1
+            assert np.array_equal(cv2.resize(frame, (1920, 1080), interpolation=cv2.INTER_LANCZOS4), pooled)
+            raise RuntimeError("a lane failed")
+        assert cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)
+
+
 @pytest.mark.parametrize(("profile", "older"), [("distribution", False), ("prores", False), ("ffv1", False), ("distribution", True)])
 def test_assembly_without_the_probe_decode_writes_the_bytes_of_a_probing_concat(tmp_path, monkeypatch, profile, older):
     """Segments are joined with no decoder allowed in the concat demuxer's probe (what a stream copy never needs):
